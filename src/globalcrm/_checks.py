@@ -1,0 +1,209 @@
+"""Validators shared by the domain classes; each raises an ``InvalidInput`` subclass with its field.
+
+attrs' own validators raise built-in ``TypeError``/``ValueError``, so the domain uses these instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import math
+import unicodedata
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import babel
+import pycountry
+
+from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidInput, InvalidLength
+
+MAX_TEXT = 10_000
+"""The longest free text we store in one field (a body may be longer: see ``MAX_BODY``)."""
+MAX_BODY = 1_000_000
+MAX_NAME_PART = 200
+
+
+def text(
+    value: object,
+    *,
+    field: str,
+    max_length: int = MAX_TEXT,
+    allow_empty: bool = False,
+    multiline: bool = False,
+) -> str:
+    """Return ``value`` as NFC text, refusing non-strings, control characters and overlong text."""
+    if not isinstance(value, str):
+        raise InvalidFormat(f"expected text, got {type(value).__name__}", field=field)
+    value = unicodedata.normalize("NFC", value)
+    if not multiline:
+        value = value.strip()
+    if not value and not allow_empty:
+        raise InvalidFormat("must not be empty", field=field)
+    if len(value) > max_length:
+        raise InvalidLength(f"longer than {max_length} characters", field=field)
+    for index, char in enumerate(value):
+        if char in "\t\n\r" and multiline:
+            continue
+        category = unicodedata.category(char)
+        if category == "Cc" or category == "Cs":
+            raise InvalidFormat("contains a control character", field=field, position=index)
+    return value
+
+
+def optional_text(value: object, *, field: str, max_length: int = MAX_TEXT) -> str | None:
+    """Like :func:`text`, but ``None`` and blank text become ``None``."""
+    if value is None:
+        return None
+    result = text(value, field=field, max_length=max_length, allow_empty=True)
+    return result or None
+
+
+def choice(value: object, options: Iterable[str], *, field: str, what: str) -> str:
+    """Return ``value`` if it is one of ``options`` (case-insensitive), in its canonical spelling."""
+    if not isinstance(value, str):
+        raise InvalidFormat(f"expected a {what}, got {type(value).__name__}", field=field)
+    canonical = {option.lower(): option for option in options}
+    key = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in canonical:
+        shown = ", ".join(sorted(canonical.values()))
+        raise InvalidComponent(f"unknown {what} (expected one of {shown})", field=field)
+    return canonical[key]
+
+
+@functools.lru_cache(maxsize=512)
+def _country(code: str) -> str | None:
+    record = pycountry.countries.get(alpha_2=code)
+    return None if record is None else str(record.alpha_2)
+
+
+def country(value: object, *, field: str = "country") -> str:
+    """Return an ISO 3166-1 alpha-2 code (upper case), checked against pycountry."""
+    if not isinstance(value, str) or len(value.strip()) != 2 or not value.strip().isascii():
+        raise InvalidFormat("expected an ISO 3166-1 alpha-2 country code", field=field)
+    code = _country(value.strip().upper())
+    if code is None:
+        raise InvalidComponent(f"unknown country code {value.strip().upper()!r}", field=field)
+    return code
+
+
+@functools.lru_cache(maxsize=1024)
+def _language(tag: str) -> str | None:
+    try:
+        parsed = babel.Locale.parse(tag, sep="-")
+    except (ValueError, TypeError, babel.UnknownLocaleError):
+        return None
+    parts = [parsed.language]
+    if parsed.script:
+        parts.append(parsed.script)
+    if parsed.territory:
+        parts.append(parsed.territory)
+    return "-".join(parts)
+
+
+def language(value: object, *, field: str = "language") -> str:
+    """Return a BCP 47 language tag in canonical case (``pt-BR``, ``uz-Cyrl``), known to CLDR."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 35:
+        raise InvalidFormat("expected a BCP 47 language tag such as 'lt' or 'pt-BR'", field=field)
+    tag = value.strip().replace("_", "-")
+    if not all(part.isascii() and part.isalnum() for part in tag.split("-")):
+        raise InvalidFormat("expected a BCP 47 language tag such as 'lt' or 'pt-BR'", field=field)
+    canonical = _language(tag)
+    if canonical is None:
+        raise InvalidComponent(f"language {tag!r} is not known to CLDR", field=field)
+    return canonical
+
+
+@functools.lru_cache(maxsize=1024)
+def _zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def time_zone(value: object, *, field: str = "time_zone") -> str:
+    """Return an IANA time-zone name that the zone database knows."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64 or "\x00" in value:
+        raise InvalidFormat("expected an IANA time zone such as 'Europe/Vilnius'", field=field)
+    name = value.strip()
+    if name.startswith(("/", ".")) or ".." in name or not _zone(name):
+        raise InvalidComponent(f"unknown time zone {name!r}", field=field)
+    return name
+
+
+@functools.lru_cache(maxsize=512)
+def _currency(code: str) -> bool:
+    return pycountry.currencies.get(alpha_3=code) is not None
+
+
+def currency(value: object, *, field: str = "currency") -> str:
+    """Return an ISO 4217 currency code (upper case), checked against pycountry."""
+    if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isascii():
+        raise InvalidFormat("expected an ISO 4217 currency code", field=field)
+    code = value.strip().upper()
+    if not _currency(code):
+        raise InvalidComponent(f"unknown currency code {code!r}", field=field)
+    return code
+
+
+def aware_utc(value: object, *, field: str) -> dt.datetime:
+    """Return an aware datetime converted to UTC; naive datetimes are refused, never guessed."""
+    if not isinstance(value, dt.datetime):
+        raise InvalidFormat("expected a timezone-aware datetime", field=field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidFormat("the datetime has no time zone; pass an aware datetime", field=field)
+    return value.astimezone(dt.UTC)
+
+
+def flag(value: object, *, field: str) -> bool:
+    """Return ``value`` if it is a real ``bool``."""
+    if not isinstance(value, bool):
+        raise InvalidFormat("expected true or false", field=field)
+    return value
+
+
+def json_safe(value: object, *, field: str, depth: int = 0) -> Any:
+    """Return ``value`` if it survives a JSON round trip unchanged (str keys, finite numbers)."""
+    if depth > 32:
+        raise InvalidFormat("nested too deeply", field=field)
+    if value is None or isinstance(value, bool | str):
+        if isinstance(value, str):
+            return text(value, field=field, allow_empty=True, multiline=True)
+        return value
+    if isinstance(value, int):
+        if abs(value) > 2**53:
+            raise InvalidFormat("integer too large to survive JSON", field=field)
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidFormat("not a finite number", field=field)
+        return value
+    if isinstance(value, list | tuple):
+        return [json_safe(item, field=f"{field}[{i}]", depth=depth + 1) for i, item in enumerate(value)]
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidFormat("keys must be text", field=field)
+            result[text(key, field=field, max_length=200)] = json_safe(
+                item, field=f"{field}.{key}" if key.isidentifier() else f"{field}[{key!r}]",
+                depth=depth + 1,
+            )
+        return result
+    raise InvalidFormat(f"{type(value).__name__} is not JSON-safe", field=field)
+
+
+def json_size(value: object, *, field: str, max_bytes: int = 64_000) -> None:
+    """Refuse JSON documents larger than ``max_bytes`` once encoded."""
+    if len(json.dumps(value, ensure_ascii=False).encode()) > max_bytes:
+        raise InvalidLength(f"larger than {max_bytes} bytes as JSON", field=field)
+
+
+def sequence(value: object, *, field: str) -> list[object]:
+    """Return ``value`` as a list if it is a list or tuple (a bare string is not a sequence here)."""
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise InvalidInput(f"expected a list, got {type(value).__name__}", field=field)

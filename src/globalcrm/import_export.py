@@ -1,0 +1,275 @@
+"""Customers in and out of CSV and JSON, with a per-row error report.
+
+One flat row per customer. List columns (``emails``, ``phones``, ``tags``...) hold values
+separated by ``;``; where a value carries more than its text (a primary flag, a label), the
+column holds a JSON array instead, so an export always imports back to the same customers.
+A hand-made file may give the name as ``given``/``surname``/``name_locale`` columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+
+import attrs
+
+from globalcrm import _checks
+from globalcrm.customers import ContactHours, Customer, PersonName
+from globalcrm.errors import GlobalCRMError, InvalidComponent, InvalidFormat
+
+__all__ = [
+    "COLUMNS",
+    "ImportReport",
+    "RowError",
+    "customer_from_row",
+    "customer_to_row",
+    "read_csv",
+    "read_json",
+    "write_csv",
+    "write_json",
+]
+
+COLUMNS = (
+    "id", "given", "surname", "name_locale", "name_details", "other_names", "country", "language",
+    "time_zone", "currency", "emails", "phones", "addresses", "handles", "preferred_channels",
+    "contact_hours", "formality", "gender", "pronouns", "dietary_needs", "allergens",
+    "accessibility_needs", "tags", "attributes", "created_at", "updated_at",
+)
+"""The columns of an export, in order; an import also accepts any subset with the required ones."""
+
+_REQUIRED = ("country", "language", "time_zone", "currency")
+_LISTS = ("emails", "phones", "preferred_channels", "dietary_needs", "allergens",
+          "accessibility_needs", "tags")
+_JSON_ONLY = ("other_names", "addresses", "handles", "contact_hours", "attributes", "name_details")
+_MAX_CELL = 100_000
+
+
+@attrs.frozen
+class RowError:
+    """Why one row was not imported: its 1-based number, the column, and the reason."""
+
+    row: int
+    field: str | None
+    message: str
+    code: str
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        return f"row {self.row}: {where}{self.message}"
+
+
+@attrs.define
+class ImportReport:
+    """What an import did: how many rows were read and stored, and every row's error."""
+
+    rows: int = 0
+    imported: int = 0
+    committed: bool = True
+    errors: list[RowError] = attrs.field(factory=list)
+    ids: list[str] = attrs.field(factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every row was imported."""
+        return not self.errors and self.imported == self.rows
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _json_cell(value: str, *, field: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise InvalidFormat("not valid JSON", field=field) from error
+
+
+def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Customer:
+    """Build a customer from one flat row (CSV cells or JSON values); errors name the column."""
+    if not isinstance(row, Mapping):
+        raise InvalidFormat(f"expected a row mapping column names to values, got {type(row).__name__}")
+    cells: dict[str, Any] = {}
+    for key, value in row.items():
+        if not isinstance(key, str):
+            raise InvalidFormat("column names must be text")
+        name = key.strip().lower()
+        if name not in COLUMNS:
+            raise InvalidComponent(f"unknown column {key.strip()[:40]!r}", field=name)
+        if isinstance(value, str):
+            if len(value) > _MAX_CELL:
+                raise InvalidFormat(f"longer than {_MAX_CELL} characters", field=name)
+            value = value.strip()
+            if value == "":
+                continue
+        elif value is None:
+            continue
+        cells[name] = value
+    for column in _REQUIRED:
+        if column not in cells:
+            raise InvalidFormat("is required", field=column)
+    values: dict[str, Any] = {"tenant": tenant}
+    for column in _LISTS:
+        if column in cells:
+            cell = cells[column]
+            if isinstance(cell, str):
+                cell = _json_cell(cell, field=column) if cell.startswith("[") else _split(cell)
+            values[column] = cell
+    for column in _JSON_ONLY:
+        if column in cells:
+            cell = cells[column]
+            values[column] = _json_cell(cell, field=column) if isinstance(cell, str) else cell
+    for column in ("id", "country", "language", "time_zone", "currency", "formality", "gender",
+                   "pronouns"):
+        if column in cells:
+            values[column] = cells[column]
+    for column in ("created_at", "updated_at"):
+        if column in cells:
+            cell = cells[column]
+            try:
+                values[column] = dt.datetime.fromisoformat(cell) if isinstance(cell, str) else cell
+            except ValueError as error:
+                raise InvalidFormat("expected an ISO 8601 timestamp", field=column) from error
+    if "contact_hours" in values and isinstance(values["contact_hours"], Mapping):
+        try:
+            values["contact_hours"] = ContactHours(**values["contact_hours"])
+        except TypeError as error:
+            raise InvalidFormat("unexpected contact-hours fields", field="contact_hours") from error
+    details = values.pop("name_details", None) or {}
+    if not isinstance(details, Mapping):
+        raise InvalidFormat("expected a JSON object", field="name_details")
+    name = dict(details)
+    for column, field in (("given", "given"), ("surname", "surname"), ("name_locale", "locale")):
+        if column in cells:
+            name[field] = cells[column]
+    try:
+        values["name"] = PersonName.from_json(name)
+    except GlobalCRMError as error:
+        raise error.at(field="name") from None
+    if "other_names" in values:
+        values["other_names"] = [PersonName.from_json(n) if isinstance(n, Mapping) else n
+                                 for n in _checks.sequence(values["other_names"], field="other_names")]
+    try:
+        return Customer(**values)
+    except TypeError as error:
+        raise InvalidFormat("the row has a value of the wrong kind") from error
+
+
+def _plain_or_json(points: Iterable[Any], text_of: str) -> str:
+    items = list(points)
+    dumps = [_point_json(point) for point in items]
+    if all(set(d) <= {text_of, "primary", "verified"} and not d.get("primary")
+           and not d.get("verified") for d in dumps):
+        return ";".join(str(d[text_of]) for d in dumps)
+    return json.dumps(dumps, ensure_ascii=False, sort_keys=True)
+
+
+def _point_json(point: Any) -> dict[str, Any]:
+    if hasattr(point, "to_json"):
+        data: dict[str, Any] = point.to_json()
+        return data
+    data = attrs.asdict(point, recurse=False)
+    data.pop("type", None)
+    return {k: v for k, v in data.items() if v not in (None, "", False)}
+
+
+def customer_to_row(customer: Customer) -> dict[str, str]:
+    """One flat row for a customer; :func:`customer_from_row` reads it back to an equal customer."""
+    name = customer.name.to_json()
+    details = {k: v for k, v in name.items() if k not in ("given", "surname", "locale")}
+    row = {
+        "id": customer.id,
+        "given": customer.name.given or "",
+        "surname": customer.name.surname or "",
+        "name_locale": customer.name.locale,
+        "name_details": json.dumps(details, ensure_ascii=False, sort_keys=True) if details else "",
+        "other_names": json.dumps([n.to_json() for n in customer.other_names], ensure_ascii=False,
+                                  sort_keys=True) if customer.other_names else "",
+        "country": customer.country,
+        "language": customer.language,
+        "time_zone": customer.time_zone,
+        "currency": customer.currency,
+        "emails": _plain_or_json(customer.emails, "address"),
+        "phones": _plain_or_json(customer.phones, "number"),
+        "addresses": json.dumps([a.to_json() for a in customer.addresses], ensure_ascii=False,
+                                sort_keys=True) if customer.addresses else "",
+        "handles": json.dumps([_point_json(h) for h in customer.handles], ensure_ascii=False,
+                              sort_keys=True) if customer.handles else "",
+        "preferred_channels": ";".join(customer.preferred_channels),
+        "contact_hours": json.dumps(customer.contact_hours.to_json())
+        if customer.contact_hours else "",
+        "formality": customer.formality or "",
+        "gender": customer.gender or "",
+        "pronouns": customer.pronouns or "",
+        "dietary_needs": ";".join(customer.dietary_needs),
+        "allergens": ";".join(customer.allergens),
+        "accessibility_needs": ";".join(customer.accessibility_needs),
+        "tags": ";".join(customer.tags),
+        "attributes": json.dumps(customer.attributes, ensure_ascii=False, sort_keys=True)
+        if customer.attributes else "",
+        "created_at": customer.created_at.isoformat() if customer.created_at else "",
+        "updated_at": customer.updated_at.isoformat() if customer.updated_at else "",
+    }
+    return row
+
+
+def read_csv(stream: IO[str]) -> Iterator[dict[str, str]]:
+    """Rows of a CSV file with a header line (UTF-8 text, a BOM is ignored)."""
+    if not hasattr(stream, "read"):
+        raise InvalidFormat("expected a text stream")
+    reader = csv.DictReader(stream)
+    if reader.fieldnames is None:
+        return
+    reader.fieldnames = [name.lstrip("\ufeff").strip() for name in reader.fieldnames]
+    try:
+        for row in reader:
+            if None in row:
+                raise InvalidFormat(f"row has more cells than the header (line {reader.line_num})")
+            yield {k: (v or "") for k, v in row.items()}
+    except csv.Error as error:
+        raise InvalidFormat(f"not valid CSV (line {reader.line_num})") from error
+
+
+def write_csv(rows: Iterable[Mapping[str, str]], stream: IO[str]) -> int:
+    """Write rows under the export header; returns how many were written."""
+    writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def read_json(stream: IO[str]) -> Iterator[dict[str, Any]]:
+    """Rows of a JSON export: an array of objects, or JSON Lines (one object per line)."""
+    if not hasattr(stream, "read"):
+        raise InvalidFormat("expected a text stream")
+    text = stream.read()
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith("["):
+            data = json.loads(stripped)
+        else:
+            data = [json.loads(line) for line in io.StringIO(text) if line.strip()]
+    except ValueError as error:
+        raise InvalidFormat("not valid JSON") from error
+    for index, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            raise InvalidFormat("expected an object per customer", row=index)
+        yield item
+
+
+def write_json(rows: Iterable[Mapping[str, str]], stream: IO[str]) -> int:
+    """Write rows as JSON Lines (one customer per line); returns how many were written."""
+    count = 0
+    for row in rows:
+        stream.write(json.dumps({k: v for k, v in row.items() if v != ""}, ensure_ascii=False,
+                                sort_keys=True))
+        stream.write("\n")
+        count += 1
+    return count

@@ -1,0 +1,88 @@
+"""Interactions: every contact with a customer, on any channel, threaded into conversations.
+
+A conversation id ties a WhatsApp message, the email reply and the phone call about the same
+order into one thread, whatever the channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from globalcrm import _checks
+from globalcrm.errors import InvalidFormat
+from globalcrm.identifiers import check_id, new_id
+
+__all__ = ["CHANNELS", "DIRECTIONS", "Interaction"]
+
+CHANNELS = (
+    "email", "phone", "sms", "live_chat", "whatsapp", "wechat", "line", "telegram", "viber",
+    "kakaotalk", "signal", "zalo", "facebook_messenger", "instagram", "social", "in_app", "push",
+    "in_person", "web_form", "letter", "video_call",
+)
+"""The channels an interaction can happen on."""
+
+DIRECTIONS = ("inbound", "outbound", "internal")
+"""``inbound`` from the customer, ``outbound`` to them, ``internal`` a note between agents."""
+
+
+@attrs.define(slots=False, eq=False, kw_only=True)
+class Interaction:
+    """One contact with a customer: a message, a call, a visit.
+
+    ``occurred_at`` must be timezone-aware; it is kept in UTC.
+
+    >>> import datetime as dt
+    >>> i = Interaction(customer_id="01KAQ3V4J5ZC6Y3W8N0R2T4V6X", channel="WhatsApp",
+    ...                 direction="inbound", body="Sveiki!", conversation="order-1042",
+    ...                 occurred_at=dt.datetime(2026, 11, 23, 9, 30,
+    ...                                         tzinfo=dt.timezone(dt.timedelta(hours=2))))
+    >>> i.channel, i.occurred_at.isoformat()
+    ('whatsapp', '2026-11-23T07:30:00+00:00')
+    """
+
+    customer_id: str
+    channel: str
+    direction: str
+    occurred_at: dt.datetime
+    body: str = ""
+    subject: str | None = None
+    conversation: str | None = None
+    language: str | None = None
+    agent: str | None = None
+    outcome: str | None = None
+    sentiment: float | None = None
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+    tenant: str = "default"
+    id: str = attrs.field(factory=new_id)
+
+    def __attrs_post_init__(self) -> None:
+        self.customer_id = check_id(self.customer_id, field="customer_id")
+        self.channel = _checks.choice(self.channel, CHANNELS, field="channel", what="channel")
+        self.direction = _checks.choice(self.direction, DIRECTIONS, field="direction",
+                                        what="direction")
+        self.occurred_at = _checks.aware_utc(self.occurred_at, field="occurred_at")
+        self.body = _checks.text(self.body, field="body", max_length=_checks.MAX_BODY,
+                                 allow_empty=True, multiline=True)
+        self.subject = _checks.optional_text(self.subject, field="subject", max_length=1000)
+        self.conversation = _checks.optional_text(self.conversation, field="conversation",
+                                                  max_length=200)
+        if self.language is not None:
+            self.language = _checks.language(self.language)
+        self.agent = _checks.optional_text(self.agent, field="agent", max_length=200)
+        self.outcome = _checks.optional_text(self.outcome, field="outcome", max_length=200)
+        if self.sentiment is not None:
+            if isinstance(self.sentiment, bool) or not isinstance(self.sentiment, int | float):
+                raise InvalidFormat("expected a number from -1 to 1", field="sentiment")
+            if not -1.0 <= float(self.sentiment) <= 1.0:
+                raise InvalidFormat("sentiment runs from -1 (negative) to 1 (positive)",
+                                    field="sentiment")
+            self.sentiment = float(self.sentiment)
+        if not isinstance(self.metadata, dict):
+            raise InvalidFormat("expected a mapping of JSON-safe values", field="metadata")
+        self.metadata = _checks.json_safe(self.metadata, field="metadata")
+        _checks.json_size(self.metadata, field="metadata")
+        self.tenant = _checks.text(self.tenant, field="tenant", max_length=64)
+        self.id = check_id(self.id)

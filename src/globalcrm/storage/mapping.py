@@ -1,0 +1,41 @@
+"""Which domain class lives in which table: the only module that knows both.
+
+Entities are ``@attrs.define(slots=False, eq=False)`` classes mapped imperatively; loading
+bypasses ``__init__``, so what the store holds must already be valid (it was validated on the way
+in, and the column types rebuild values through the domain constructors).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.orm import registry
+
+from globalcrm.customers import Customer
+from globalcrm.interactions import Interaction
+from globalcrm.storage import tables
+
+__all__ = ["map_domain", "mapper_registry"]
+
+mapper_registry = registry(metadata=tables.metadata)
+_lock = threading.Lock()
+_mapped = False
+
+
+def map_domain() -> None:
+    """Map every domain class onto its table, once per process (idempotent, thread-safe)."""
+    global _mapped  # noqa: PLW0603
+    with _lock:
+        if _mapped:
+            return
+        mapper_registry.map_imperatively(
+            Customer,
+            tables.customers,
+            version_id_col=tables.customers.c.version,
+        )
+        mapper_registry.map_imperatively(
+            Interaction,
+            tables.interactions,
+            properties={"metadata": tables.interactions.c.meta},
+        )
+        _mapped = True

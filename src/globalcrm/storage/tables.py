@@ -1,0 +1,139 @@
+"""What the database looks like: one ``MetaData`` and every table, no classes.
+
+Every column states its personal-data class in ``Column.info["pii"]`` (one of ``PII_CLASSES``),
+where it is defined, so privacy export, erasure and retention can be generated from the schema;
+a test fails on a column without one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from globalcrm.customers import EmailAddress, MessagingHandle, PhoneNumber, PostalAddress
+from globalcrm.storage.column_types import (
+    UTCDateTime,
+    codes_type,
+    contact_hours_type,
+    contact_points_type,
+    json_type,
+    person_name_type,
+    person_names_type,
+    search_key_type,
+)
+
+__all__ = ["PII_CLASSES", "customer_keys", "customers", "interactions", "metadata"]
+
+PII_CLASSES = {
+    "none": "not about a person (codes, flags, counters)",
+    "identifier": "identifies a record or a person indirectly (ids, keys)",
+    "name": "a person's name",
+    "contact": "how to reach a person (email, phone, address, handle)",
+    "demographic": "facts about a person (country, language, gender)",
+    "preference": "what a person chose (channels, hours, formality)",
+    "special_category": "may reveal religion or health (GDPR art. 9): dietary, accessibility",
+    "content": "what a person or an agent wrote",
+    "technical": "timestamps and versions",
+}
+"""The personal-data classes a column may carry, with what each means."""
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _pii(kind: str) -> dict[str, str]:
+    return {"pii": kind}
+
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_pii("identifier")),
+    Column("tenant", String(64), nullable=False, info=_pii("none")),
+    Column("name", person_name_type(), nullable=False, info=_pii("name")),
+    Column("other_names", person_names_type(), nullable=False, info=_pii("name")),
+    Column("country", String(2), nullable=False, info=_pii("demographic")),
+    Column("language", String(35), nullable=False, info=_pii("demographic")),
+    Column("time_zone", String(64), nullable=False, info=_pii("demographic")),
+    Column("currency", String(3), nullable=False, info=_pii("demographic")),
+    Column("emails", contact_points_type(EmailAddress), nullable=False, info=_pii("contact")),
+    Column("phones", contact_points_type(PhoneNumber), nullable=False, info=_pii("contact")),
+    Column("addresses", contact_points_type(PostalAddress), nullable=False, info=_pii("contact")),
+    Column("handles", contact_points_type(MessagingHandle), nullable=False, info=_pii("contact")),
+    Column("preferred_channels", codes_type(), nullable=False, info=_pii("preference")),
+    Column("contact_hours", contact_hours_type(), nullable=True, info=_pii("preference")),
+    Column("formality", String(16), nullable=True, info=_pii("preference")),
+    Column("gender", String(16), nullable=True, info=_pii("demographic")),
+    Column("pronouns", String(64), nullable=True, info=_pii("demographic")),
+    Column("dietary_needs", codes_type(), nullable=False, info=_pii("special_category")),
+    Column("allergens", codes_type(), nullable=False, info=_pii("special_category")),
+    Column("accessibility_needs", codes_type(), nullable=False, info=_pii("special_category")),
+    Column("tags", codes_type(), nullable=False, info=_pii("preference")),
+    Column("attributes", json_type(), nullable=False, info=_pii("content")),
+    Column("created_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("updated_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("version", Integer, nullable=False, info=_pii("technical")),
+    Index(None, "tenant", "id"),
+)
+"""One row per customer; contact points and names are JSON documents of domain values."""
+
+customer_keys = Table(
+    "customer_keys",
+    metadata,
+    Column(
+        "customer_id",
+        String(26),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=_pii("identifier"),
+    ),
+    Column("kind", String(16), primary_key=True, info=_pii("none")),
+    Column("key", search_key_type(200), primary_key=True, info=_pii("contact")),
+    Column("tenant", String(64), nullable=False, info=_pii("none")),
+    Index(None, "tenant", "kind", "key"),
+)
+"""Search keys (folded name words, emails, E.164 phones, handles), derived from ``customers``."""
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_pii("identifier")),
+    Column("tenant", String(64), nullable=False, info=_pii("none")),
+    Column(
+        "customer_id",
+        String(26),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        info=_pii("identifier"),
+    ),
+    Column("channel", String(32), nullable=False, info=_pii("none")),
+    Column("direction", String(16), nullable=False, info=_pii("none")),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("conversation", String(200), nullable=True, info=_pii("identifier")),
+    Column("subject", String(1000), nullable=True, info=_pii("content")),
+    Column("body", Text, nullable=False, info=_pii("content")),
+    Column("language", String(35), nullable=True, info=_pii("demographic")),
+    Column("agent", String(200), nullable=True, info=_pii("identifier")),
+    Column("outcome", String(200), nullable=True, info=_pii("content")),
+    Column("sentiment", Float, nullable=True, info=_pii("content")),
+    Column("meta", json_type(), nullable=False, info=_pii("content")),
+    Index(None, "tenant", "customer_id", "occurred_at", "id"),
+    Index(None, "tenant", "conversation", "occurred_at", "id"),
+)
+"""Every contact with a customer; ``meta`` holds the interaction's ``metadata``."""
