@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,10 @@ class ConformanceReport:
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, int, int, list[str]]] = []
 
-    def add(self, area: str, part: str, passed: int, failed: int, notes: list[str] | None = None) -> None:
-        """Record ``passed``/``failed`` for ``area`` (e.g. ``payments``) and ``part`` (a file/locale)."""
+    def add(
+        self, area: str, part: str, passed: int, failed: int, notes: list[str] | None = None
+    ) -> None:
+        """Record the counts of ``area`` (``payments``) for ``part`` (a file, a locale)."""
         row = (area, part, passed, failed, list(notes or []))
         self.rows.append(row)
         _REPORTS.append(row)
@@ -61,6 +62,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str | None]:
+def postgres_url() -> str | None:
     """The PostgreSQL URL from ``GLOBALCRM_TEST_DATABASE_URL``, or ``None``."""
-    yield os.environ.get("GLOBALCRM_TEST_DATABASE_URL") or None
+    return os.environ.get("GLOBALCRM_TEST_DATABASE_URL") or None

@@ -61,7 +61,7 @@ def optional_text(value: object, *, field: str, max_length: int = MAX_TEXT) -> s
 
 
 def choice(value: object, options: Iterable[str], *, field: str, what: str) -> str:
-    """Return ``value`` if it is one of ``options`` (case-insensitive), in its canonical spelling."""
+    """Return ``value`` if it is one of ``options`` (any case), in its canonical spelling."""
     if not isinstance(value, str):
         raise InvalidFormat(f"expected a {what}, got {type(value).__name__}", field=field)
     canonical = {option.lower(): option for option in options}
@@ -90,16 +90,48 @@ def country(value: object, *, field: str = "country") -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _language(tag: str) -> str | None:
-    try:
-        parsed = babel.Locale.parse(tag, sep="-")
-    except (ValueError, TypeError, babel.UnknownLocaleError):
+    """Canonical case of a language tag whose language CLDR knows; ``None`` if it is not one."""
+    parts = tag.split("-")
+    language = parts[0].lower()
+    if not 2 <= len(language) <= 3 or not language.isalpha() or language not in _cldr_languages():
         return None
-    parts = [parsed.language]
-    if parsed.script:
-        parts.append(parsed.script)
-    if parsed.territory:
-        parts.append(parsed.territory)
-    return "-".join(parts)
+    result = [language]
+    rest = parts[1:]
+    if rest and len(rest[0]) == 4 and rest[0].isalpha():
+        script = rest.pop(0).title()
+        if pycountry.scripts.get(alpha_4=script) is None:
+            return None
+        result.append(script)
+    if rest and (
+        (len(rest[0]) == 2 and rest[0].isalpha()) or (len(rest[0]) == 3 and rest[0].isdigit())
+    ):
+        region = rest.pop(0).upper()
+        if (
+            region.isalpha()
+            and pycountry.countries.get(alpha_2=region) is None
+            and region not in ("XK", "EU", "UN", "419")
+        ):
+            return None
+        result.append(region)
+    for variant in rest:
+        if not (5 <= len(variant) <= 8 or (len(variant) == 4 and variant[0].isdigit())):
+            return None
+        result.append(variant.lower())
+    return "-".join(result)
+
+
+@functools.cache
+def _cldr_languages() -> frozenset[str]:
+    """Languages with CLDR locale data, and every language CLDR can name in English."""
+    from babel import localedata
+
+    codes = {identifier.split("_")[0] for identifier in localedata.locale_identifiers()}
+    codes.update(str(code) for code in babel.Locale("en").languages if "_" not in str(code))
+    return frozenset(codes)
+
+
+_DEPRECATED_LANGUAGES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+"""BCP 47 deprecated language subtags and their replacements (IANA registry)."""
 
 
 def language(value: object, *, field: str = "language") -> str:
@@ -109,6 +141,8 @@ def language(value: object, *, field: str = "language") -> str:
     tag = value.strip().replace("_", "-")
     if not all(part.isascii() and part.isalnum() for part in tag.split("-")):
         raise InvalidFormat("expected a BCP 47 language tag such as 'lt' or 'pt-BR'", field=field)
+    first, _, rest = tag.partition("-")
+    tag = "-".join(p for p in (_DEPRECATED_LANGUAGES.get(first.lower(), first), rest) if p)
     canonical = _language(tag)
     if canonical is None:
         raise InvalidComponent(f"language {tag!r} is not known to CLDR", field=field)
@@ -182,14 +216,17 @@ def json_safe(value: object, *, field: str, depth: int = 0) -> Any:
             raise InvalidFormat("not a finite number", field=field)
         return value
     if isinstance(value, list | tuple):
-        return [json_safe(item, field=f"{field}[{i}]", depth=depth + 1) for i, item in enumerate(value)]
+        return [
+            json_safe(item, field=f"{field}[{i}]", depth=depth + 1) for i, item in enumerate(value)
+        ]
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidFormat("keys must be text", field=field)
             result[text(key, field=field, max_length=200)] = json_safe(
-                item, field=f"{field}.{key}" if key.isidentifier() else f"{field}[{key!r}]",
+                item,
+                field=f"{field}.{key}" if key.isidentifier() else f"{field}[{key!r}]",
                 depth=depth + 1,
             )
         return result
@@ -203,7 +240,7 @@ def json_size(value: object, *, field: str, max_bytes: int = 64_000) -> None:
 
 
 def sequence(value: object, *, field: str) -> list[object]:
-    """Return ``value`` as a list if it is a list or tuple (a bare string is not a sequence here)."""
+    """Return ``value`` as a list if it is a list or tuple (a bare string is not one here)."""
     if isinstance(value, list | tuple):
         return list(value)
     raise InvalidInput(f"expected a list, got {type(value).__name__}", field=field)

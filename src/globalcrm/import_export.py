@@ -34,16 +34,45 @@ __all__ = [
 ]
 
 COLUMNS = (
-    "id", "given", "surname", "name_locale", "name_details", "other_names", "country", "language",
-    "time_zone", "currency", "emails", "phones", "addresses", "handles", "preferred_channels",
-    "contact_hours", "formality", "gender", "pronouns", "dietary_needs", "allergens",
-    "accessibility_needs", "tags", "attributes", "created_at", "updated_at",
+    "id",
+    "given",
+    "surname",
+    "name_locale",
+    "name_details",
+    "other_names",
+    "country",
+    "language",
+    "time_zone",
+    "currency",
+    "emails",
+    "phones",
+    "addresses",
+    "handles",
+    "preferred_channels",
+    "contact_hours",
+    "formality",
+    "gender",
+    "pronouns",
+    "dietary_needs",
+    "allergens",
+    "accessibility_needs",
+    "tags",
+    "attributes",
+    "created_at",
+    "updated_at",
 )
 """The columns of an export, in order; an import also accepts any subset with the required ones."""
 
 _REQUIRED = ("country", "language", "time_zone", "currency")
-_LISTS = ("emails", "phones", "preferred_channels", "dietary_needs", "allergens",
-          "accessibility_needs", "tags")
+_LISTS = (
+    "emails",
+    "phones",
+    "preferred_channels",
+    "dietary_needs",
+    "allergens",
+    "accessibility_needs",
+    "tags",
+)
 _JSON_ONLY = ("other_names", "addresses", "handles", "contact_hours", "attributes", "name_details")
 _MAX_CELL = 100_000
 
@@ -92,23 +121,25 @@ def _json_cell(value: str, *, field: str) -> Any:
 def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Customer:
     """Build a customer from one flat row (CSV cells or JSON values); errors name the column."""
     if not isinstance(row, Mapping):
-        raise InvalidFormat(f"expected a row mapping column names to values, got {type(row).__name__}")
+        raise InvalidFormat(
+            f"expected a row mapping column names to values, got {type(row).__name__}"
+        )
     cells: dict[str, Any] = {}
     for key, value in row.items():
         if not isinstance(key, str):
             raise InvalidFormat("column names must be text")
-        name = key.strip().lower()
-        if name not in COLUMNS:
-            raise InvalidComponent(f"unknown column {key.strip()[:40]!r}", field=name)
+        column_name = key.strip().lower()
+        if column_name not in COLUMNS:
+            raise InvalidComponent(f"unknown column {key.strip()[:40]!r}", field=column_name)
         if isinstance(value, str):
             if len(value) > _MAX_CELL:
-                raise InvalidFormat(f"longer than {_MAX_CELL} characters", field=name)
+                raise InvalidFormat(f"longer than {_MAX_CELL} characters", field=column_name)
             value = value.strip()
             if value == "":
                 continue
         elif value is None:
             continue
-        cells[name] = value
+        cells[column_name] = value
     for column in _REQUIRED:
         if column not in cells:
             raise InvalidFormat("is required", field=column)
@@ -123,8 +154,16 @@ def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Cus
         if column in cells:
             cell = cells[column]
             values[column] = _json_cell(cell, field=column) if isinstance(cell, str) else cell
-    for column in ("id", "country", "language", "time_zone", "currency", "formality", "gender",
-                   "pronouns"):
+    for column in (
+        "id",
+        "country",
+        "language",
+        "time_zone",
+        "currency",
+        "formality",
+        "gender",
+        "pronouns",
+    ):
         if column in cells:
             values[column] = cells[column]
     for column in ("created_at", "updated_at"):
@@ -142,7 +181,7 @@ def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Cus
     details = values.pop("name_details", None) or {}
     if not isinstance(details, Mapping):
         raise InvalidFormat("expected a JSON object", field="name_details")
-    name = dict(details)
+    name: dict[str, Any] = dict(details)
     for column, field in (("given", "given"), ("surname", "surname"), ("name_locale", "locale")):
         if column in cells:
             name[field] = cells[column]
@@ -151,8 +190,10 @@ def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Cus
     except GlobalCRMError as error:
         raise error.at(field="name") from None
     if "other_names" in values:
-        values["other_names"] = [PersonName.from_json(n) if isinstance(n, Mapping) else n
-                                 for n in _checks.sequence(values["other_names"], field="other_names")]
+        values["other_names"] = [
+            PersonName.from_json(n) if isinstance(n, Mapping) else n
+            for n in _checks.sequence(values["other_names"], field="other_names")
+        ]
     try:
         return Customer(**values)
     except TypeError as error:
@@ -162,8 +203,12 @@ def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Cus
 def _plain_or_json(points: Iterable[Any], text_of: str) -> str:
     items = list(points)
     dumps = [_point_json(point) for point in items]
-    if all(set(d) <= {text_of, "primary", "verified"} and not d.get("primary")
-           and not d.get("verified") for d in dumps):
+    if all(
+        set(d) <= {text_of, "primary", "verified"}
+        and not d.get("primary")
+        and not d.get("verified")
+        for d in dumps
+    ):
         return ";".join(str(d[text_of]) for d in dumps)
     return json.dumps(dumps, ensure_ascii=False, sort_keys=True)
 
@@ -187,21 +232,31 @@ def customer_to_row(customer: Customer) -> dict[str, str]:
         "surname": customer.name.surname or "",
         "name_locale": customer.name.locale,
         "name_details": json.dumps(details, ensure_ascii=False, sort_keys=True) if details else "",
-        "other_names": json.dumps([n.to_json() for n in customer.other_names], ensure_ascii=False,
-                                  sort_keys=True) if customer.other_names else "",
+        "other_names": json.dumps(
+            [n.to_json() for n in customer.other_names], ensure_ascii=False, sort_keys=True
+        )
+        if customer.other_names
+        else "",
         "country": customer.country,
         "language": customer.language,
         "time_zone": customer.time_zone,
         "currency": customer.currency,
         "emails": _plain_or_json(customer.emails, "address"),
         "phones": _plain_or_json(customer.phones, "number"),
-        "addresses": json.dumps([a.to_json() for a in customer.addresses], ensure_ascii=False,
-                                sort_keys=True) if customer.addresses else "",
-        "handles": json.dumps([_point_json(h) for h in customer.handles], ensure_ascii=False,
-                              sort_keys=True) if customer.handles else "",
+        "addresses": json.dumps(
+            [a.to_json() for a in customer.addresses], ensure_ascii=False, sort_keys=True
+        )
+        if customer.addresses
+        else "",
+        "handles": json.dumps(
+            [_point_json(h) for h in customer.handles], ensure_ascii=False, sort_keys=True
+        )
+        if customer.handles
+        else "",
         "preferred_channels": ";".join(customer.preferred_channels),
         "contact_hours": json.dumps(customer.contact_hours.to_json())
-        if customer.contact_hours else "",
+        if customer.contact_hours
+        else "",
         "formality": customer.formality or "",
         "gender": customer.gender or "",
         "pronouns": customer.pronouns or "",
@@ -210,7 +265,8 @@ def customer_to_row(customer: Customer) -> dict[str, str]:
         "accessibility_needs": ";".join(customer.accessibility_needs),
         "tags": ";".join(customer.tags),
         "attributes": json.dumps(customer.attributes, ensure_ascii=False, sort_keys=True)
-        if customer.attributes else "",
+        if customer.attributes
+        else "",
         "created_at": customer.created_at.isoformat() if customer.created_at else "",
         "updated_at": customer.updated_at.isoformat() if customer.updated_at else "",
     }
@@ -268,8 +324,11 @@ def write_json(rows: Iterable[Mapping[str, str]], stream: IO[str]) -> int:
     """Write rows as JSON Lines (one customer per line); returns how many were written."""
     count = 0
     for row in rows:
-        stream.write(json.dumps({k: v for k, v in row.items() if v != ""}, ensure_ascii=False,
-                                sort_keys=True))
+        stream.write(
+            json.dumps(
+                {k: v for k, v in row.items() if v != ""}, ensure_ascii=False, sort_keys=True
+            )
+        )
         stream.write("\n")
         count += 1
     return count

@@ -18,9 +18,27 @@ from globalcrm.identifiers import check_id, new_id
 __all__ = ["CHANNELS", "DIRECTIONS", "Interaction"]
 
 CHANNELS = (
-    "email", "phone", "sms", "live_chat", "whatsapp", "wechat", "line", "telegram", "viber",
-    "kakaotalk", "signal", "zalo", "facebook_messenger", "instagram", "social", "in_app", "push",
-    "in_person", "web_form", "letter", "video_call",
+    "email",
+    "phone",
+    "sms",
+    "live_chat",
+    "whatsapp",
+    "wechat",
+    "line",
+    "telegram",
+    "viber",
+    "kakaotalk",
+    "signal",
+    "zalo",
+    "facebook_messenger",
+    "instagram",
+    "social",
+    "in_app",
+    "push",
+    "in_person",
+    "web_form",
+    "letter",
+    "video_call",
 )
 """The channels an interaction can happen on."""
 
@@ -61,14 +79,17 @@ class Interaction:
     def __attrs_post_init__(self) -> None:
         self.customer_id = check_id(self.customer_id, field="customer_id")
         self.channel = _checks.choice(self.channel, CHANNELS, field="channel", what="channel")
-        self.direction = _checks.choice(self.direction, DIRECTIONS, field="direction",
-                                        what="direction")
+        self.direction = _checks.choice(
+            self.direction, DIRECTIONS, field="direction", what="direction"
+        )
         self.occurred_at = _checks.aware_utc(self.occurred_at, field="occurred_at")
-        self.body = _checks.text(self.body, field="body", max_length=_checks.MAX_BODY,
-                                 allow_empty=True, multiline=True)
+        self.body = _checks.text(
+            self.body, field="body", max_length=_checks.MAX_BODY, allow_empty=True, multiline=True
+        )
         self.subject = _checks.optional_text(self.subject, field="subject", max_length=1000)
-        self.conversation = _checks.optional_text(self.conversation, field="conversation",
-                                                  max_length=200)
+        self.conversation = _checks.optional_text(
+            self.conversation, field="conversation", max_length=200
+        )
         if self.language is not None:
             self.language = _checks.language(self.language)
         self.agent = _checks.optional_text(self.agent, field="agent", max_length=200)
@@ -77,8 +98,9 @@ class Interaction:
             if isinstance(self.sentiment, bool) or not isinstance(self.sentiment, int | float):
                 raise InvalidFormat("expected a number from -1 to 1", field="sentiment")
             if not -1.0 <= float(self.sentiment) <= 1.0:
-                raise InvalidFormat("sentiment runs from -1 (negative) to 1 (positive)",
-                                    field="sentiment")
+                raise InvalidFormat(
+                    "sentiment runs from -1 (negative) to 1 (positive)", field="sentiment"
+                )
             self.sentiment = float(self.sentiment)
         if not isinstance(self.metadata, dict):
             raise InvalidFormat("expected a mapping of JSON-safe values", field="metadata")

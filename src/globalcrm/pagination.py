@@ -58,7 +58,11 @@ def decode_cursor(cursor: object, arity: int) -> list[Any]:
         parts = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (binascii.Error, ValueError, UnicodeError) as error:
         raise InvalidFormat("not a cursor returned by this library", field="after") from error
-    if not isinstance(parts, list) or len(parts) != arity or not all(isinstance(p, str) for p in parts):
+    if (
+        not isinstance(parts, list)
+        or len(parts) != arity
+        or not all(isinstance(p, str) for p in parts)
+    ):
         raise InvalidFormat("not a cursor returned by this library", field="after")
     return parts
 

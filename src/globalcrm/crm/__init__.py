@@ -96,7 +96,9 @@ def _tenant(value: object) -> str:
     return tenant
 
 
-def open(url: str = "sqlite:///globalcrm.db", *, tenant: str = "default", migrate_schema: bool = True) -> CRM:  # noqa: A001
+def open(
+    url: str = "sqlite:///globalcrm.db", *, tenant: str = "default", migrate_schema: bool = True
+) -> CRM:
     """Open (and create or migrate) the customer store at ``url``: any SQLAlchemy URL.
 
     SQLite is the embedded default (``sqlite:///crm.db``, or ``sqlite://`` in memory);
@@ -112,8 +114,9 @@ def open(url: str = "sqlite:///globalcrm.db", *, tenant: str = "default", migrat
         migrate.upgrade(engine)
     elif migrate.current(engine) != migrate.head():
         engine.dispose()
-        raise StorageError("the database schema is not at the version this library needs; "
-                           "run `globalcrm migrate`")
+        raise StorageError(
+            "the database schema is not at the version this library needs; run `globalcrm migrate`"
+        )
     return CRM(engine, tenant=tenant)
 
 

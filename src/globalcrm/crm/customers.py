@@ -6,6 +6,7 @@ exactly as it was.
 
 from __future__ import annotations
 
+import builtins
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -31,7 +32,7 @@ _BATCH = 2000
 
 @attrs.frozen
 class DuplicateMatch:
-    """A stored customer that is likely the same person, and why (``email``, ``phone``, ``name``)."""
+    """A stored customer that is likely the same person, and why (``email``/``phone``/``name``)."""
 
     customer: Customer
     reasons: tuple[str, ...]
@@ -52,8 +53,9 @@ class Customers:
         A customer whose id is already stored raises ``Conflict``.
         """
         if not isinstance(customer, Customer):
-            raise InvalidFormat(f"expected a Customer, got {type(customer).__name__}",
-                                field="customer")
+            raise InvalidFormat(
+                f"expected a Customer, got {type(customer).__name__}", field="customer"
+            )
         stamp = self._context.now(now)
         self._adopt_tenant(customer)
         customer.validate()
@@ -108,8 +110,9 @@ class Customers:
         with self._context.work() as uow:
             current = uow.customers.get(customer_id)
             if expected_version is not None and current.version != expected_version:
-                raise Conflict("the customer was changed since you read it",
-                               field="expected_version")
+                raise Conflict(
+                    "the customer was changed since you read it", field="expected_version"
+                )
             uow.customers.remove(current)
 
     # ----------------------------------------------------------------- reads
@@ -133,21 +136,21 @@ class Customers:
             items = uow.customers.page(after=last, limit=limit + 1)
         return _page(items, limit)
 
-    def find_by_email(self, email: str) -> list[Customer]:
+    def find_by_email(self, email: str) -> builtins.list[Customer]:
         """Customers with this email address (normalised and case-insensitive)."""
         key = EmailAddress(address=email).key
         with self._context.work(write=False) as uow:
             return uow.customers.get_many(uow.customers.ids_by_key("email", key))
 
-    def find_by_phone(self, phone: str, *, region: str | None = None) -> list[Customer]:
-        """Customers with this phone number; national input is read with ``region`` (ISO country)."""
+    def find_by_phone(self, phone: str, *, region: str | None = None) -> builtins.list[Customer]:
+        """Customers with this phone number; national input is read with ``region`` (a country)."""
         number = PhoneNumber.parse(phone, region=region).number
         with self._context.work(write=False) as uow:
             ids = set(uow.customers.ids_by_key("phone", number))
             return uow.customers.get_many(sorted(ids))
 
     def search(self, query: str, *, after: str | None = None, limit: int = 20) -> Page[Customer]:
-        """Customers whose names (in any script, or their reading) start with every word of ``query``.
+        """Customers whose names (any script, or their reading) start with every word of ``query``.
 
         Case, accents and variant forms do not matter: ``"petersons"`` finds ``Pētersons``,
         ``"やまだ"`` finds a customer whose reading is ``ヤマダ``.
@@ -162,42 +165,45 @@ class Customers:
             items = uow.customers.search_name(words, after=last, limit=limit + 1)
         return _page(items, limit)
 
-    def likely_duplicates(self, customer: Customer | str) -> list[DuplicateMatch]:
-        """Stored customers that are probably the same person: same email or phone, or a name
-        that folds to nearly the same text. Best first; the customer itself is left out.
+    def likely_duplicates(self, customer: Customer | str) -> builtins.list[DuplicateMatch]:
+        """Stored customers that are probably the same person, best first.
+
+        A match shares an email or a phone, or has a name that folds to nearly the same text;
+        the customer itself is left out.
         """
         if isinstance(customer, str):
             customer = self.get(customer)
         if not isinstance(customer, Customer):
             raise InvalidFormat("expected a Customer or a customer id", field="customer")
+        subject: Customer = customer
         reasons: dict[str, set[str]] = {}
         scores: dict[str, float] = {}
-        own_key = customer.name_key()
+        own_key = subject.name_key()
         with self._context.work(write=False) as uow:
-            for email in customer.emails:
+            for email in subject.emails:
                 for found in uow.customers.ids_by_key("email", email.key, limit=100):
                     reasons.setdefault(found, set()).add("email")
-            for phone in customer.phones:
+            for phone in subject.phones:
                 for found in uow.customers.ids_by_key("phone", phone.number, limit=100):
                     reasons.setdefault(found, set()).add("phone")
-            surname_words = tokens(customer.name.surname or customer.name.given or "")
+            surname_words = tokens(subject.name.surname or subject.name.given or "")
             name_candidates: set[str] = set()
             for word in surname_words[:3]:
                 name_candidates.update(uow.customers.ids_by_key("name", word, limit=200))
             candidates = uow.customers.get_many(sorted(set(reasons) | name_candidates))
-        by_id = {found.id: found for found in candidates}
-        for found in candidates:
+        by_id = {person.id: person for person in candidates}
+        for person in candidates:
             ratio = max(
                 difflib.SequenceMatcher(None, own_key, other).ratio()
-                for other in {found.name_key(), *(_key_of(n) for n in found.other_names)}
+                for other in {person.name_key(), *(_key_of(n) for n in person.other_names)}
             )
-            scores[found.id] = ratio
+            scores[person.id] = ratio
             if ratio >= 0.9:
-                reasons.setdefault(found.id, set()).add("name")
+                reasons.setdefault(person.id, set()).add("name")
         matches = [
             DuplicateMatch(by_id[cid], tuple(sorted(why)), round(len(why) + scores.get(cid, 0), 3))
             for cid, why in reasons.items()
-            if cid != customer.id and cid in by_id
+            if cid != subject.id and cid in by_id
         ]
         return sorted(matches, key=lambda m: (-m.score, m.customer.id))
 
@@ -216,13 +222,14 @@ class Customers:
         Every bad row is reported with its 1-based number, column and reason. By default the
         valid rows are stored; with ``atomic=True`` nothing is stored unless every row is valid.
         """
-        if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+        source: object = rows
+        if isinstance(source, str | bytes) or not isinstance(source, Iterable):
             raise InvalidFormat("expected an iterable of rows", field="rows")
         stamp = self._context.now(now)
         report = ImportReport()
         if atomic:
             return self._import_atomic(rows, report, stamp, on_progress)
-        batch: list[tuple[int, Customer]] = []
+        batch: builtins.list[tuple[int, Customer]] = []
         for number, customer in self._validated(rows, report, stamp):
             batch.append((number, customer))
             if len(batch) >= _BATCH:
@@ -234,13 +241,17 @@ class Customers:
         if on_progress is not None:
             on_progress(report.rows)
         report.committed = True
+        report.errors.sort(key=lambda error: error.row)
         return report
 
     def _import_atomic(
-        self, rows: Iterable[Mapping[str, Any]], report: ImportReport, stamp: Any,
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        report: ImportReport,
+        stamp: Any,
         on_progress: ProgressCallback | None,
     ) -> ImportReport:
-        valid: list[tuple[int, Customer]] = []
+        valid: builtins.list[tuple[int, Customer]] = []
         for number, customer in self._validated(rows, report, stamp):
             valid.append((number, customer))
             if on_progress is not None and number % _BATCH == 0:
@@ -259,6 +270,7 @@ class Customers:
                     bulk.insert_customers(connection, [c for _, c in valid])
         except _Abort:
             report.committed = False
+            report.errors.sort(key=lambda error: error.row)
             return report
         report.imported = len(valid)
         report.ids.extend(c.id for _, c in valid)
@@ -290,7 +302,9 @@ class Customers:
                 customer.updated_at = stamp
             yield number, customer
 
-    def _store_batch(self, batch: list[tuple[int, Customer]], report: ImportReport) -> None:
+    def _store_batch(
+        self, batch: builtins.list[tuple[int, Customer]], report: ImportReport
+    ) -> None:
         if not batch:
             return
         with self._context.work() as uow:
@@ -306,8 +320,9 @@ class Customers:
         report.ids.extend(c.id for _, c in fresh)
 
     @staticmethod
-    def _check_new_ids(connection: Any, batch: list[tuple[int, Customer]],
-                       report: ImportReport) -> None:
+    def _check_new_ids(
+        connection: Any, batch: builtins.list[tuple[int, Customer]], report: ImportReport
+    ) -> None:
         taken = bulk.existing_ids(connection, [c.id for _, c in batch])
         for number, customer in batch:
             if customer.id in taken:
@@ -334,11 +349,12 @@ class Customers:
         if customer.tenant == "default":
             customer.tenant = self._context.tenant
         elif customer.tenant != self._context.tenant:
-            raise InvalidInput("the customer belongs to another tenant than this CRM",
-                               field="tenant")
+            raise InvalidInput(
+                "the customer belongs to another tenant than this CRM", field="tenant"
+            )
 
 
-class _Abort(Exception):  # noqa: N818 - internal control flow: roll back without an error
+class _Abort(Exception):
     """Roll the atomic import back."""
 
 
@@ -346,7 +362,7 @@ def _key_of(name: Any) -> str:
     return " ".join(sorted(" ".join(tokens(name.full)).split()))
 
 
-def _page(items: list[Customer], limit: int) -> Page[Customer]:
+def _page(items: builtins.list[Customer], limit: int) -> Page[Customer]:
     if len(items) > limit:
         return Page(items[:limit], encode_cursor(items[limit - 1].id))
     return Page(items, None)

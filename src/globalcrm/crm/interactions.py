@@ -1,4 +1,4 @@
-"""``crm.interactions``: record contacts on any channel and read them back as timelines and threads."""
+"""``crm.interactions``: record contacts on any channel; read them as timelines and threads."""
 
 from __future__ import annotations
 

@@ -34,6 +34,25 @@ _SPECIAL = str.maketrans(
 _DROP = frozenset("'’‘ʻʼʽ`´ʹ′")
 _SPACE = frozenset("-‐‑‒–—_.,·・･/")
 _KATAKANA_START, _KATAKANA_END = 0x30A1, 0x30F6
+# Marks that are accents or vowel points, dropped; the vowel signs and viramas of Indic and
+# other abugidas are letters in all but name and are kept (dropping them changes the word).
+_DROPPED_MARKS = (
+    (0x0300, 0x036F),  # combining diacritical marks (Latin, Greek, Cyrillic accents)
+    (0x0483, 0x0489),  # Cyrillic titlo and friends
+    (0x0591, 0x05C7),  # Hebrew cantillation and points (niqqud)
+    (0x0610, 0x061A),  # Arabic honorific signs
+    (0x064B, 0x065F),  # Arabic harakat
+    (0x0670, 0x0670),  # Arabic superscript alef
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F),
+)
+
+
+def _is_dropped_mark(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _DROPPED_MARKS)
 
 
 def _katakana_to_hiragana(char: str) -> str:
@@ -49,11 +68,14 @@ def fold(text: str) -> str:
 
     >>> fold("Pētersons"), fold("JÕNAS"), fold("Oʻlmasbek"), fold("ヤマダ"), fold("שָׁלוֹם")
     ('petersons', 'jonas', 'olmasbek', 'やまだ', 'שלום')
+    >>> fold("प्रिया") == "प्रिया"   # Devanagari vowel signs are part of the word
+    True
     """
     normal = unicodedata.normalize("NFKC", text).casefold()
     out: list[str] = []
     for char in unicodedata.normalize("NFKD", normal):
-        if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        category = unicodedata.category(char)
+        if category == "Cf" or (category in ("Mn", "Me") and _is_dropped_mark(char)):
             continue
         if char in _DROP:
             continue

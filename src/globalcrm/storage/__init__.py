@@ -1,0 +1,1 @@
+"""Storage: tables, the mapping, unit of work, repositories, bulk writes and migrations."""

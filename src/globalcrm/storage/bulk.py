@@ -43,10 +43,18 @@ def insert_customers(connection: Connection, customers: Sequence[Customer]) -> N
         customer.version = 1
     keys = [row for customer in customers for row in key_rows(customer)]
     if connection.dialect.name == "postgresql":
-        _copy(connection, tables.customers.name, _CUSTOMER_COLUMNS,
-              [_bind_row(connection, customer) for customer in customers])
-        _copy(connection, tables.customer_keys.name, ["customer_id", "kind", "key", "tenant"],
-              [[row["customer_id"], row["kind"], row["key"], row["tenant"]] for row in keys])
+        _copy(
+            connection,
+            tables.customers.name,
+            _CUSTOMER_COLUMNS,
+            [_bind_row(connection, customer) for customer in customers],
+        )
+        _copy(
+            connection,
+            tables.customer_keys.name,
+            ["customer_id", "kind", "key", "tenant"],
+            [[row["customer_id"], row["kind"], row["key"], row["tenant"]] for row in keys],
+        )
         return
     connection.execute(insert(tables.customers), [_customer_row(c) for c in customers])
     if keys:

@@ -32,7 +32,9 @@ def parse_url(url: object) -> URL:
         try:
             parsed = make_url(url.strip())
         except ArgumentError as error:
-            raise InvalidFormat("not a database URL (e.g. 'sqlite:///crm.db')", field="url") from error
+            raise InvalidFormat(
+                "not a database URL (e.g. 'sqlite:///crm.db')", field="url"
+            ) from error
     else:
         raise InvalidFormat("expected a database URL such as 'sqlite:///crm.db'", field="url")
     if parsed.get_backend_name() not in SUPPORTED:

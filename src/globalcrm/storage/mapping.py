@@ -24,7 +24,7 @@ _mapped = False
 
 def map_domain() -> None:
     """Map every domain class onto its table, once per process (idempotent, thread-safe)."""
-    global _mapped  # noqa: PLW0603
+    global _mapped
     with _lock:
         if _mapped:
             return

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, select, tuple_
+from sqlalchemy import Select, and_, delete, func, insert, intersect, select, tuple_
 from sqlalchemy.orm import Session
 
 from globalcrm.customers import Customer
@@ -95,12 +95,16 @@ class CustomerRepository:
 
     def count(self) -> int:
         """How many customers the tenant has."""
-        query = select(func.count()).select_from(tables.customers).where(
-            tables.customers.c.tenant == self._tenant
+        query = (
+            select(func.count())
+            .select_from(tables.customers)
+            .where(tables.customers.c.tenant == self._tenant)
         )
         return int(self._session.execute(query).scalar_one())
 
-    def ids_by_key(self, kind: str, key: str, *, prefix: bool = False, limit: int = 1000) -> list[str]:
+    def ids_by_key(
+        self, kind: str, key: str, *, prefix: bool = False, limit: int = 1000
+    ) -> list[str]:
         """Customer ids having the key (or a key starting with it)."""
         k = tables.customer_keys.c
         condition = k.key == key
@@ -118,20 +122,22 @@ class CustomerRepository:
     def search_name(self, words: Sequence[str], *, after: str | None, limit: int) -> list[Customer]:
         """Customers having, for every word, a name key starting with it."""
         k = tables.customer_keys.c
-        matches = None
-        for word in words:
-            subquery = select(k.customer_id).where(
+        parts = [
+            select(k.customer_id).where(
                 k.tenant == self._tenant,
                 k.kind == "name",
                 k.key >= word,
                 k.key < prefix_upper_bound(word),
             )
-            matches = subquery if matches is None else matches.intersect(subquery)
-        if matches is None:
+            for word in words
+        ]
+        if not parts:
             return []
-        ids = matches.subquery()
+        ids = (parts[0] if len(parts) == 1 else intersect(*parts)).subquery()
         c = tables.customers.c
-        query = select(Customer).where(c.id.in_(select(ids.c.customer_id)), c.tenant == self._tenant)
+        query = select(Customer).where(
+            c.id.in_(select(ids.c.customer_id)), c.tenant == self._tenant
+        )
         if after is not None:
             query = query.where(c.id > after)
         return list(self._session.scalars(query.order_by(c.id).limit(limit)))

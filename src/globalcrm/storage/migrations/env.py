@@ -9,7 +9,7 @@ config = context.config
 
 
 def run() -> None:
-    """Migrate on the caller's connection, or on ``sqlalchemy.url`` from the alembic command line."""
+    """Migrate on the caller's connection, or on ``sqlalchemy.url`` (alembic command line)."""
     connection = config.attributes.get("connection")
     if connection is None:
         url = config.get_main_option("sqlalchemy.url")

@@ -1,0 +1,112 @@
+"""The command line: demo, migrate, import with a per-row report, export that imports back."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import globalcrm as gc
+from globalcrm.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_seeds_thirteen_countries_and_shows_them(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["demo", "--db", str(db)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for text in (
+        "Jonas Petraitis",
+        "Līga Bērziņa",
+        "נועה כהן",
+        "山田太郎",
+        "王小明",
+        "김민준",
+        "Дилноза Рашидова",
+        "(11) 91234-5678",
+        "LT-01103 VILNIUS",
+        "order-1042",
+    ):
+        assert text in result.output
+    crm = gc.open(f"sqlite:///{db}")
+    assert sorted(c.country for c in crm.customers.list(limit=100)) == sorted(
+        ["LT", "LV", "FI", "IL", "UZ", "JP", "CN", "KR", "BR", "IN", "NL", "DE", "US"]
+    )
+    assert len(crm.interactions.conversation("order-1042")) == 3
+    crm.close()
+    again = runner.invoke(app, ["demo", "--db", str(db)], env={"COLUMNS": "200"})
+    assert again.exit_code == 0  # replaces the file rather than failing on duplicates
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+ROW = {
+    "given": "Aino",
+    "surname": "Mäkinen",
+    "name_locale": "fi",
+    "country": "FI",
+    "language": "fi",
+    "time_zone": "Europe/Helsinki",
+    "currency": "EUR",
+    "emails": "aino@example.fi",
+    "phones": "040 1234567",
+}
+
+
+def test_import_reports_bad_rows_and_exits_1(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    _write_csv(source, [ROW, {**ROW, "phones": "040 12"}, {**ROW, "given": "Eino"}])
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    result = runner.invoke(app, ["import", str(source), "--url", url])
+    assert result.exit_code == 1
+    assert "row 2: phones[0].number: not a valid phone number for FI" in result.output
+    assert "3 rows read, 2 imported, 1 with errors" in result.output
+    atomic = runner.invoke(app, ["import", str(source), "--url", url, "--atomic"])
+    assert atomic.exit_code == 1 and "nothing stored" in atomic.output
+    crm = gc.open(url)
+    assert crm.customers.count() == 2
+    crm.close()
+
+
+def test_export_then_import_round_trips(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    _write_csv(source, [ROW, {**ROW, "given": "Eino", "emails": "eino@example.fi"}])
+    first = f"sqlite:///{tmp_path / 'a.db'}"
+    assert runner.invoke(app, ["import", str(source), "--url", first]).exit_code == 0
+    out = tmp_path / "out.jsonl"
+    exported = runner.invoke(app, ["export", "--url", first, "--format", "json", "-o", str(out)])
+    assert exported.exit_code == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(line["given"] for line in lines) == ["Aino", "Eino"]
+    second = f"sqlite:///{tmp_path / 'b.db'}"
+    assert runner.invoke(app, ["import", str(out), "--url", second]).exit_code == 0
+    a, b = gc.open(first), gc.open(second)
+    assert [c.id for c in a.customers.list()] == [c.id for c in b.customers.list()]
+    assert [c.phones for c in a.customers.list()] == [c.phones for c in b.customers.list()]
+    a.close()
+    b.close()
+
+
+def test_find_and_migrate_and_errors_without_traceback(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    assert runner.invoke(app, ["migrate", "--url", url]).exit_code == 0
+    source = tmp_path / "in.csv"
+    _write_csv(source, [ROW])
+    runner.invoke(app, ["import", str(source), "--url", url])
+    found = runner.invoke(app, ["find", "makinen", "--url", url], env={"COLUMNS": "200"})
+    assert "Aino Mäkinen" in found.output
+    by_phone = runner.invoke(
+        app, ["find", "040 1234567", "--region", "FI", "--url", url], env={"COLUMNS": "200"}
+    )
+    assert "+358 40 1234567" in by_phone.output
+    bad = runner.invoke(app, ["find", "x", "--url", "mysql://nope"])
+    assert bad.exit_code == 1
+    assert "Traceback" not in bad.output and "not supported" in bad.output

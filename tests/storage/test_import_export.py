@@ -1,0 +1,145 @@
+"""Bulk import: per-row errors, keep-valid or all-or-nothing, and export that imports back."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+
+import globalcrm as gc
+from globalcrm import import_export
+from globalcrm.demo_data import sample_customers
+
+GOOD = {
+    "given": "Jonas",
+    "surname": "Petraitis",
+    "name_locale": "lt",
+    "country": "LT",
+    "language": "lt",
+    "time_zone": "Europe/Vilnius",
+    "currency": "EUR",
+    "emails": "jonas@example.lt",
+    "phones": "8 612 34567",
+}
+
+
+def rows_with_errors() -> list[dict[str, str]]:
+    return [
+        GOOD,
+        {**GOOD, "phones": "8 612", "emails": "ona@example.lt"},  # row 2: bad phone
+        {**GOOD, "country": "QQ", "emails": "x@example.lt", "phones": ""},  # row 3: bad country
+        {**GOOD, "emails": "not-an-email", "phones": "+370 612 11111"},  # row 4
+        {**GOOD, "given": "Ona", "emails": "ona2@example.lt", "phones": "+370 612 22222"},
+    ]
+
+
+def test_import_keeps_valid_rows_and_reports_each_bad_one(crm: gc.CRM) -> None:
+    report = crm.customers.import_rows(rows_with_errors())
+    assert (report.rows, report.imported, report.committed) == (5, 2, True)
+    assert [(e.row, e.field, e.code) for e in report.errors] == [
+        (2, "phones[0].number", "invalid_format"),
+        (3, "country", "invalid_component"),
+        (4, "emails[0].address", "invalid_format"),
+    ]
+    assert "too short" in report.errors[0].message
+    assert "QQ" in str(report.errors[1])
+    assert crm.customers.count() == 2
+    assert len(crm.customers.find_by_phone("+37061234567")) == 1
+
+
+def test_atomic_import_stores_nothing_when_a_row_is_bad(crm: gc.CRM) -> None:
+    crm.customers.add(sample_customers()[0])
+    report = crm.customers.import_rows(rows_with_errors(), atomic=True)
+    assert report.committed is False and report.imported == 0
+    assert len(report.errors) == 3
+    assert crm.customers.count() == 1
+
+
+def test_atomic_import_of_good_rows_stores_all(crm: gc.CRM) -> None:
+    rows = [GOOD, {**GOOD, "given": "Ona", "emails": "ona@example.lt"}]
+    progress: list[int] = []
+    report = crm.customers.import_rows(rows, atomic=True, on_progress=progress.append)
+    assert report.ok and report.imported == 2 and progress[-1] == 2
+    assert {c.name.given for c in crm.customers.list()} == {"Jonas", "Ona"}
+    assert [c.name.given for c in crm.customers.search("petraitis")] != []
+
+
+def test_import_reports_ids_already_stored_and_repeated(crm: gc.CRM) -> None:
+    stored = crm.customers.add(sample_customers()[0])
+    rows = [
+        {**GOOD, "id": stored.id},
+        {**GOOD, "id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+        {**GOOD, "id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+    ]
+    report = crm.customers.import_rows(rows)
+    assert [(e.row, e.field, e.code) for e in report.errors] == [
+        (1, "id", "conflict"),
+        (3, "id", "conflict"),
+    ]
+    assert report.imported == 1
+    assert crm.customers.count() == 2
+
+
+def test_export_imports_back_to_equal_customers(crm: gc.CRM) -> None:
+    originals = {c.id: c for c in (crm.customers.add(c) for c in sample_customers())}
+    buffer = io.StringIO()
+    assert import_export.write_csv(crm.customers.export_rows(batch_size=4), buffer) == 13
+    buffer.seek(0)
+    other = crm.for_tenant("copy")
+    # ids are global: re-import under a new tenant with fresh ids, then compare the rest
+    rows = [{k: v for k, v in row.items() if k != "id"} for row in import_export.read_csv(buffer)]
+    report = other.customers.import_rows(rows, atomic=True)
+    assert report.ok
+    copies = list(other.customers.list(limit=100))
+    by_name = {c.name: c for c in copies}
+    for original in originals.values():
+        copy = by_name[original.name]
+        for field in (
+            "other_names",
+            "emails",
+            "phones",
+            "addresses",
+            "handles",
+            "preferred_channels",
+            "contact_hours",
+            "formality",
+            "gender",
+            "pronouns",
+            "dietary_needs",
+            "allergens",
+            "accessibility_needs",
+            "tags",
+            "attributes",
+            "created_at",
+        ):
+            assert getattr(copy, field) == getattr(original, field), field
+
+
+def test_concurrent_updates_of_one_version_lose_no_write(crm: gc.CRM) -> None:
+    customer = crm.customers.add(sample_customers()[1])
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def writer(tag: str) -> None:
+        barrier.wait()
+        try:
+            crm.customers.update(customer.id, expected_version=1, tags=[tag])
+            outcomes.append("ok")
+        except gc.Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=writer, args=(f"t{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "conflict", "conflict", "ok"]
+    assert crm.customers.get(customer.id).version == 2
+
+
+def test_import_rejects_unknown_columns_and_non_rows(crm: gc.CRM) -> None:
+    report = crm.customers.import_rows([{**GOOD, "shoe_size": "42"}, "text"])  # type: ignore[list-item]
+    assert [(e.row, e.field) for e in report.errors] == [(1, "shoe_size"), (2, None)]
+    with pytest.raises(gc.InvalidInput):
+        crm.customers.import_rows("not rows")  # type: ignore[arg-type]
