@@ -60,11 +60,18 @@ def optional_text(value: object, *, field: str, max_length: int = MAX_TEXT) -> s
     return result or None
 
 
+@functools.lru_cache(maxsize=256)
+def _canonical(options: tuple[str, ...]) -> dict[str, str]:
+    return {option.lower(): option for option in options}
+
+
 def choice(value: object, options: Iterable[str], *, field: str, what: str) -> str:
     """Return ``value`` if it is one of ``options`` (any case), in its canonical spelling."""
     if not isinstance(value, str):
         raise InvalidFormat(f"expected a {what}, got {type(value).__name__}", field=field)
-    canonical = {option.lower(): option for option in options}
+    canonical = _canonical(tuple(options))
+    if value in canonical:
+        return canonical[value]
     key = value.strip().lower().replace("-", "_").replace(" ", "_")
     if key not in canonical:
         shown = ", ".join(sorted(canonical.values()))

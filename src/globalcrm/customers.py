@@ -21,7 +21,7 @@ import phonenumbers
 
 from globalcrm import _checks
 from globalcrm.errors import GlobalCRMError, InvalidComponent, InvalidFormat, InvalidInput
-from globalcrm.identifiers import new_id
+from globalcrm.identifiers import check_id, new_id
 from globalcrm.interactions import CHANNELS
 from globalcrm.locale.folding import fold, tokens
 
@@ -400,6 +400,11 @@ _LENGTH_REASONS = {
 
 def parse_phone(text: object, region: str | None = None) -> phonenumbers.PhoneNumber:
     """Parse a phone number in international or (with ``region``) national format; raise ours."""
+    return _parse_typed(text, region)[0]
+
+
+def _parse_typed(text: object, region: str | None) -> tuple[phonenumbers.PhoneNumber, str]:
+    """The parsed number and its type; a number of no known type is not a valid number."""
     where = f" for {region}" if region else ""
     if not isinstance(text, str):
         raise InvalidFormat(f"expected a phone number, got {type(text).__name__}", field="number")
@@ -409,20 +414,20 @@ def parse_phone(text: object, region: str | None = None) -> phonenumbers.PhoneNu
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as error:
         reason = _PARSE_REASONS.get(error.error_type, "not a number")
-        raise InvalidFormat(
-            f"not a valid phone number{where} ({reason})", field="number"
-        ) from error
-    if not phonenumbers.is_valid_number(number):
+        message = f"not a valid phone number{where} ({reason})"
+        raise InvalidFormat(message, field="number") from error
+    # number_type() is UNKNOWN exactly when is_valid_number() is False (same region lookup and
+    # pattern match), so one call answers both.
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         possible = phonenumbers.is_possible_number_with_reason(number)
         reason = _LENGTH_REASONS.get(possible, "no such number range")
         raise InvalidFormat(f"not a valid phone number{where} ({reason})", field="number")
-    return number
+    return number, _PHONE_TYPES.get(kind, "other")
 
 
-def _e164(value: object) -> str:
-    if isinstance(value, str) and value.startswith("+") and value[1:].isdigit():
-        return value  # already canonical; the full check runs in __attrs_post_init__
-    return phonenumbers.format_number(parse_phone(value), phonenumbers.PhoneNumberFormat.E164)
+def _e164(value: str) -> str:
+    return value  # parsed once, in __attrs_post_init__
 
 
 @attrs.frozen(kw_only=True)
@@ -441,12 +446,10 @@ class PhoneNumber:
     type: str = attrs.field(default="", eq=False)
 
     def __attrs_post_init__(self) -> None:
-        parsed = parse_phone(self.number)
+        parsed, kind = _parse_typed(self.number, None)
         canonical = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         object.__setattr__(self, "number", canonical)
-        object.__setattr__(
-            self, "type", _PHONE_TYPES.get(phonenumbers.number_type(parsed), "other")
-        )
+        object.__setattr__(self, "type", kind)
         _checks.flag(self.primary, field="primary")
         _checks.flag(self.verified, field="verified")
         object.__setattr__(
@@ -460,9 +463,19 @@ class PhoneNumber:
         """Parse international or national input; ``region`` is the country for national input."""
         if region is not None:
             region = _checks.country(region, field="region")
-        number = parse_phone(text, region)
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return cls(number=e164, primary=primary, verified=verified)
+        parsed, kind = _parse_typed(text, region)
+        _checks.flag(primary, field="primary")
+        _checks.flag(verified, field="verified")
+        phone = object.__new__(cls)  # parsed and checked above: skip a second parse
+        for name, value in (
+            ("number", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)),
+            ("primary", primary),
+            ("verified", verified),
+            ("label", None),
+            ("type", kind),
+        ):
+            object.__setattr__(phone, name, value)
+        return phone
 
     @property
     def region(self) -> str | None:
@@ -729,7 +742,7 @@ def _tenant(value: object) -> str:
     return tenant
 
 
-@attrs.define(slots=False, eq=False, kw_only=True)
+@attrs.define(slots=False, eq=False, kw_only=True, on_setattr=attrs.setters.NO_OP)
 class Customer:
     """A customer: who they are, where they live, how and when they like to be contacted.
 
@@ -775,102 +788,10 @@ class Customer:
 
     def validate(self) -> None:
         """Check and normalise every field; raise ``InvalidInput`` naming the first bad one."""
-        self.tenant = _tenant(self.tenant)
-        self.country = _checks.country(self.country)
-        self.language = _checks.language(self.language)
-        self.time_zone = _checks.time_zone(self.time_zone)
-        self.currency = _checks.currency(self.currency)
-        with _at("name"):
-            self.name = _person_name(self.name)
-        self.other_names = tuple(_each(self.other_names, "other_names", _person_name))
-        self.emails = tuple(_each(self.emails, "emails", self._email))
-        self.phones = tuple(_each(self.phones, "phones", self._phone))
-        self.addresses = tuple(_each(self.addresses, "addresses", self._address))
-        self.handles = tuple(_each(self.handles, "handles", self._handle))
-        for kind in ("emails", "phones", "addresses"):
-            points = getattr(self, kind)
-            if sum(1 for point in points if point.primary) > 1:
-                raise InvalidInput("only one may be primary", field=kind)
-        self.preferred_channels = tuple(
-            dict.fromkeys(
-                _each(
-                    self.preferred_channels,
-                    "preferred_channels",
-                    lambda v: _checks.choice(v, CHANNELS, field="", what="channel"),
-                )
-            )
-        )
-        hours: object = self.contact_hours
-        if hours is not None and not isinstance(hours, ContactHours):
-            with _at("contact_hours"):
-                if not isinstance(hours, Mapping):
-                    raise InvalidFormat("expected ContactHours")
-                self.contact_hours = _from_mapping(ContactHours, hours)
-        if self.formality is not None:
-            self.formality = _checks.choice(
-                self.formality, ("formal", "informal"), field="formality", what="formality"
-            )
-        if self.gender is not None:
-            self.gender = _checks.choice(self.gender, GENDERS, field="gender", what="gender")
-        self.pronouns = _checks.optional_text(self.pronouns, field="pronouns", max_length=64)
-        self.dietary_needs = _codes(self.dietary_needs, field="dietary_needs")
-        self.allergens = tuple(
-            _checks.choice(a, ALLERGENS, field=f"allergens[{i}]", what="allergen")
-            for i, a in enumerate(_checks.sequence(self.allergens, field="allergens"))
-        )
-        self.accessibility_needs = _codes(self.accessibility_needs, field="accessibility_needs")
-        self.tags = _codes(self.tags, field="tags")
-        if not isinstance(self.attributes, Mapping):
-            raise InvalidFormat("expected a mapping of JSON-safe values", field="attributes")
-        self.attributes = _checks.json_safe(self.attributes, field="attributes")
-        _checks.json_size(self.attributes, field="attributes")
-        for stamp in ("created_at", "updated_at"):
-            value = getattr(self, stamp)
-            if value is not None:
-                setattr(self, stamp, _checks.aware_utc(value, field=stamp))
-        if not isinstance(self.version, int) or isinstance(self.version, bool) or self.version < 0:
-            raise InvalidFormat("expected a non-negative integer", field="version")
-
-    def _email(self, value: object) -> EmailAddress:
-        if isinstance(value, EmailAddress):
-            return value
-        if isinstance(value, Mapping):
-            return _from_mapping(EmailAddress, value)  # type: ignore[no-any-return]
-        return EmailAddress(address=value)  # checked by the converter
-
-    def _phone(self, value: object) -> PhoneNumber:
-        if isinstance(value, PhoneNumber):
-            return value
-        if isinstance(value, Mapping):
-            data = dict(value)
-            data.pop("type", None)
-            parsed = PhoneNumber.parse(data.get("number"), region=self.country)  # type: ignore[arg-type]
-            return _from_mapping(PhoneNumber, {**data, "number": parsed.number})  # type: ignore[no-any-return]
-        if isinstance(value, str):
-            return PhoneNumber.parse(value, region=self.country)
-        raise InvalidFormat(f"expected a phone number, got {type(value).__name__}")
-
-    def _address(self, value: object) -> PostalAddress:
-        if isinstance(value, PostalAddress):
-            return value
-        if isinstance(value, Mapping):
-            data = dict(value)
-            data.setdefault("country", self.country)
-            return _from_mapping(PostalAddress, data)  # type: ignore[no-any-return]
-        raise InvalidFormat(f"expected a PostalAddress, got {type(value).__name__}")
-
-    def _handle(self, value: object) -> MessagingHandle:
-        if isinstance(value, MessagingHandle):
-            return value
-        if isinstance(value, Mapping):
-            parsed = MessagingHandle.parse(
-                value.get("handle"),  # type: ignore[arg-type]  # checked by parse
-                service=value.get("service"),  # type: ignore[arg-type]
-                region=self.country,
-            )
-            data = {**value, "handle": parsed.handle, "service": parsed.service}
-            return _from_mapping(MessagingHandle, data)  # type: ignore[no-any-return]
-        raise InvalidFormat(f"expected a MessagingHandle, got {type(value).__name__}")
+        current = {name: getattr(self, name) for name in _CUSTOMER_FIELDS}
+        for name, value in check_customer_fields(current).items():
+            if current[name] is not value:
+                setattr(self, name, value)
 
     @property
     def names(self) -> tuple[PersonName, ...]:
@@ -899,19 +820,7 @@ class Customer:
 
     def search_keys(self) -> list[tuple[str, str]]:
         """``(kind, key)`` pairs under which the store finds this customer."""
-        keys: dict[tuple[str, str], None] = {}
-        for name in self.names:
-            for token in name.search_tokens():
-                keys.setdefault(("name", token[:200]), None)
-        for email in self.emails:
-            keys.setdefault(("email", email.key), None)
-        for phone in self.phones:
-            keys.setdefault(("phone", phone.number), None)
-        for handle in self.handles:
-            keys.setdefault(("handle", handle.key[:200]), None)
-            if handle.handle.startswith("+"):
-                keys.setdefault(("phone", handle.handle), None)
-        return list(keys)
+        return search_keys(self.names, self.emails, self.phones, self.handles)
 
     def name_key(self) -> str:
         """The folded full name with its words sorted: equal for near-identical spellings."""
@@ -942,6 +851,156 @@ def _from_mapping(kind: type[Any], data: Mapping[Any, Any]) -> Any:
     return kind(**data)
 
 
+_CUSTOMER_FIELDS = (
+    "name", "country", "language", "time_zone", "currency", "other_names", "emails", "phones",
+    "addresses", "handles", "preferred_channels", "contact_hours", "formality", "gender",
+    "pronouns", "dietary_needs", "allergens", "accessibility_needs", "tags", "attributes",
+    "tenant", "id", "created_at", "updated_at", "version",
+)
+
+
+def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and normalise a customer's fields given as a mapping; the core of ``Customer``.
+
+    Bulk imports call this directly, so a row is validated exactly as ``Customer(...)`` would
+    validate it, without building (and instrumenting) an entity per row.
+    """
+    get = values.get
+    out: dict[str, Any] = {}
+    out["tenant"] = _tenant(get("tenant", "default"))
+    out["id"] = check_id(get("id") or new_id())
+    country = out["country"] = _checks.country(get("country"))
+    out["language"] = _checks.language(get("language"))
+    out["time_zone"] = _checks.time_zone(get("time_zone"))
+    out["currency"] = _checks.currency(get("currency"))
+    with _at("name"):
+        out["name"] = _person_name(get("name"))
+    out["other_names"] = _each(get("other_names", ()), "other_names", _person_name)
+    out["emails"] = _each(get("emails", ()), "emails", _email)
+    out["phones"] = _each(get("phones", ()), "phones", lambda v: _phone(v, country))
+    out["addresses"] = _each(get("addresses", ()), "addresses", lambda v: _address(v, country))
+    out["handles"] = _each(get("handles", ()), "handles", lambda v: _handle(v, country))
+    for kind in ("emails", "phones", "addresses"):
+        if sum(1 for point in out[kind] if point.primary) > 1:
+            raise InvalidInput("only one may be primary", field=kind)
+    out["preferred_channels"] = tuple(
+        dict.fromkeys(_each(get("preferred_channels", ()), "preferred_channels", _channel))
+    )
+    hours: object = get("contact_hours")
+    if hours is not None and not isinstance(hours, ContactHours):
+        with _at("contact_hours"):
+            if not isinstance(hours, Mapping):
+                raise InvalidFormat("expected ContactHours")
+            hours = _from_mapping(ContactHours, hours)
+    out["contact_hours"] = hours
+    formality = get("formality")
+    out["formality"] = None if formality is None else _checks.choice(
+        formality, ("formal", "informal"), field="formality", what="formality"
+    )
+    gender = get("gender")
+    out["gender"] = None if gender is None else _checks.choice(
+        gender, GENDERS, field="gender", what="gender"
+    )
+    out["pronouns"] = _checks.optional_text(get("pronouns"), field="pronouns", max_length=64)
+    out["dietary_needs"] = _codes(get("dietary_needs", ()), field="dietary_needs")
+    out["allergens"] = tuple(
+        _checks.choice(a, ALLERGENS, field=f"allergens[{i}]", what="allergen")
+        for i, a in enumerate(_checks.sequence(get("allergens", ()), field="allergens"))
+    )
+    out["accessibility_needs"] = _codes(
+        get("accessibility_needs", ()), field="accessibility_needs"
+    )
+    out["tags"] = _codes(get("tags", ()), field="tags")
+    attributes = get("attributes")
+    if attributes is None:
+        attributes = {}
+    if not isinstance(attributes, Mapping):
+        raise InvalidFormat("expected a mapping of JSON-safe values", field="attributes")
+    if attributes:
+        attributes = _checks.json_safe(attributes, field="attributes")
+        _checks.json_size(attributes, field="attributes")
+    out["attributes"] = attributes if isinstance(attributes, dict) else dict(attributes)
+    for stamp in ("created_at", "updated_at"):
+        value = get(stamp)
+        out[stamp] = None if value is None else _checks.aware_utc(value, field=stamp)
+    version = get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise InvalidFormat("expected a non-negative integer", field="version")
+    out["version"] = version
+    return out
+
+
+def search_keys(
+    names: Iterable[PersonName],
+    emails: Iterable[EmailAddress],
+    phones: Iterable[PhoneNumber],
+    handles: Iterable[MessagingHandle],
+) -> list[tuple[str, str]]:
+    """``(kind, key)`` pairs under which the store finds a customer."""
+    keys: dict[tuple[str, str], None] = {}
+    for name in names:
+        for token in name.search_tokens():
+            keys.setdefault(("name", token[:200]), None)
+    for email in emails:
+        keys.setdefault(("email", email.key), None)
+    for phone in phones:
+        keys.setdefault(("phone", phone.number), None)
+    for handle in handles:
+        keys.setdefault(("handle", handle.key[:200]), None)
+        if handle.handle.startswith("+"):
+            keys.setdefault(("phone", handle.handle), None)
+    return list(keys)
+
+
+def _channel(value: object) -> str:
+    return _checks.choice(value, CHANNELS, field="", what="channel")
+
+
+def _email(value: object) -> EmailAddress:
+    if isinstance(value, EmailAddress):
+        return value
+    if isinstance(value, Mapping):
+        return _from_mapping(EmailAddress, value)  # type: ignore[no-any-return]
+    return EmailAddress(address=value)  # checked by the converter
+
+
+def _phone(value: object, country: str) -> PhoneNumber:
+    if isinstance(value, PhoneNumber):
+        return value
+    if isinstance(value, Mapping):
+        data = dict(value)
+        data.pop("type", None)
+        parsed = PhoneNumber.parse(data.get("number"), region=country)  # type: ignore[arg-type]
+        return _from_mapping(PhoneNumber, {**data, "number": parsed.number})  # type: ignore[no-any-return]
+    if isinstance(value, str):
+        return PhoneNumber.parse(value, region=country)
+    raise InvalidFormat(f"expected a phone number, got {type(value).__name__}")
+
+
+def _address(value: object, country: str) -> PostalAddress:
+    if isinstance(value, PostalAddress):
+        return value
+    if isinstance(value, Mapping):
+        data = dict(value)
+        data.setdefault("country", country)
+        return _from_mapping(PostalAddress, data)  # type: ignore[no-any-return]
+    raise InvalidFormat(f"expected a PostalAddress, got {type(value).__name__}")
+
+
+def _handle(value: object, country: str) -> MessagingHandle:
+    if isinstance(value, MessagingHandle):
+        return value
+    if isinstance(value, Mapping):
+        parsed = MessagingHandle.parse(
+            value.get("handle"),  # type: ignore[arg-type]  # checked by parse
+            service=value.get("service"),  # type: ignore[arg-type]
+            region=country,
+        )
+        data = {**value, "handle": parsed.handle, "service": parsed.service}
+        return _from_mapping(MessagingHandle, data)  # type: ignore[no-any-return]
+    raise InvalidFormat(f"expected a MessagingHandle, got {type(value).__name__}")
+
+
 class _at:
     """Context manager that prefixes the field path of errors raised inside it."""
 
@@ -956,10 +1015,12 @@ class _at:
             error.at(field=self.field)
 
 
-def _each(values: object, field: str, make: Any) -> Iterable[Any]:
+def _each(values: object, field: str, make: Any) -> tuple[Any, ...]:
+    if values == ():
+        return ()
     items = _checks.sequence(values, field=field)
     result = []
     for index, item in enumerate(items):
         with _at(f"{field}[{index}]"):
             result.append(make(item))
-    return result
+    return tuple(result)

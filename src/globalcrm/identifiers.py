@@ -6,6 +6,7 @@ Spec: https://github.com/ulid/spec
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 
@@ -13,6 +14,7 @@ from globalcrm.errors import InvalidFormat
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALID = frozenset(_ALPHABET)
+_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
 
 
 def new_id(now: dt.datetime | None = None) -> str:
@@ -27,11 +29,8 @@ def new_id(now: dt.datetime | None = None) -> str:
     moment = now if now is not None else dt.datetime.now(dt.UTC)
     millis = int(moment.timestamp() * 1000) & ((1 << 48) - 1)
     value = (millis << 80) | secrets.randbits(80)
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    # 20 bytes are 32 base-32 digits aligned on bit 0: the last 26 are the ULID's 130 bits.
+    return base64.b32encode(value.to_bytes(20, "big"))[-26:].decode("ascii").translate(_CROCKFORD)
 
 
 def check_id(value: object, *, field: str = "id") -> str:

@@ -18,7 +18,7 @@ from typing import IO, Any
 import attrs
 
 from globalcrm import _checks
-from globalcrm.customers import ContactHours, Customer, PersonName
+from globalcrm.customers import ContactHours, Customer, PersonName, check_customer_fields
 from globalcrm.errors import GlobalCRMError, InvalidComponent, InvalidFormat
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "customer_to_row",
     "read_csv",
     "read_json",
+    "row_values",
     "write_csv",
     "write_json",
 ]
@@ -120,6 +121,14 @@ def _json_cell(value: str, *, field: str) -> Any:
 
 def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Customer:
     """Build a customer from one flat row (CSV cells or JSON values); errors name the column."""
+    return Customer(**row_values(row, tenant=tenant))
+
+
+def row_values(row: Mapping[str, Any], *, tenant: str = "default") -> dict[str, Any]:
+    """The checked fields of the customer in one flat row, as ``Customer(...)`` would hold them.
+
+    Bulk imports store these directly, without building an entity per row.
+    """
     if not isinstance(row, Mapping):
         raise InvalidFormat(
             f"expected a row mapping column names to values, got {type(row).__name__}"
@@ -194,10 +203,7 @@ def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Cus
             PersonName.from_json(n) if isinstance(n, Mapping) else n
             for n in _checks.sequence(values["other_names"], field="other_names")
         ]
-    try:
-        return Customer(**values)
-    except TypeError as error:
-        raise InvalidFormat("the row has a value of the wrong kind") from error
+    return check_customer_fields(values)
 
 
 def _plain_or_json(points: Iterable[Any], text_of: str) -> str:

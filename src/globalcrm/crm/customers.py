@@ -18,7 +18,7 @@ from globalcrm.crm._context import Context
 from globalcrm.customers import Customer, EmailAddress, PhoneNumber
 from globalcrm.errors import Conflict, GlobalCRMError, InvalidComponent, InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id
-from globalcrm.import_export import ImportReport, RowError, customer_from_row, customer_to_row
+from globalcrm.import_export import ImportReport, RowError, customer_to_row, row_values
 from globalcrm.locale.folding import tokens
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
 from globalcrm.storage import bulk
@@ -229,9 +229,9 @@ class Customers:
         report = ImportReport()
         if atomic:
             return self._import_atomic(rows, report, stamp, on_progress)
-        batch: builtins.list[tuple[int, Customer]] = []
-        for number, customer in self._validated(rows, report, stamp):
-            batch.append((number, customer))
+        batch: builtins.list[tuple[int, dict[str, Any]]] = []
+        for number, values in self._validated(rows, report, stamp):
+            batch.append((number, values))
             if len(batch) >= _BATCH:
                 self._store_batch(batch, report)
                 batch = []
@@ -251,9 +251,9 @@ class Customers:
         stamp: Any,
         on_progress: ProgressCallback | None,
     ) -> ImportReport:
-        valid: builtins.list[tuple[int, Customer]] = []
-        for number, customer in self._validated(rows, report, stamp):
-            valid.append((number, customer))
+        valid: builtins.list[tuple[int, dict[str, Any]]] = []
+        for number, values in self._validated(rows, report, stamp):
+            valid.append((number, values))
             if on_progress is not None and number % _BATCH == 0:
                 on_progress(number)
         if report.errors:
@@ -267,13 +267,13 @@ class Customers:
                 if report.errors:
                     raise _Abort
                 with storage_errors():
-                    bulk.insert_customers(connection, [c for _, c in valid])
+                    bulk.insert_customers(connection, [v for _, v in valid])
         except _Abort:
             report.committed = False
             report.errors.sort(key=lambda error: error.row)
             return report
         report.imported = len(valid)
-        report.ids.extend(c.id for _, c in valid)
+        report.ids.extend(v["id"] for _, v in valid)
         report.committed = True
         if on_progress is not None:
             on_progress(report.rows)
@@ -281,29 +281,30 @@ class Customers:
 
     def _validated(
         self, rows: Iterable[Mapping[str, Any]], report: ImportReport, stamp: Any
-    ) -> Iterator[tuple[int, Customer]]:
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
         seen: set[str] = set()
         for number, row in enumerate(rows, start=1):
             report.rows = number
             try:
-                customer = customer_from_row(row, tenant=self._context.tenant)
+                values = row_values(row, tenant=self._context.tenant)
             except GlobalCRMError as error:
                 report.errors.append(RowError(number, error.field, error.message, error.code))
                 continue
-            if customer.id in seen:
+            if values["id"] in seen:
                 report.errors.append(
                     RowError(number, "id", "the same id appears twice in the file", "conflict")
                 )
                 continue
-            seen.add(customer.id)
-            if customer.created_at is None:
-                customer.created_at = stamp
-            if customer.updated_at is None:
-                customer.updated_at = stamp
-            yield number, customer
+            seen.add(values["id"])
+            if values["created_at"] is None:
+                values["created_at"] = stamp
+            if values["updated_at"] is None:
+                values["updated_at"] = stamp
+            values["version"] = 1
+            yield number, values
 
     def _store_batch(
-        self, batch: builtins.list[tuple[int, Customer]], report: ImportReport
+        self, batch: builtins.list[tuple[int, dict[str, Any]]], report: ImportReport
     ) -> None:
         if not batch:
             return
@@ -315,17 +316,17 @@ class Customers:
             bad = {row for row in (e.row for e in report.errors[before:])}
             fresh = [(n, c) for n, c in batch if n not in bad]
             with storage_errors():
-                bulk.insert_customers(connection, [c for _, c in fresh])
+                bulk.insert_customers(connection, [v for _, v in fresh])
         report.imported += len(fresh)
-        report.ids.extend(c.id for _, c in fresh)
+        report.ids.extend(v["id"] for _, v in fresh)
 
     @staticmethod
     def _check_new_ids(
-        connection: Any, batch: builtins.list[tuple[int, Customer]], report: ImportReport
+        connection: Any, batch: builtins.list[tuple[int, dict[str, Any]]], report: ImportReport
     ) -> None:
-        taken = bulk.existing_ids(connection, [c.id for _, c in batch])
-        for number, customer in batch:
-            if customer.id in taken:
+        taken = bulk.existing_ids(connection, [v["id"] for _, v in batch])
+        for number, values in batch:
+            if values["id"] in taken:
                 report.errors.append(
                     RowError(number, "id", "a customer with this id is already stored", "conflict")
                 )

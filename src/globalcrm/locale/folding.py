@@ -50,6 +50,9 @@ _DROPPED_MARKS = (
 )
 
 
+_ASCII = str.maketrans({**{c: "" for c in "'`"}, **{c: " " for c in "-_.,/"}})
+
+
 def _is_dropped_mark(char: str) -> bool:
     code = ord(char)
     return any(low <= code <= high for low, high in _DROPPED_MARKS)
@@ -71,6 +74,8 @@ def fold(text: str) -> str:
     >>> fold("प्रिया") == "प्रिया"   # Devanagari vowel signs are part of the word
     True
     """
+    if text.isascii():
+        return " ".join(text.lower().translate(_ASCII).split())
     normal = unicodedata.normalize("NFKC", text).casefold()
     out: list[str] = []
     for char in unicodedata.normalize("NFKD", normal):

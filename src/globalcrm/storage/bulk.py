@@ -1,28 +1,27 @@
 """Bulk writes that skip the ORM: Core ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 
-Rows are validated through the same domain constructors first (the caller builds ``Customer``
-objects); this module only moves them into the tables inside the caller's transaction.
+Rows are validated first by the same checks ``Customer(...)`` runs
+(``globalcrm.customers.check_customer_fields``); this module only moves the checked values into
+the tables, inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
+from sqlalchemy.sql import sqltypes
 
-from globalcrm.customers import Customer
+from globalcrm.customers import search_keys
 from globalcrm.storage import tables
-from globalcrm.storage.repositories import key_rows
+from globalcrm.storage.column_types import JSONOf
 
 __all__ = ["existing_ids", "insert_customers"]
 
 _CUSTOMER_COLUMNS = [column.name for column in tables.customers.columns]
-
-
-def _customer_row(customer: Customer) -> dict[str, Any]:
-    return {name: getattr(customer, name) for name in _CUSTOMER_COLUMNS}
+_KEY_COLUMNS = ["customer_id", "kind", "key", "tenant"]
 
 
 def existing_ids(connection: Connection, ids: Sequence[str]) -> set[str]:
@@ -35,46 +34,79 @@ def existing_ids(connection: Connection, ids: Sequence[str]) -> set[str]:
     return found
 
 
-def insert_customers(connection: Connection, customers: Sequence[Customer]) -> None:
-    """Insert new customers and their search keys (version 1) in the current transaction."""
+def key_rows_of(values: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """``customer_keys`` rows for one customer's checked fields."""
+    keys = search_keys(
+        (values["name"], *values["other_names"]), values["emails"], values["phones"],
+        values["handles"],
+    )
+    return [(values["id"], kind, key, values["tenant"]) for kind, key in keys]
+
+
+def insert_customers(connection: Connection, customers: Sequence[Mapping[str, Any]]) -> None:
+    """Insert new customers (checked fields, see ``check_customer_fields``) and their search keys.
+
+    Values go through each column's own bind processing (the same as the ORM path), then to the
+    driver in one ``executemany`` (SQLite) or one ``COPY`` per table (PostgreSQL).
+    """
     if not customers:
         return
-    for customer in customers:
-        customer.version = 1
-    keys = [row for customer in customers for row in key_rows(customer)]
-    if connection.dialect.name == "postgresql":
-        _copy(
-            connection,
-            tables.customers.name,
-            _CUSTOMER_COLUMNS,
-            [_bind_row(connection, customer) for customer in customers],
-        )
-        _copy(
-            connection,
-            tables.customer_keys.name,
-            ["customer_id", "kind", "key", "tenant"],
-            [[row["customer_id"], row["kind"], row["key"], row["tenant"]] for row in keys],
-        )
+    dialect = connection.dialect
+    processors = [_processor(column, dialect) for column in tables.customers.columns]
+    rows = []
+    keys: list[tuple[str, str, str, str]] = []
+    for values in customers:
+        row = []
+        for name, processor in zip(_CUSTOMER_COLUMNS, processors, strict=True):
+            value = 1 if name == "version" else values[name]
+            row.append(processor(value) if processor is not None else value)
+        rows.append(row)
+        keys.extend(key_rows_of(values))
+    if dialect.name == "postgresql":
+        _copy(connection, tables.customers.name, _CUSTOMER_COLUMNS, rows)
+        _copy(connection, tables.customer_keys.name, _KEY_COLUMNS, keys)
         return
-    connection.execute(insert(tables.customers), [_customer_row(c) for c in customers])
-    if keys:
-        connection.execute(insert(tables.customer_keys), keys)
+    _executemany(connection, tables.customers.name, _CUSTOMER_COLUMNS, rows)
+    _executemany(connection, tables.customer_keys.name, _KEY_COLUMNS, keys)
 
 
-def _bind_row(connection: Connection, customer: Customer) -> list[Any]:
-    """Column values as the database receives them (JSON documents as text)."""
-    values = []
-    for column in tables.customers.columns:
-        value = getattr(customer, column.name)
-        processor = column.type.bind_processor(connection.dialect)
-        value = processor(value) if processor is not None else value
-        if isinstance(value, dict | list):
-            value = json.dumps(value, ensure_ascii=False)
-        values.append(value)
-    return values
+def _processor(column: Any, dialect: Any) -> Any:
+    """The column's bind processing; JSON documents are encoded here, to text, once."""
+    kind = column.type
+    if isinstance(kind, JSONOf):
+        return lambda value: "[]" if value == () else _json_text(
+            kind.process_bind_param(value, dialect)
+        )
+    if isinstance(kind, sqltypes.JSON) or isinstance(
+        getattr(kind, "impl", None), sqltypes.JSON
+    ):
+        return _json_text
+    return kind.bind_processor(dialect)
 
 
-def _copy(connection: Connection, table: str, columns: list[str], rows: list[list[Any]]) -> None:
+def _json_text(document: Any) -> str | None:
+    if document is None:
+        return None
+    if not document:
+        return "[]" if isinstance(document, list | tuple) else "{}"
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def _executemany(
+    connection: Connection, table: str, columns: list[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """One ``INSERT ... VALUES (?, ...)`` run by the driver's ``executemany``."""
+    if not rows:
+        return
+    names = ", ".join(f'"{name}"' for name in columns)
+    marks = ", ".join("?" for _ in columns)
+    statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - fixed names
+    connection.exec_driver_sql(statement, [tuple(row) for row in rows])
+
+
+def _copy(
+    connection: Connection, table: str, columns: list[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """``COPY table (columns) FROM STDIN`` through psycopg 3."""
     if not rows:
         return
@@ -84,3 +116,5 @@ def _copy(connection: Connection, table: str, columns: list[str], rows: list[lis
     with driver.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(row)
+
+

@@ -1,0 +1,115 @@
+"""Import 100,000 customers with email and phone validation: globalcrm vs the bare calls.
+
+Baseline, in the same process: the same email-validator and phonenumbers calls per row, then a
+raw ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) of the validated values into a plain table.
+globalcrm: ``crm.customers.import_rows(rows)`` (validation of every field through the domain
+constructors, search keys, bulk insert in batches). Prints both times and the ratio.
+
+    python benchmarks/bench_import.py [N] [--postgresql URL]
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import email_validator
+import phonenumbers
+
+import globalcrm as gc
+
+
+def make_rows(n: int) -> list[dict[str, str]]:
+    return [
+        {
+            "given": f"Jonas{i}", "surname": f"Petraitis{i % 1000}", "name_locale": "lt",
+            "country": "LT", "language": "lt", "time_zone": "Europe/Vilnius", "currency": "EUR",
+            "emails": f"jonas.{i}@example.lt", "phones": f"8 6{i % 100:02d} {i % 100000:05d}",
+        }
+        for i in range(n)
+    ]
+
+
+def validate_bare(rows: list[dict[str, str]]) -> list[tuple[str, str, str, str]]:
+    out = []
+    for i, row in enumerate(rows):
+        email = email_validator.validate_email(row["emails"], check_deliverability=False).normalized
+        number = phonenumbers.parse(row["phones"], "LT")
+        if not phonenumbers.is_valid_number(number):
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        out.append((str(i), f"{row['given']} {row['surname']}", email, e164))
+    return out
+
+
+def baseline_sqlite(rows: list[dict[str, str]], path: Path) -> float:
+    start = time.perf_counter()
+    values = validate_bare(rows)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(
+        "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT, email TEXT, phone TEXT)"
+    )
+    with connection:
+        connection.executemany("INSERT INTO people VALUES (?, ?, ?, ?)", values)
+    connection.close()
+    return time.perf_counter() - start
+
+
+def baseline_postgresql(rows: list[dict[str, str]], url: str) -> float:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    start = time.perf_counter()
+    values = validate_bare(rows)
+    with psycopg.connect(dsn) as connection:
+        connection.execute("DROP TABLE IF EXISTS bench_people")
+        connection.execute("CREATE TABLE bench_people (id TEXT PRIMARY KEY, name TEXT, "
+                           "email TEXT, phone TEXT)")
+        with connection.cursor() as cursor, cursor.copy(
+            "COPY bench_people (id, name, email, phone) FROM STDIN"
+        ) as copy:
+            for value in values:
+                copy.write_row(value)
+        connection.execute("DROP TABLE bench_people")
+    return time.perf_counter() - start
+
+
+def library(rows: list[dict[str, str]], url: str) -> float:
+    crm = gc.open(url)
+    start = time.perf_counter()
+    report = crm.customers.import_rows(rows)
+    elapsed = time.perf_counter() - start
+    if report.imported != len(rows):
+        raise SystemExit(f"import failed: {report.errors[:3]}")
+    crm.close()
+    return elapsed
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    n = int(args[0]) if args and args[0].isdigit() else 100_000
+    pg_url = args[args.index("--postgresql") + 1] if "--postgresql" in args else None
+    rows = make_rows(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = baseline_sqlite(rows, Path(tmp) / "base.db")
+        ours = library(rows, f"sqlite:///{Path(tmp) / 'crm.db'}")
+    print(f"SQLite     n={n}: baseline {base:.2f}s, globalcrm {ours:.2f}s, ratio {ours / base:.2f}")
+    if pg_url:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(pg_url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        base = baseline_postgresql(rows, pg_url)
+        ours = library(rows, pg_url)
+        print(f"PostgreSQL n={n}: baseline {base:.2f}s, globalcrm {ours:.2f}s, "
+              f"ratio {ours / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()
