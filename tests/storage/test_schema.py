@@ -79,7 +79,7 @@ def test_postgresql_listings_use_indexes_not_sequential_scans(crm: gc.CRM, backe
         insert_customers(connection, people)
         rows: list[dict[str, Any]] = [
             {
-                "id": f"{p["id"][:-4]}{i:04d}",
+                "id": p["id"][:-4] + f"{i:04d}",
                 "tenant": "default",
                 "customer_id": people[0]["id"],
                 "channel": "email",
