@@ -44,5 +44,5 @@ echo "PostgreSQL tests: ${GLOBALCRM_TEST_DATABASE_URL:-skipped (no URL)}"
 echo "== ruff";          .venv/bin/ruff check src tests tools benchmarks
 echo "== mypy --strict"; .venv/bin/mypy
 echo "== import-linter"; .venv/bin/lint-imports
-echo "== mkdocs";        .venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+echo "== mkdocs";        NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 echo "== pytest";        .venv/bin/pytest "$@"
