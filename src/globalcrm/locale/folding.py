@@ -69,10 +69,13 @@ def _katakana_to_hiragana(char: str) -> str:
 def fold(text: str) -> str:
     """Return the search key of ``text``: case, accents, marks and variant forms removed.
 
+    ```pycon
     >>> fold("Pētersons"), fold("JÕNAS"), fold("Oʻlmasbek"), fold("ヤマダ"), fold("שָׁלוֹם")
     ('petersons', 'jonas', 'olmasbek', 'やまだ', 'שלום')
     >>> fold("प्रिया") == "प्रिया"   # Devanagari vowel signs are part of the word
     True
+
+    ```
     """
     if text.isascii():
         return " ".join(text.lower().translate(_ASCII).split())
@@ -95,8 +98,11 @@ def fold(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """Return the folded words of ``text`` in order, without duplicates.
 
+    ```pycon
     >>> tokens("Anna-Liisa  VIRTANEN")
     ['anna', 'liisa', 'virtanen']
+
+    ```
     """
     seen: dict[str, None] = {}
     for word in fold(text).split():
