@@ -11,7 +11,7 @@ import json
 import math
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import babel
@@ -43,6 +43,8 @@ def text(
         raise InvalidFormat("must not be empty", field=field)
     if len(value) > max_length:
         raise InvalidLength(f"longer than {max_length} characters", field=field)
+    if value.isprintable() and not multiline:
+        return value  # no control character, no lone surrogate (both are unprintable)
     for index, char in enumerate(value):
         if char in "\t\n\r" and multiline:
             continue
@@ -85,6 +87,28 @@ def _country(code: str) -> str | None:
     return None if record is None else str(record.alpha_2)
 
 
+def _remembered(check: Callable[..., str]) -> Callable[..., str]:
+    """Remember the canonical form of every text ``check`` accepted (bad input is re-checked).
+
+    Codes repeat across millions of rows (``"LT"``, ``"Europe/Vilnius"``); the cache is bounded.
+    """
+    accepted: dict[str, str] = {}
+
+    @functools.wraps(check)
+    def remembered(value: object, *, field: str = check.__name__) -> str:
+        if isinstance(value, str):
+            known = accepted.get(value)
+            if known is not None:
+                return known
+        result = check(value, field=field)
+        if isinstance(value, str) and len(accepted) < 4096:
+            accepted[value] = result
+        return result
+
+    return remembered
+
+
+@_remembered
 def country(value: object, *, field: str = "country") -> str:
     """Return an ISO 3166-1 alpha-2 code (upper case), checked against pycountry."""
     if not isinstance(value, str) or len(value.strip()) != 2 or not value.strip().isascii():
@@ -116,7 +140,7 @@ def _language(tag: str) -> str | None:
         if (
             region.isalpha()
             and pycountry.countries.get(alpha_2=region) is None
-            and region not in ("XK", "EU", "UN", "419")
+            and region not in _EXTRA_REGIONS
         ):
             return None
         result.append(region)
@@ -134,13 +158,22 @@ def _cldr_languages() -> frozenset[str]:
 
     codes = {identifier.split("_")[0] for identifier in localedata.locale_identifiers()}
     codes.update(str(code) for code in babel.Locale("en").languages if "_" not in str(code))
+    codes.update(_CLDR48_LANGUAGES)
     return frozenset(codes)
+
+
+_EXTRA_REGIONS = frozenset({"DG", "EA", "IC", "XK", "EU", "UN"})
+"""CLDR regions that are not ISO 3166-1 countries (Diego Garcia, Ceuta and Melilla, Canary
+Islands, Kosovo) or that are groupings."""
+_CLDR48_LANGUAGES = frozenset({"kek", "mww", "suz"})
+"""Languages with CLDR 48 locale data that the installed babel (CLDR 47) does not know yet."""
 
 
 _DEPRECATED_LANGUAGES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 """BCP 47 deprecated language subtags and their replacements (IANA registry)."""
 
 
+@_remembered
 def language(value: object, *, field: str = "language") -> str:
     """Return a BCP 47 language tag in canonical case (``pt-BR``, ``uz-Cyrl``), known to CLDR."""
     if not isinstance(value, str) or not value.strip() or len(value) > 35:
@@ -165,6 +198,7 @@ def _zone(name: str) -> bool:
     return True
 
 
+@_remembered
 def time_zone(value: object, *, field: str = "time_zone") -> str:
     """Return an IANA time-zone name that the zone database knows."""
     if not isinstance(value, str) or not value.strip() or len(value) > 64 or "\x00" in value:
@@ -180,6 +214,7 @@ def _currency(code: str) -> bool:
     return pycountry.currencies.get(alpha_3=code) is not None
 
 
+@_remembered
 def currency(value: object, *, field: str = "currency") -> str:
     """Return an ISO 4217 currency code (upper case), checked against pycountry."""
     if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isascii():

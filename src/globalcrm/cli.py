@@ -6,9 +6,6 @@ no traceback reaches the user.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +49,49 @@ def _reported() -> Iterator[None]:
     except GlobalCRMError as error:
         errors.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None
+
+
+payments_app = typer.Typer(
+    help="Check payment instruments and draw their QR codes.", no_args_is_help=True
+)
+app.add_typer(payments_app, name="payments")
+
+
+@payments_app.command("validate")
+def payments_validate(
+    text: Annotated[str, typer.Argument(help="A Boleto line, Pix/EMV payload, UPI link, IBAN...")],
+) -> None:
+    """Detect the payment format of TEXT and explain what is wrong with it, with the position."""
+    from globalcrm.payments import detect
+
+    with _reported():
+        explanation = detect.explain(text)
+    console.print(explanation, highlight=False, markup=False)
+    if not explanation.splitlines()[-1].endswith(": valid"):
+        raise typer.Exit(1)
+
+
+@payments_app.command("qr")
+def payments_qr(
+    payload: Annotated[
+        str, typer.Argument(help="The payload to encode (a Pix code, a UPI link...).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write: .svg or .png.")],
+    scheme: Annotated[
+        str, typer.Option(help="pix, promptpay, paynow, upi, epc_qr, swiss_qr or generic.")
+    ] = "generic",
+    scale: Annotated[int, typer.Option(help="Pixels per module.")] = 4,
+) -> None:
+    """Write the QR code of PAYLOAD as SVG or PNG, at the error-correction level SCHEME requires."""
+    from globalcrm.payments import qr_image
+
+    with _reported():
+        suffix = output.suffix.lower()
+        if suffix not in (".svg", ".png"):
+            raise gc.InvalidInput("the output file must end in .svg or .png", field="output")
+        writer = qr_image.svg if suffix == ".svg" else qr_image.png
+        writer(payload, scheme=scheme, scale=scale, path=output)
+    console.print(f"wrote {output} ({scheme}, error correction {qr_image.error_level(scheme)})")
 
 
 @app.command()
@@ -174,89 +214,14 @@ def demo(
     ] = Path("globalcrm-demo.db"),
 ) -> None:
     """Create a demo database of customers from 13 countries; show them as their cultures would."""
-    from globalcrm.demo_data import CONVERSATIONS, DEMO_START, sample_customers
+    from globalcrm.demo import run_demo
 
     with _reported():
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        db.parent.mkdir(parents=True, exist_ok=True)
-        crm = gc.open(f"sqlite:///{db}")
-        stored = {}
-        for customer in sample_customers():
-            stored[customer.country] = crm.customers.add(customer)
-        for country, conversation, messages in CONVERSATIONS:
-            for channel, direction, body, minutes in messages:
-                crm.interactions.record(
-                    stored[country].id,
-                    channel=channel,
-                    direction=direction,
-                    body=body,
-                    conversation=conversation,
-                    occurred_at=DEMO_START + dt.timedelta(minutes=minutes),
-                    language=stored[country].language,
-                )
-        now = dt.datetime.now(dt.UTC)
-        table = Table(
-            title=f"globalcrm demo: {crm.customers.count()} customers in {db}", show_lines=True
-        )
-        for column in (
-            "",
-            "name",
-            "other scripts",
-            "phone (local)",
-            "address",
-            "local time",
-            "language",
-        ):
-            table.add_column(column)
-        for customer in crm.customers.list(limit=100):
-            phone = customer.primary_phone
-            address = customer.addresses[0].format() if customer.addresses else ""
-            table.add_row(
-                customer.country,
-                customer.name.full,
-                "\n".join(name.full for name in customer.other_names),
-                phone.national() if phone else "",
-                address,
-                customer.local_time(now).strftime("%a %H:%M %Z"),
-                customer.language,
-            )
-        console.print(table)
-        lithuanian = stored["LT"]
-        thread = Table(title="conversation order-1042 across channels", show_lines=False)
-        for column in ("when (UTC)", "channel", "direction", "message"):
-            thread.add_column(column)
-        for item in crm.interactions.conversation("order-1042"):
-            thread.add_row(
-                item.occurred_at.strftime("%Y-%m-%d %H:%M"), item.channel, item.direction, item.body
-            )
-        console.print(thread)
-        duplicates = crm.customers.likely_duplicates(
-            gc.Customer(
-                name=gc.PersonName(given="JONAS", surname="PETRAITIS"),
-                country="LT",
-                language="lt",
-                time_zone="Europe/Vilnius",
-                currency="EUR",
-            )
-        )
-        console.print(
-            f"likely duplicates of a new 'JONAS PETRAITIS': "
-            f"{[(d.customer.id == lithuanian.id, d.reasons) for d in duplicates]}"
-        )
-        console.print(
-            f"search 'makinen' finds: {[c.name.full for c in crm.customers.search('makinen')]}"
-        )
-        console.print(
-            f"search 'やまだ' finds: {[c.name.full for c in crm.customers.search('やまだ')]}"
-        )
-        crm.close()
+        run_demo(db, console).close()
 
 
 def main() -> None:
     """Entry point of the ``globalcrm`` script."""
-    if os.environ.get("GLOBALCRM_JSON_ERRORS"):
-        json.dumps({})  # reserved for machine-readable errors
     app()
 
 

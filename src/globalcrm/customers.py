@@ -165,10 +165,13 @@ class PersonName:
     how the name is formatted (UTS #35 Part 8). ``reading`` is the name's phonetic reading, such
     as the kana of a Japanese name, used for sorting and for addressing.
 
+    ```pycon
     >>> PersonName(given="Jonas", surname="Petraitis", locale="lt").full
     'Jonas Petraitis'
     >>> PersonName(given="太郎", surname="山田", locale="ja").full
     '山田太郎'
+
+    ```
     """
 
     FIELD_NAMES: ClassVar[tuple[str, ...]] = _NAME_FIELDS
@@ -209,9 +212,12 @@ class PersonName:
     def from_cldr_fields(cls, fields: Mapping[str, str]) -> PersonName:
         """Build a name from CLDR field names (``given``, ``surname-core``, ``given-informal``...).
 
+        ```pycon
         >>> PersonName.from_cldr_fields({"given": "Käthe", "surname-prefix": "von",
         ...                              "surname-core": "Müller", "locale": "de"}).surname
         'von Müller'
+
+        ```
         """
         if not isinstance(fields, Mapping):
             raise InvalidFormat(f"expected a mapping, got {type(fields).__name__}")
@@ -348,12 +354,28 @@ def _email_reason(message: str) -> str:
     return "syntax"
 
 
+def _flags(
+    data: dict[str, Any], primary: bool, verified: bool, label: str | None
+) -> dict[str, Any]:
+    """Add the flags and label a contact point carries, leaving out the defaults."""
+    if primary:
+        data["primary"] = True
+    if verified:
+        data["verified"] = True
+    if label:
+        data["label"] = label
+    return data
+
+
 @attrs.frozen(kw_only=True)
 class EmailAddress:
     """An email address normalised by email-validator (international domains kept in Unicode).
 
+    ```pycon
     >>> EmailAddress(address="Jonas.Petraitis@Example.LT").address
     'Jonas.Petraitis@example.lt'
+
+    ```
     """
 
     address: str = attrs.field(converter=_normalise_email)
@@ -372,6 +394,10 @@ class EmailAddress:
     def key(self) -> str:
         """The lookup key: the whole address folded to lower case."""
         return self.address.casefold()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict; the inverse is ``EmailAddress(**data)``."""
+        return _flags({"address": self.address}, self.primary, self.verified, self.label)
 
 
 PhoneType = Literal["mobile", "fixed", "fixed_or_mobile", "voip", "toll_free", "other", "unknown"]
@@ -434,9 +460,12 @@ def _e164(value: str) -> str:
 class PhoneNumber:
     """A phone number in E.164 form with its type (mobile, fixed...) as phonenumbers knows it.
 
+    ```pycon
     >>> phone = PhoneNumber.parse("8 612 34567", region="LT")
     >>> phone.number, phone.type, phone.national()
     ('+37061234567', 'mobile', '(0-612) 34567')
+
+    ```
     """
 
     number: str = attrs.field(converter=_e164)
@@ -476,6 +505,10 @@ class PhoneNumber:
         ):
             object.__setattr__(phone, name, value)
         return phone
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict (the type is derived on load); inverse: ``PhoneNumber(**data)``."""
+        return _flags({"number": self.number}, self.primary, self.verified, self.label)
 
     @property
     def region(self) -> str | None:
@@ -519,12 +552,15 @@ class PostalAddress:
     ``city_area``, ``country_area`` (state, province, prefecture), ``postal_code``,
     ``sorting_code``. A field the country's format does not use is an error, never dropped.
 
+    ```pycon
     >>> address = PostalAddress(country="LT", street_address="Gedimino pr. 9", city="Vilnius",
     ...                         postal_code="LT-01103")
     >>> print(address.format())
     Gedimino pr. 9
     LT-01103 VILNIUS
     LITHUANIA
+
+    ```
     """
 
     country: str = attrs.field(converter=_address_country)
@@ -606,8 +642,11 @@ def _service(value: object) -> str:
 class MessagingHandle:
     """An account on a messaging service; phone-based services store the number in E.164.
 
+    ```pycon
     >>> MessagingHandle(service="WhatsApp", handle="+55 11 91234-5678").handle
     '+5511912345678'
+
+    ```
     """
 
     service: str = attrs.field(converter=_service)
@@ -633,6 +672,12 @@ class MessagingHandle:
         object.__setattr__(self, "handle", handle)
         _checks.flag(self.primary, field="primary")
         _checks.flag(self.verified, field="verified")
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict; the inverse is ``MessagingHandle(**data)``."""
+        return _flags(
+            {"service": self.service, "handle": self.handle}, self.primary, self.verified, None
+        )
 
     @property
     def key(self) -> str:
@@ -684,10 +729,13 @@ class ContactHours:
 
     ``weekdays`` are ISO numbers (Monday 1 ... Sunday 7).
 
+    ```pycon
     >>> hours = ContactHours(start="09:00", end="18:00", weekdays=(1, 2, 3, 4, 5))
     >>> import datetime as dt
     >>> hours.allows(dt.datetime(2026, 11, 23, 10, 0))   # a Monday
     True
+
+    ```
     """
 
     start: dt.time = attrs.field(converter=_start_time)
@@ -750,11 +798,14 @@ class Customer:
     numbers are read with the customer's ``country``). Every value is validated here; an error
     names its field (``phones[0]``).
 
+    ```pycon
     >>> c = Customer(name=PersonName(given="Jonas", surname="Petraitis", locale="lt"),
     ...              country="lt", language="lt", time_zone="Europe/Vilnius", currency="eur",
     ...              emails=["Jonas.Petraitis@Example.lt"], phones=["8 612 34567"])
     >>> c.country, c.currency, c.emails[0].address, c.phones[0].number
     ('LT', 'EUR', 'Jonas.Petraitis@example.lt', '+37061234567')
+
+    ```
     """
 
     name: PersonName
@@ -852,10 +903,31 @@ def _from_mapping(kind: type[Any], data: Mapping[Any, Any]) -> Any:
 
 
 _CUSTOMER_FIELDS = (
-    "name", "country", "language", "time_zone", "currency", "other_names", "emails", "phones",
-    "addresses", "handles", "preferred_channels", "contact_hours", "formality", "gender",
-    "pronouns", "dietary_needs", "allergens", "accessibility_needs", "tags", "attributes",
-    "tenant", "id", "created_at", "updated_at", "version",
+    "name",
+    "country",
+    "language",
+    "time_zone",
+    "currency",
+    "other_names",
+    "emails",
+    "phones",
+    "addresses",
+    "handles",
+    "preferred_channels",
+    "contact_hours",
+    "formality",
+    "gender",
+    "pronouns",
+    "dietary_needs",
+    "allergens",
+    "accessibility_needs",
+    "tags",
+    "attributes",
+    "tenant",
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
 )
 
 
@@ -894,12 +966,14 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
             hours = _from_mapping(ContactHours, hours)
     out["contact_hours"] = hours
     formality = get("formality")
-    out["formality"] = None if formality is None else _checks.choice(
-        formality, ("formal", "informal"), field="formality", what="formality"
+    out["formality"] = (
+        None
+        if formality is None
+        else _checks.choice(formality, ("formal", "informal"), field="formality", what="formality")
     )
     gender = get("gender")
-    out["gender"] = None if gender is None else _checks.choice(
-        gender, GENDERS, field="gender", what="gender"
+    out["gender"] = (
+        None if gender is None else _checks.choice(gender, GENDERS, field="gender", what="gender")
     )
     out["pronouns"] = _checks.optional_text(get("pronouns"), field="pronouns", max_length=64)
     out["dietary_needs"] = _codes(get("dietary_needs", ()), field="dietary_needs")
@@ -907,9 +981,7 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         _checks.choice(a, ALLERGENS, field=f"allergens[{i}]", what="allergen")
         for i, a in enumerate(_checks.sequence(get("allergens", ()), field="allergens"))
     )
-    out["accessibility_needs"] = _codes(
-        get("accessibility_needs", ()), field="accessibility_needs"
-    )
+    out["accessibility_needs"] = _codes(get("accessibility_needs", ()), field="accessibility_needs")
     out["tags"] = _codes(get("tags", ()), field="tags")
     attributes = get("attributes")
     if attributes is None:

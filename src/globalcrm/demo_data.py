@@ -341,3 +341,53 @@ CONVERSATIONS: list[tuple[str, str, list[tuple[str, str, str, int]]]] = [
 
 DEMO_START = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 """When the demo conversations start."""
+
+
+# --------------------------------------------------------------------------- prices
+# Sample figures for the demo, not market data: a reference-rate file in the ECB's format (the
+# ECB publishes no UZS rate, so that one comes as CSV from a second source), and VAT rates an
+# application would supply.
+
+ECB_SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01"
+    xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+  <gesmes:subject>Reference rates</gesmes:subject>
+  <gesmes:Sender><gesmes:name>European Central Bank</gesmes:name></gesmes:Sender>
+  <Cube>
+    <Cube time="2026-11-20">
+      <Cube currency="USD" rate="1.1592"/>
+      <Cube currency="JPY" rate="180.62"/>
+      <Cube currency="ILS" rate="3.8471"/>
+      <Cube currency="CNY" rate="8.2417"/>
+      <Cube currency="KRW" rate="1702.35"/>
+      <Cube currency="BRL" rate="6.1873"/>
+      <Cube currency="INR" rate="102.574"/>
+    </Cube>
+  </Cube>
+</gesmes:Envelope>
+"""
+"""A daily reference-rate file in the ECB's eurofxref format (sample values)."""
+
+UZS_SAMPLE = "base,quote,rate,as_of,source\nEUR,UZS,13987.52,2026-11-20,CBU\n"
+"""The EUR/UZS rate as CSV from a second source (sample value)."""
+
+PRODUCT = "travel-mug"
+"""The product the demo prices for every customer."""
+
+MARKETS: dict[str, tuple[str, str, str, str, str | None]] = {
+    # country: (currency, locale, tax display, VAT rate, ending)
+    "LT": ("EUR", "lt", "inclusive", "0.21", "90"),
+    "LV": ("EUR", "lv", "inclusive", "0.21", "90"),
+    "FI": ("EUR", "fi", "inclusive", "0.255", "90"),
+    "NL": ("EUR", "nl", "inclusive", "0.21", "99"),
+    "DE": ("EUR", "de", "inclusive", "0.19", "90"),
+    "IL": ("ILS", "he", "inclusive", "0.18", "90"),
+    "UZ": ("UZS", "uz", "inclusive", "0.12", "whole"),
+    "JP": ("JPY", "ja", "inclusive", "0.10", "whole"),
+    "CN": ("CNY", "zh", "inclusive", "0.13", "whole"),
+    "KR": ("KRW", "ko", "inclusive", "0.10", "whole"),
+    "BR": ("BRL", "pt-BR", "inclusive", "0", "90"),
+    "IN": ("INR", "hi", "inclusive", "0.18", "whole"),
+    "US": ("USD", "en-US", "exclusive", "0", "99"),
+}
+"""Demo markets keyed by country (sample VAT rates; an application supplies its own)."""

@@ -1,26 +1,31 @@
 """Every error globalcrm raises, and the one place dependency errors are translated.
 
-Only these classes leave a public function::
+Only these classes leave a public function:
 
-    GlobalCRMError                       .message, .code, and where: .field, .row, .position
-    ├── InvalidInput (also ValueError)   the caller passed something wrong
-    │   ├── InvalidFormat                wrong characters or structure
-    │   │   └── InvalidLength            right characters, wrong length
-    │   ├── InvalidChecksum              a check digit or CRC does not match
-    │   ├── InvalidComponent             a part names something unknown: country, currency...
-    │   ├── InvalidSignature             a payment notification's signature does not verify
-    │   └── InvalidRule                  rule text does not parse (.position)
-    ├── NotFound (also LookupError)      no such customer, interaction, conversation
-    ├── Conflict                         duplicate key, stale version, lost race
-    ├── RuleViolation                    a business rule refuses (no consent, not enough points...)
-    ├── StorageError                     the database failed or its schema is not at head
-    └── PluginError                      a plugin's hook raised (.hook, .plugin)
+```text
+GlobalCRMError                       .message, .code, and where: .field, .row, .position
+├── InvalidInput (also ValueError)   the caller passed something wrong
+│   ├── InvalidFormat                wrong characters or structure
+│   │   └── InvalidLength            right characters, wrong length
+│   ├── InvalidChecksum              a check digit or CRC does not match
+│   ├── InvalidComponent             a part names something unknown: country, currency...
+│   ├── InvalidSignature             a payment notification's signature does not verify
+│   └── InvalidRule                  rule text does not parse (.position)
+├── NotFound (also LookupError)      no such customer, interaction, conversation
+├── Conflict                         duplicate key, stale version, lost race
+├── RuleViolation                    a business rule refuses (no consent, not enough points...)
+├── StorageError                     the database failed or its schema is not at head
+└── PluginError                      a plugin's hook raised (.hook, .plugin)
+```
 
 ``field`` is a path into the caller's input (``phones[0]``), ``row`` the 1-based row of an
-imported file and ``position`` a 0-based offset in a string. ``str(exc)`` puts them together::
+imported file and ``position`` a 0-based offset in a string. ``str(exc)`` puts them together:
 
-    >>> str(InvalidFormat("not a valid phone number for LT", field="phones[0]", row=3))
-    'phones[0]: not a valid phone number for LT (row 3)'
+```pycon
+>>> str(InvalidFormat("not a valid phone number for LT", field="phones[0]", row=3))
+'phones[0]: not a valid phone number for LT (row 3)'
+
+```
 
 Messages never echo personal data, because exceptions get logged; codes such as a currency or a
 locale may be echoed.
@@ -201,10 +206,13 @@ def translate_errors(
 
     The most specific mapping wins; our own errors pass through untouched (with ``field`` added).
 
+    ```pycon
     >>> with translate_errors({KeyError: NotFound}, message="no such currency", field="currency"):
     ...     {}["XQQ"]
     Traceback (most recent call last):
     globalcrm.errors.NotFound: currency: no such currency
+
+    ```
     """
     try:
         yield

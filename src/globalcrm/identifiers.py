@@ -20,11 +20,14 @@ _CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
 def new_id(now: dt.datetime | None = None) -> str:
     """Return a new 26-character ULID for the instant ``now`` (the current time by default).
 
+    ```pycon
     >>> import datetime as dt
     >>> a = new_id(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     >>> b = new_id(dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
     >>> len(a), a < b
     (26, True)
+
+    ```
     """
     moment = now if now is not None else dt.datetime.now(dt.UTC)
     millis = int(moment.timestamp() * 1000) & ((1 << 48) - 1)

@@ -220,12 +220,8 @@ def _plain_or_json(points: Iterable[Any], text_of: str) -> str:
 
 
 def _point_json(point: Any) -> dict[str, Any]:
-    if hasattr(point, "to_json"):
-        data: dict[str, Any] = point.to_json()
-        return data
-    data = attrs.asdict(point, recurse=False)
-    data.pop("type", None)
-    return {k: v for k, v in data.items() if v not in (None, "", False)}
+    data: dict[str, Any] = point.to_json()
+    return data
 
 
 def customer_to_row(customer: Customer) -> dict[str, str]:

@@ -52,6 +52,7 @@ class Interaction:
 
     ``occurred_at`` must be timezone-aware; it is kept in UTC.
 
+    ```pycon
     >>> import datetime as dt
     >>> i = Interaction(customer_id="01KAQ3V4J5ZC6Y3W8N0R2T4V6X", channel="WhatsApp",
     ...                 direction="inbound", body="Sveiki!", conversation="order-1042",
@@ -59,6 +60,8 @@ class Interaction:
     ...                                         tzinfo=dt.timezone(dt.timedelta(hours=2))))
     >>> i.channel, i.occurred_at.isoformat()
     ('whatsapp', '2026-11-23T07:30:00+00:00')
+
+    ```
     """
 
     customer_id: str

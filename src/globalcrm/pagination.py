@@ -48,8 +48,11 @@ def encode_cursor(*parts: Any) -> str:
 def decode_cursor(cursor: object, arity: int) -> list[Any]:
     """Decode a cursor made by :func:`encode_cursor`; a damaged cursor is ``InvalidFormat``.
 
+    ```pycon
     >>> decode_cursor(encode_cursor("2026-11-23T09:00:00+00:00", "01ABC"), 2)
     ['2026-11-23T09:00:00+00:00', '01ABC']
+
+    ```
     """
     if not isinstance(cursor, str) or len(cursor) > 2000:
         raise InvalidFormat("not a cursor returned by this library", field="after")

@@ -31,6 +31,9 @@ def test_demo_seeds_thirteen_countries_and_shows_them(tmp_path: Path) -> None:
         "order-1042",
     ):
         assert text in result.output
+    for image in ("demo-pix.svg", "demo-upi.png", "demo-epc.png"):
+        assert (tmp_path / image).stat().st_size > 100
+    assert "br.gov.bcb.pix" in result.output and "upi://pay" in result.output
     crm = gc.open(f"sqlite:///{db}")
     assert sorted(c.country for c in crm.customers.list(limit=100)) == sorted(
         ["LT", "LV", "FI", "IL", "UZ", "JP", "CN", "KR", "BR", "IN", "NL", "DE", "US"]

@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.customers import Customers, DuplicateMatch
+from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
+from globalcrm.crm.prices import Prices
 from globalcrm.errors import InvalidFormat, StorageError
 from globalcrm.storage import migrate
 from globalcrm.storage.engine import make_engine
@@ -41,6 +43,10 @@ class CRM:
         """Customers: add, update, find, import and export."""
         self.interactions = Interactions(self._context)
         """Interactions: record contacts and read timelines and conversations."""
+        self.exchange_rates = ExchangeRates(self._context)
+        """Exchange rates: import published rates, convert with a disclosure."""
+        self.prices = Prices(self._context, self.exchange_rates)
+        """Price books and the price to show each customer."""
 
     @property
     def tenant(self) -> str:
@@ -60,6 +66,7 @@ class CRM:
     def transaction(self) -> Iterator[CRM]:
         """Group several calls into one transaction: all of them are stored, or none.
 
+        ```pycon
         >>> import globalcrm as gc
         >>> crm = gc.open("sqlite://")
         >>> with crm.transaction() as tx:
@@ -68,6 +75,8 @@ class CRM:
         ...     _ = tx.interactions.record(c.id, channel="email", direction="outbound", body="Hei!")
         >>> crm.customers.count()
         1
+
+        ```
         """
         if self._context.in_transaction:
             yield self

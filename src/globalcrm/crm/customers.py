@@ -19,7 +19,16 @@ from globalcrm.customers import Customer, EmailAddress, PhoneNumber
 from globalcrm.errors import Conflict, GlobalCRMError, InvalidComponent, InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id
 from globalcrm.import_export import ImportReport, RowError, customer_to_row, row_values
+from globalcrm.locale import (
+    choose_name,
+    closing,
+    decide_formality,
+    format_person_name,
+    salutation,
+)
 from globalcrm.locale.folding import tokens
+from globalcrm.locale.names import Formality as NameFormality
+from globalcrm.locale.names import Length, Usage
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
 from globalcrm.storage import bulk
 from globalcrm.storage.unit_of_work import storage_errors
@@ -207,6 +216,85 @@ class Customers:
         ]
         return sorted(matches, key=lambda m: (-m.score, m.customer.id))
 
+    # ----------------------------------------------------------------- addressing
+
+    def display_name(
+        self,
+        customer: Customer | str,
+        *,
+        reader_locale: str | None = None,
+        length: Length = "medium",
+        usage: Usage = "referring",
+        formality: NameFormality | None = None,
+    ) -> str:
+        """The customer's name as a reader of ``reader_locale`` should see it (CLDR person names).
+
+        Of the customer's names in several scripts, the one the reader reads is chosen (Олена
+        for a Ukrainian reader, Olena for an English one); the reader defaults to the customer.
+        """
+        person = self._resolve(customer)
+        reader = _checks.language(reader_locale or person.language, field="reader_locale")
+        name = choose_name(person.names, reader_locale=reader)
+        if formality is not None:
+            _checks.choice(formality, ("formal", "informal"), field="formality", what="formality")
+        register: NameFormality = (
+            "informal" if (formality or person.formality) == "informal" else "formal"
+        )
+        return format_person_name(
+            name,
+            locale=reader,
+            length=length,
+            usage=usage,
+            formality=register,
+        )
+
+    def salutation_for(
+        self,
+        customer: Customer | str,
+        *,
+        channel: str = "email",
+        formality: str | None = None,
+        relationship: str | None = None,
+    ) -> str:
+        """The opening line for a message to the customer, in their language and register.
+
+        The register (T-V) follows the customer's stated preference, then the ``relationship``,
+        then the language's custom; the customer's stated gender is used only when they stated
+        ``female`` or ``male``: otherwise the form is gender-neutral, never a guess.
+        """
+        person = self._resolve(customer)
+        register = decide_formality(
+            locale=person.language,
+            preference=formality or person.formality,
+            channel=channel,
+            relationship=relationship,
+        )
+        name = choose_name(person.names, reader_locale=person.language)
+        return salutation(
+            locale=person.language,
+            formality=register.value,
+            channel=channel,
+            gender=_ADDRESS_GENDERS.get(person.gender or ""),
+            given=name.given,
+            surname=name.surname,
+            title=name.title,
+        )
+
+    def closing_for(self, customer: Customer | str, *, formality: str | None = None) -> str:
+        """The closing formula for a message to the customer, in their language and register."""
+        person = self._resolve(customer)
+        register = decide_formality(
+            locale=person.language, preference=formality or person.formality
+        )
+        return closing(locale=person.language, formality=register.value)
+
+    def _resolve(self, customer: Customer | str) -> Customer:
+        if isinstance(customer, str):
+            return self.get(customer)
+        if not isinstance(customer, Customer):
+            raise InvalidFormat("expected a Customer or a customer id", field="customer")
+        return customer
+
     # ----------------------------------------------------------------- import / export
 
     def import_rows(
@@ -353,6 +441,10 @@ class Customers:
             raise InvalidInput(
                 "the customer belongs to another tenant than this CRM", field="tenant"
             )
+
+
+_ADDRESS_GENDERS = {"female": "female", "male": "male", "non_binary": "nonbinary"}
+"""Stated genders that select a form of address; any other gets the gender-neutral form."""
 
 
 class _Abort(Exception):

@@ -95,14 +95,6 @@ def _dump_all(dump: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
     return lambda items: [dump(item) for item in items]
 
 
-def _attrs_dump(value: Any) -> dict[str, Any]:
-    import attrs  # local: keeps this module's import cheap
-
-    data = attrs.asdict(value, recurse=False)
-    data.pop("type", None)  # derived (phone type)
-    return {k: v for k, v in data.items() if v not in (None, "", False) or k == "primary"}
-
-
 def person_name_type() -> JSONOf:
     """One ``PersonName``."""
     from globalcrm.customers import PersonName
@@ -119,7 +111,7 @@ def person_names_type() -> JSONOf:
 
 def contact_points_type(kind: type[Any]) -> JSONOf:
     """A tuple of one contact-point class (``EmailAddress``, ``PhoneNumber``...)."""
-    dump = kind.to_json if hasattr(kind, "to_json") else _attrs_dump
+    dump = kind.to_json
     return JSONOf(_dump_all(dump), _tuple_of(lambda data: kind(**data)))
 
 

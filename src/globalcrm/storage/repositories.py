@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from moneyed import Money
 from sqlalchemy import Select, and_, delete, func, insert, intersect, select, tuple_
 from sqlalchemy.orm import Session
 
 from globalcrm.customers import Customer
 from globalcrm.errors import NotFound
+from globalcrm.exchange_rates import ExchangeRate
 from globalcrm.interactions import Interaction
+from globalcrm.prices import Market, PriceBook, PriceBounds, PriceEnding, PriceEntry
 from globalcrm.storage import tables
 
-__all__ = ["CustomerRepository", "InteractionRepository", "key_rows", "prefix_upper_bound"]
+__all__ = [
+    "CustomerRepository",
+    "ExchangeRateRepository",
+    "InteractionRepository",
+    "PriceBookRepository",
+    "key_rows",
+    "prefix_upper_bound",
+]
 
 _MAX_CHAR = "\U0010ffff"
 
@@ -209,3 +220,259 @@ class InteractionRepository:
         else:
             query = query.order_by(i.occurred_at, i.id)
         return list(self._session.scalars(query.limit(limit)))
+
+
+class ExchangeRateRepository:
+    """Published exchange rates (shared by every tenant: a rate is a fact about the world)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_many(self, rates: Sequence[ExchangeRate], *, now: dt.datetime) -> int:
+        """Store direct rates not stored yet (same source, pair and time); return how many."""
+        r = tables.exchange_rates.c
+        added = 0
+        seen: set[tuple[str, str, str, dt.datetime]] = set()
+        for rate in rates:
+            key = (rate.source, rate.base, rate.quote, rate.as_of)
+            if key in seen:
+                continue
+            seen.add(key)
+            exists = self._session.execute(
+                select(r.id).where(
+                    r.source == rate.source,
+                    r.base == rate.base,
+                    r.quote == rate.quote,
+                    r.as_of == rate.as_of,
+                )
+            ).first()
+            if exists is not None:
+                continue
+            self._session.execute(
+                insert(tables.exchange_rates).values(
+                    base=rate.base,
+                    quote=rate.quote,
+                    rate=str(rate.rate),
+                    source=rate.source,
+                    as_of=rate.as_of,
+                    imported_at=now,
+                )
+            )
+            added += 1
+        return added
+
+    def latest(self, at: dt.datetime, *, since: dt.datetime | None = None) -> list[ExchangeRate]:
+        """For each pair and source, the newest rate published at or before ``at``."""
+        r = tables.exchange_rates.c
+        newest = (
+            select(r.base, r.quote, r.source, func.max(r.as_of).label("as_of"))
+            .where(r.as_of <= at)
+            .group_by(r.base, r.quote, r.source)
+        )
+        if since is not None:
+            newest = newest.where(r.as_of >= since)
+        latest = newest.subquery()
+        query = select(r.base, r.quote, r.rate, r.source, r.as_of).join(
+            latest,
+            and_(
+                r.base == latest.c.base,
+                r.quote == latest.c.quote,
+                r.source == latest.c.source,
+                r.as_of == latest.c.as_of,
+            ),
+        )
+        return [
+            ExchangeRate(
+                base=row.base,
+                quote=row.quote,
+                rate=Decimal(row.rate),
+                source=row.source,
+                as_of=row.as_of,
+            )
+            for row in self._session.execute(query.order_by(r.base, r.quote, r.source))
+        ]
+
+    def history(self, base: str, quote: str, *, limit: int) -> list[ExchangeRate]:
+        """The newest ``limit`` rates of one pair, newest first."""
+        r = tables.exchange_rates.c
+        query = (
+            select(r.base, r.quote, r.rate, r.source, r.as_of)
+            .where(r.base == base, r.quote == quote)
+            .order_by(r.as_of.desc(), r.source)
+            .limit(limit)
+        )
+        return [
+            ExchangeRate(
+                base=row.base,
+                quote=row.quote,
+                rate=Decimal(row.rate),
+                source=row.source,
+                as_of=row.as_of,
+            )
+            for row in self._session.execute(query)
+        ]
+
+
+def _bounds_currency(bounds: PriceBounds, default: str) -> str:
+    limit = bounds.minimum if bounds.minimum is not None else bounds.maximum
+    return default if limit is None else str(limit.currency.code)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class PriceBookRepository:
+    """Price books of one tenant: each saved and loaded whole."""
+
+    def __init__(self, session: Session, tenant: str) -> None:
+        self._session = session
+        self._tenant = tenant
+
+    def save(self, book: PriceBook) -> int:
+        """Replace the stored book of the same name with ``book``; return its new version."""
+        b = tables.price_books.c
+        found = self._session.execute(
+            select(b.version).where(b.tenant == self._tenant, b.name == book.name)
+        ).first()
+        version = 1 if found is None else int(found.version) + 1
+        for table in (tables.price_bounds, tables.price_entries, tables.markets):
+            self._session.execute(
+                delete(table).where(table.c.tenant == self._tenant, table.c.book == book.name)
+            )
+        if found is None:
+            self._session.execute(
+                insert(tables.price_books).values(
+                    tenant=self._tenant,
+                    name=book.name,
+                    base_currency=book.base_currency,
+                    version=version,
+                )
+            )
+        else:
+            self._session.execute(
+                tables.price_books.update()
+                .where(b.tenant == self._tenant, b.name == book.name)
+                .values(base_currency=book.base_currency, version=version)
+            )
+        common = {"tenant": self._tenant, "book": book.name}
+        markets = [
+            {
+                **common,
+                "code": m.code,
+                "currency": m.currency,
+                "locale": m.locale,
+                "tax_display": m.tax_display,
+                "tax_rate": str(m.tax_rate),
+                "ending_step": _text(m.ending.step if m.ending else None),
+                "ending_value": _text(m.ending.ending if m.ending else None),
+                "ending_direction": m.ending.direction if m.ending else None,
+                "markup": str(m.markup),
+                "cash_rounding": m.cash_rounding,
+            }
+            for m in book.markets.values()
+        ]
+        entries = [
+            {
+                **common,
+                "product": e.product,
+                "market": e.market,
+                "amount": str(e.amount.amount),
+                "currency": e.amount.currency.code,
+                "tax_included": e.tax_included,
+                "valid_from": e.valid_from,
+                "valid_until": e.valid_until,
+            }
+            for e in book.entries
+        ]
+        bounds = [
+            {
+                **common,
+                "product": x.product,
+                "market": x.market,
+                "currency": _bounds_currency(x, book.base_currency),
+                "minimum": _text(x.minimum.amount if x.minimum else None),
+                "maximum": _text(x.maximum.amount if x.maximum else None),
+            }
+            for x in book.bounds.values()
+        ]
+        for table, rows in (
+            (tables.markets, markets),
+            (tables.price_entries, entries),
+            (tables.price_bounds, bounds),
+        ):
+            if rows:
+                self._session.execute(insert(table), rows)
+        return version
+
+    def load(self, name: str) -> PriceBook:
+        """The stored book ``name``, or ``NotFound``."""
+        b = tables.price_books.c
+        head = self._session.execute(
+            select(b.base_currency).where(b.tenant == self._tenant, b.name == name)
+        ).first()
+        if head is None:
+            raise NotFound("no price book with this name", field="book")
+        book = PriceBook(name=name, base_currency=head.base_currency)
+        m = tables.markets.c
+        for row in self._session.execute(
+            select(tables.markets).where(m.tenant == self._tenant, m.book == name)
+        ):
+            ending = None
+            if row.ending_step is not None:
+                ending = PriceEnding(
+                    step=Decimal(row.ending_step),
+                    ending=Decimal(row.ending_value or "0"),
+                    direction=row.ending_direction or "nearest",
+                )
+            book.add_market(
+                Market(
+                    code=row.code,
+                    currency=row.currency,
+                    locale=row.locale,
+                    tax_display=row.tax_display,
+                    tax_rate=Decimal(row.tax_rate),
+                    ending=ending,
+                    markup=Decimal(row.markup),
+                    cash_rounding=row.cash_rounding,
+                )
+            )
+        e = tables.price_entries.c
+        for row in self._session.execute(
+            select(tables.price_entries)
+            .where(e.tenant == self._tenant, e.book == name)
+            .order_by(e.id)
+        ):
+            book.add_entry(
+                PriceEntry(
+                    product=row.product,
+                    market=row.market,
+                    amount=Money(Decimal(row.amount), row.currency),
+                    tax_included=row.tax_included,
+                    valid_from=row.valid_from,
+                    valid_until=row.valid_until,
+                )
+            )
+        x = tables.price_bounds.c
+        for row in self._session.execute(
+            select(tables.price_bounds).where(x.tenant == self._tenant, x.book == name)
+        ):
+            book.add_bounds(
+                PriceBounds(
+                    product=row.product,
+                    market=row.market,
+                    minimum=None
+                    if row.minimum is None
+                    else Money(Decimal(row.minimum), row.currency),
+                    maximum=None
+                    if row.maximum is None
+                    else Money(Decimal(row.maximum), row.currency),
+                )
+            )
+        return book
+
+    def names(self) -> list[str]:
+        """The names of the tenant's price books."""
+        b = tables.price_books.c
+        query = select(b.name).where(b.tenant == self._tenant).order_by(b.name)
+        return list(self._session.scalars(query))

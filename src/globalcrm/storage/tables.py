@@ -8,15 +8,18 @@ a test fails on a column without one.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from globalcrm.customers import EmailAddress, MessagingHandle, PhoneNumber, PostalAddress
@@ -31,7 +34,18 @@ from globalcrm.storage.column_types import (
     search_key_type,
 )
 
-__all__ = ["PII_CLASSES", "customer_keys", "customers", "interactions", "metadata"]
+__all__ = [
+    "PII_CLASSES",
+    "customer_keys",
+    "customers",
+    "exchange_rates",
+    "interactions",
+    "markets",
+    "metadata",
+    "price_books",
+    "price_bounds",
+    "price_entries",
+]
 
 PII_CLASSES = {
     "none": "not about a person (codes, flags, counters)",
@@ -137,3 +151,89 @@ interactions = Table(
     Index(None, "tenant", "conversation", "occurred_at", "id"),
 )
 """Every contact with a customer; ``meta`` holds the interaction's ``metadata``."""
+
+
+# --------------------------------------------------------------------------- money and prices
+# Amounts and rates are stored as exact decimal text: SQLite's NUMERIC goes through float.
+
+exchange_rates = Table(
+    "exchange_rates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True, info=_pii("none")),
+    Column("base", String(3), nullable=False, info=_pii("none")),
+    Column("quote", String(3), nullable=False, info=_pii("none")),
+    Column("rate", String(64), nullable=False, info=_pii("none")),
+    Column("source", String(64), nullable=False, info=_pii("none")),
+    Column("as_of", UTCDateTime(), nullable=False, info=_pii("none")),
+    Column("imported_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    UniqueConstraint("source", "base", "quote", "as_of"),
+    Index(None, "base", "quote", "as_of"),
+)
+"""Published (direct) exchange rates, effective-dated; inverse and cross rates are derived."""
+
+price_books = Table(
+    "price_books",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_pii("none")),
+    Column("name", String(64), primary_key=True, info=_pii("none")),
+    Column("base_currency", String(3), nullable=False, info=_pii("none")),
+    Column("version", Integer, nullable=False, info=_pii("technical")),
+)
+"""A price book: its base currency; markets, entries and bounds hang off it."""
+
+markets = Table(
+    "markets",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_pii("none")),
+    Column("book", String(64), primary_key=True, info=_pii("none")),
+    Column("code", String(64), primary_key=True, info=_pii("none")),
+    Column("currency", String(3), nullable=False, info=_pii("none")),
+    Column("locale", String(35), nullable=False, info=_pii("none")),
+    Column("tax_display", String(9), nullable=False, info=_pii("none")),
+    Column("tax_rate", String(32), nullable=False, info=_pii("none")),
+    Column("ending_step", String(64), nullable=True, info=_pii("none")),
+    Column("ending_value", String(64), nullable=True, info=_pii("none")),
+    Column("ending_direction", String(7), nullable=True, info=_pii("none")),
+    Column("markup", String(32), nullable=False, info=_pii("none")),
+    Column("cash_rounding", Boolean, nullable=False, info=_pii("none")),
+    ForeignKeyConstraint(
+        ["tenant", "book"], ["price_books.tenant", "price_books.name"], ondelete="CASCADE"
+    ),
+)
+"""Where prices are shown: currency, locale, tax display and rate, price ending, FX markup."""
+
+price_entries = Table(
+    "price_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True, info=_pii("none")),
+    Column("tenant", String(64), nullable=False, info=_pii("none")),
+    Column("book", String(64), nullable=False, info=_pii("none")),
+    Column("product", String(64), nullable=False, info=_pii("none")),
+    Column("market", String(64), nullable=True, info=_pii("none")),
+    Column("amount", String(64), nullable=False, info=_pii("none")),
+    Column("currency", String(3), nullable=False, info=_pii("none")),
+    Column("tax_included", Boolean, nullable=False, info=_pii("none")),
+    Column("valid_from", UTCDateTime(), nullable=True, info=_pii("none")),
+    Column("valid_until", UTCDateTime(), nullable=True, info=_pii("none")),
+    ForeignKeyConstraint(
+        ["tenant", "book"], ["price_books.tenant", "price_books.name"], ondelete="CASCADE"
+    ),
+    Index(None, "tenant", "book", "product"),
+)
+"""Base prices (``market`` null, net, in the book's base currency) and market list prices."""
+
+price_bounds = Table(
+    "price_bounds",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_pii("none")),
+    Column("book", String(64), primary_key=True, info=_pii("none")),
+    Column("product", String(64), primary_key=True, info=_pii("none")),
+    Column("market", String(64), primary_key=True, info=_pii("none")),
+    Column("currency", String(3), nullable=False, info=_pii("none")),
+    Column("minimum", String(64), nullable=True, info=_pii("none")),
+    Column("maximum", String(64), nullable=True, info=_pii("none")),
+    ForeignKeyConstraint(
+        ["tenant", "book"], ["price_books.tenant", "price_books.name"], ondelete="CASCADE"
+    ),
+)
+"""The lowest and highest price a product may be shown at in a market."""

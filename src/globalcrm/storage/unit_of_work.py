@@ -19,7 +19,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from globalcrm.errors import Conflict, GlobalCRMError, StorageError
 from globalcrm.storage.engine import WRITE
-from globalcrm.storage.repositories import CustomerRepository, InteractionRepository
+from globalcrm.storage.repositories import (
+    CustomerRepository,
+    ExchangeRateRepository,
+    InteractionRepository,
+    PriceBookRepository,
+)
 
 __all__ = ["UnitOfWork", "storage_errors", "translate_storage_error"]
 
@@ -54,6 +59,8 @@ class UnitOfWork:
 
     customers: CustomerRepository
     interactions: InteractionRepository
+    exchange_rates: ExchangeRateRepository
+    price_books: PriceBookRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -71,6 +78,8 @@ class UnitOfWork:
         self.session = session
         self.customers = CustomerRepository(session, self._tenant)
         self.interactions = InteractionRepository(session, self._tenant)
+        self.exchange_rates = ExchangeRateRepository(session)
+        self.price_books = PriceBookRepository(session, self._tenant)
         return self
 
     def __exit__(

@@ -1,0 +1,234 @@
+"""``globalcrm demo``: customers from thirteen countries, shown as each culture would show them.
+
+With their conversations across channels and the payment instruments they use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+from moneyed import Money
+from rich.console import Console
+from rich.table import Table
+
+import globalcrm as gc
+from globalcrm.demo_data import CONVERSATIONS, DEMO_START, sample_customers
+from globalcrm.money import format_money
+from globalcrm.prices import ENDING_90, ENDING_99, WHOLE_UNITS, Market, PriceBook, PriceEntry
+
+__all__ = ["demo_price_book", "run_demo"]
+
+
+def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> gc.CRM:
+    """Create the demo database at ``db`` (replacing it), print every section, return the CRM."""
+    moment = now or dt.datetime.now(dt.UTC)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    crm = gc.open(f"sqlite:///{db}")
+    stored = _seed(crm)
+    _customers_table(crm, console, moment, db)
+    _forms_of_address(crm, console)
+    _conversation(crm, console)
+    _search(crm, console, stored)
+    _prices(crm, console, stored)
+    _payments(console, stored, db.parent, moment)
+    return crm
+
+
+def _seed(crm: gc.CRM) -> dict[str, gc.Customer]:
+    stored = {c.country: crm.customers.add(c) for c in sample_customers()}
+    for country, conversation, messages in CONVERSATIONS:
+        for channel, direction, body, minutes in messages:
+            crm.interactions.record(
+                stored[country].id,
+                channel=channel,
+                direction=direction,
+                body=body,
+                conversation=conversation,
+                occurred_at=DEMO_START + dt.timedelta(minutes=minutes),
+                language=stored[country].language,
+            )
+    return stored
+
+
+def _customers_table(crm: gc.CRM, console: Console, now: dt.datetime, db: Path) -> None:
+    table = Table(
+        title=f"globalcrm demo: {crm.customers.count()} customers in {db}", show_lines=True
+    )
+    for column in (
+        "",
+        "name",
+        "other scripts",
+        "phone (local)",
+        "address",
+        "local time",
+        "language",
+    ):
+        table.add_column(column)
+    for customer in crm.customers.list(limit=100):
+        phone = customer.primary_phone
+        table.add_row(
+            customer.country,
+            crm.customers.display_name(customer),
+            "\n".join(name.full for name in customer.other_names),
+            phone.national() if phone else "",
+            customer.addresses[0].format() if customer.addresses else "",
+            customer.local_time(now).strftime("%a %H:%M %Z"),
+            customer.language,
+        )
+    console.print(table)
+
+
+def _forms_of_address(crm: gc.CRM, console: Console) -> None:
+    table = Table(title="how to address each customer, in their language", show_lines=True)
+    for column in (
+        "",
+        "name (CLDR, their locale)",
+        "for an English reader",
+        "email, formal",
+        "email, informal",
+        "closing",
+    ):
+        table.add_column(column)
+    for customer in crm.customers.list(limit=100):
+        table.add_row(
+            customer.country,
+            crm.customers.display_name(customer),
+            crm.customers.display_name(customer, reader_locale="en"),
+            crm.customers.salutation_for(customer, formality="formal"),
+            crm.customers.salutation_for(customer, formality="informal"),
+            crm.customers.closing_for(customer),
+        )
+    console.print(table)
+
+
+def _conversation(crm: gc.CRM, console: Console) -> None:
+    thread = Table(title="conversation order-1042 across channels")
+    for column in ("when (UTC)", "channel", "direction", "message"):
+        thread.add_column(column)
+    for item in crm.interactions.conversation("order-1042"):
+        thread.add_row(
+            item.occurred_at.strftime("%Y-%m-%d %H:%M"), item.channel, item.direction, item.body
+        )
+    console.print(thread)
+
+
+def _search(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> None:
+    probe = gc.Customer(
+        name=gc.PersonName(given="JONAS", surname="PETRAITIS"),
+        country="LT",
+        language="lt",
+        time_zone="Europe/Vilnius",
+        currency="EUR",
+    )
+    matches = [(m.customer.name.full, m.reasons) for m in crm.customers.likely_duplicates(probe)]
+    console.print(f"likely duplicates of a new 'JONAS PETRAITIS': {matches}")
+    for query in ("makinen", "やまだ", "Дилноза", "berzina"):
+        names = [c.name.full for c in crm.customers.search(query)]
+        console.print(f"search {query!r} finds: {names}")
+
+
+def _payments(
+    console: Console, stored: dict[str, gc.Customer], folder: Path, now: dt.datetime
+) -> None:
+    from globalcrm.payments import boleto, epc_qr, pix, qr_image, upi
+
+    table = Table(title="how each customer pays", show_lines=True)
+    for column in ("", "method", "payload", "QR image"):
+        table.add_column(column, overflow="fold")
+    brazil = stored["BR"]
+    code = pix.build(
+        merchant_name="GlobalCRM Loja",
+        merchant_city="São Paulo",
+        key="pagamentos@example.com.br",
+        amount=Decimal("149.90"),
+        txid="PEDIDO88",
+    )
+    pix_file = folder / "demo-pix.svg"
+    qr_image.svg(code, scheme="pix", path=pix_file)
+    table.add_row(brazil.country, "Pix (copia e cola)", code, str(pix_file))
+    slip = boleto.build(
+        bank_code="001",
+        free_field="0000001234567890123456789",
+        amount=Decimal("149.90"),
+        due_date=now.date() + dt.timedelta(days=3),
+    )
+    table.add_row(
+        brazil.country,
+        "Boleto (linha digitável)",
+        boleto.format(boleto.to_linha_digitavel(slip)),
+        "",
+    )
+    india = stored["IN"]
+    link = upi.build(
+        pa="globalcrm@icici", pn="GlobalCRM Store", am=Decimal("1499.00"), tn="Order 1042"
+    )
+    upi_file = folder / "demo-upi.png"
+    qr_image.png(link, scheme="upi", scale=6, path=upi_file)
+    table.add_row(india.country, "UPI", link, str(upi_file))
+    finland = stored["FI"]
+    transfer = epc_qr.build(
+        name="GlobalCRM Oy",
+        iban="FI2112345600000785",
+        amount=Decimal("49.90"),
+        remittance_text="Tilaus 1042",
+    )
+    epc_file = folder / "demo-epc.png"
+    qr_image.png(transfer, scheme="epc_qr", scale=6, path=epc_file)
+    table.add_row(
+        finland.country, "EPC QR (SEPA transfer)", transfer.replace("\n", "⏎"), str(epc_file)
+    )
+    console.print(table)
+
+
+def demo_price_book() -> PriceBook:
+    """The demo's price book: a net EUR base price, one market per country, a yen list price."""
+    from globalcrm.demo_data import MARKETS, PRODUCT
+
+    endings = {"90": ENDING_90, "99": ENDING_99, "whole": WHOLE_UNITS, None: None}
+    book = PriceBook(name="default", base_currency="EUR")
+    for country, (currency, locale, display, vat, ending) in MARKETS.items():
+        book.add_market(
+            Market(
+                code=country,
+                currency=currency,
+                locale=locale,
+                tax_display=display,
+                tax_rate=Decimal(vat),
+                ending=endings[ending],
+                markup=Decimal("0.015") if currency != "EUR" else Decimal(0),
+            )
+        )
+    book.add_entry(PriceEntry(product=PRODUCT, amount=Money(Decimal("24.00"), "EUR")))
+    book.add_entry(
+        PriceEntry(
+            product=PRODUCT, market="JP", amount=Money(Decimal(3300), "JPY"), tax_included=True
+        )
+    )
+    return book
+
+
+def _prices(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> None:
+    from globalcrm.demo_data import ECB_SAMPLE, PRODUCT, UZS_SAMPLE
+
+    crm.exchange_rates.import_ecb(io.BytesIO(ECB_SAMPLE.encode()))
+    crm.exchange_rates.import_csv(io.StringIO(UZS_SAMPLE))
+    crm.prices.save_book(demo_price_book())
+    at = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
+    table = Table(
+        title=f"one {PRODUCT} for every customer (sample rates of 2026-11-20)", show_lines=True
+    )
+    for column in ("", "price", "tax", "how it was set"):
+        table.add_column(column, overflow="fold")
+    for country, customer in stored.items():
+        quote = crm.prices.for_customer(PRODUCT, customer, at=at)
+        how = quote.disclosure_text or ("list price" if quote.origin == "list" else "base price")
+        tax = format_money(quote.tax, locale=customer.language)
+        table.add_row(
+            country, quote.text, f"{'incl.' if quote.tax_included else 'excl.'} {tax}", how
+        )
+    console.print(table)
