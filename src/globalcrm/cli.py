@@ -6,6 +6,7 @@ no traceback reaches the user.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,6 +93,103 @@ def payments_qr(
         writer = qr_image.svg if suffix == ".svg" else qr_image.png
         writer(payload, scheme=scheme, scale=scale, path=output)
     console.print(f"wrote {output} ({scheme}, error correction {qr_image.error_level(scheme)})")
+
+
+privacy_app = typer.Typer(help="Consent history and receipts.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@privacy_app.command("history")
+def privacy_history(
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+) -> None:
+    """Show a customer's consent ledger: every event, in order, with its hash-chain position."""
+    with _reported():
+        crm = gc.open(url, tenant=tenant)
+        events = crm.privacy.history(customer)
+        crm.close()
+    table = Table(
+        "seq", "occurred (UTC)", "purpose", "channel", "state", "type", "actor", "notice sha-256"
+    )
+    for event in events:
+        table.add_row(
+            str(event.seq),
+            event.occurred_at.strftime("%Y-%m-%d %H:%M"),
+            f"{event.purpose_key} v{event.purpose_version}",
+            event.channel,
+            event.state,
+            event.consent_type,
+            event.actor_kind,
+            (event.notice_sha256 or "")[:12],
+        )
+    console.print(table)
+
+
+@privacy_app.command("receipt")
+def privacy_receipt(
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    controller: Annotated[str, typer.Option(help="The controller's name.")],
+    email: Annotated[str, typer.Option(help="The controller's privacy contact email.")],
+    policy_url: Annotated[str, typer.Option(help="The privacy policy's URL.")],
+    jurisdiction: Annotated[str, typer.Option(help="Country code of the controller.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+) -> None:
+    """Print a Kantara Consent Receipt 1.1 (JSON) of the customer's consents in force now."""
+    from globalcrm.privacy import receipts
+
+    with _reported():
+        crm = gc.open(url, tenant=tenant)
+        events = crm.privacy.history(customer)
+        purposes = {e.purpose_key for e in events}
+        data = crm.privacy.receipt(
+            customer,
+            controller=receipts.PiiController(
+                pii_controller=controller,
+                contact="Data protection",
+                address={},
+                email=email,
+                phone="",
+            ),
+            jurisdiction=jurisdiction,
+            policy_url=policy_url,
+            service=controller,
+            pii_categories={key: ["2 - Contact"] for key in purposes},
+        )
+        crm.close()
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@audit_app.command("verify")
+def audit_verify(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "default") -> None:
+    """Verify the audit log's hash chain and the consent ledger; report the first bad entry."""
+    with _reported():
+        crm = gc.open(url, tenant=tenant)
+        entries = crm.privacy.audit_entries()
+        bad_audit = crm.privacy.verify_audit()
+        bad_ledger = crm.privacy.verify_ledger()
+        checkpoint = crm.privacy.checkpoint()
+        crm.close()
+    if bad_audit is None:
+        console.print(
+            f"audit log: {len(entries)} entries verify; "
+            f"root {checkpoint.root_hash.hex()} at size {checkpoint.tree_size}"
+        )
+    else:
+        errors.print(
+            f"[bold red]audit log: entry {bad_audit} was tampered with "
+            f"(edited, deleted or moved)[/]"
+        )
+    if bad_ledger is None:
+        console.print("consent ledger: verifies")
+    else:
+        errors.print(f"[bold red]consent ledger: event {bad_ledger} was tampered with[/]")
+    if bad_audit is not None or bad_ledger is not None:
+        raise typer.Exit(1)
 
 
 @app.command()

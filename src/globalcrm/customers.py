@@ -823,6 +823,7 @@ class Customer:
     formality: str | None = None
     gender: str | None = None
     pronouns: str | None = None
+    birth_date: dt.date | None = None
     dietary_needs: tuple[str, ...] = attrs.field(default=(), converter=_items)
     allergens: tuple[str, ...] = attrs.field(default=(), converter=_items)
     accessibility_needs: tuple[str, ...] = attrs.field(default=(), converter=_items)
@@ -918,6 +919,7 @@ _CUSTOMER_FIELDS = (
     "formality",
     "gender",
     "pronouns",
+    "birth_date",
     "dietary_needs",
     "allergens",
     "accessibility_needs",
@@ -976,6 +978,7 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         None if gender is None else _checks.choice(gender, GENDERS, field="gender", what="gender")
     )
     out["pronouns"] = _checks.optional_text(get("pronouns"), field="pronouns", max_length=64)
+    out["birth_date"] = _birth_date(get("birth_date"))
     out["dietary_needs"] = _codes(get("dietary_needs", ()), field="dietary_needs")
     out["allergens"] = tuple(
         _checks.choice(a, ALLERGENS, field=f"allergens[{i}]", what="allergen")
@@ -1000,6 +1003,23 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidFormat("expected a non-negative integer", field="version")
     out["version"] = version
     return out
+
+
+def _birth_date(value: object) -> dt.date | None:
+    """A calendar date (not a datetime), from 1900 on; minors' rules are computed from it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError as error:
+            message = "expected a date such as '1990-04-17'"
+            raise InvalidFormat(message, field="birth_date") from error
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidFormat("expected a date", field="birth_date")
+    if value.year < 1900:
+        raise InvalidFormat("a birth date before 1900 is not plausible", field="birth_date")
+    return value
 
 
 def search_keys(

@@ -36,6 +36,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _search(crm, console, stored)
     _prices(crm, console, stored)
     _payments(console, stored, db.parent, moment)
+    _consent(crm, console, stored, moment)
     return crm
 
 
@@ -232,3 +233,107 @@ def _prices(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> No
             country, quote.text, f"{'incl.' if quote.tax_included else 'excl.'} {tax}", how
         )
     console.print(table)
+
+
+def _consent(
+    crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
+) -> None:
+    from globalcrm.demo_data import MARKETING_NOTICES
+    from globalcrm.privacy import Purpose, publish_notice
+
+    crm.privacy.add_purpose(
+        Purpose(
+            key="marketing-email",
+            version=1,
+            name="Offers by e-mail",
+            dpv_purpose="dpv:DirectMarketing",
+            legal_basis={"eu-gdpr": "consent"},
+            channels=("email",),
+            direct_marketing=True,
+            requires_double_opt_in=True,
+            categories=frozenset({"direct_marketing"}),
+            kantara_category=6,
+        )
+    )
+    shown = now - dt.timedelta(days=1)
+    notices = {
+        language: crm.privacy.add_notice(
+            publish_notice(
+                "marketing",
+                1,
+                language=language,
+                title=title,
+                body=body,
+                effective_from=now - dt.timedelta(days=30),
+            )
+        ).id
+        for language, (title, body) in MARKETING_NOTICES.items()
+    }
+    jonas, liga = stored["LT"], stored["LV"]
+    token = crm.privacy.request_double_opt_in(
+        jonas, purpose="marketing-email", channel="email", now=shown
+    )
+    crm.privacy.record(
+        jonas,
+        purpose="marketing-email",
+        channel="email",
+        state="given",
+        now=shown,
+        notice_id=notices["lt"],
+        evidence={"form": "checkout", "ip": "203.0.113.7"},
+    )
+    crm.privacy.confirm_double_opt_in(token, now=shown + dt.timedelta(minutes=7))
+    crm.privacy.record(
+        liga,
+        purpose="marketing-email",
+        channel="email",
+        state="refused",
+        now=shown,
+        notice_id=notices["lv"],
+    )
+    lena = crm.customers.add(
+        gc.Customer(
+            name=gc.PersonName(given="Lena", surname="Schmidt", locale="de"),
+            country="DE",
+            language="de",
+            time_zone="Europe/Berlin",
+            currency="EUR",
+            birth_date=now.date().replace(year=now.year - 14),
+            emails=["lena@example.de"],
+        )
+    )
+    crm.privacy.record(
+        lena,
+        purpose="marketing-email",
+        channel="email",
+        state="given",
+        now=shown,
+        notice_id=notices["de"],
+        actor_kind="guardian",
+        actor_ref="parent",
+        guardian_verification="id_document",
+        age_assurance="guardian_verified",
+        confirmed_at=shown,
+    )
+    table = Table(title="who may be e-mailed offers today, and why")
+    for column in ("", "customer", "may e-mail", "reason", "rule"):
+        table.add_column(column)
+    for person in [*stored.values(), lena]:
+        decision = crm.privacy.can_contact(
+            person, purpose="marketing-email", channel="email", at=now
+        )
+        table.add_row(
+            person.country,
+            crm.customers.display_name(person),
+            "yes" if decision.allowed else "no",
+            decision.reason,
+            decision.rule,
+        )
+    console.print(table)
+    audience = crm.privacy.audience(purpose="marketing-email", channel="email", at=now)
+    checkpoint = crm.privacy.checkpoint()
+    console.print(
+        f"audience query: {len(audience)} customers may be e-mailed; audit log of "
+        f"{checkpoint.tree_size} entries verifies: {crm.privacy.verify_audit() is None}, "
+        f"root {checkpoint.root_hash.hex()[:16]}..."
+    )

@@ -391,3 +391,12 @@ MARKETS: dict[str, tuple[str, str, str, str, str | None]] = {
     "US": ("USD", "en-US", "exclusive", "0", "99"),
 }
 """Demo markets keyed by country (sample VAT rates; an application supplies its own)."""
+
+
+# --------------------------------------------------------------------------- consent
+MARKETING_NOTICES = {
+    "lt": ("Naujienlaiškis", "Sutinku gauti pasiūlymus el. paštu. Sutikimą galiu atšaukti."),
+    "lv": ("Jaunumi", "Piekrītu saņemt piedāvājumus e-pastā. Piekrišanu varu atsaukt."),
+    "de": ("Newsletter", "Ich willige ein, Angebote per E-Mail zu erhalten. Widerruf jederzeit."),
+}
+"""The marketing notice shown, per language (a sample text)."""

@@ -331,7 +331,7 @@ def _read_bytes(file: object) -> bytes:
         try:
             with open(path, "rb") as handle:
                 data = handle.read(_MAX_FILE + 1)
-        except OSError as error:
+        except (OSError, UnicodeError) as error:
             raise NotFound("the rates file cannot be read", field="file") from error
     elif hasattr(file, "read"):
         try:
@@ -339,7 +339,11 @@ def _read_bytes(file: object) -> bytes:
         except (OSError, ValueError) as error:
             raise InvalidInput("the rates file cannot be read", field="file") from error
         if isinstance(data, str):
-            data = data.encode("utf-8")
+            try:
+                data = data.encode("utf-8")
+            except UnicodeError as error:
+                message = "the file holds text that is not Unicode"
+                raise InvalidFormat(message, field="file") from error
         if not isinstance(data, bytes):
             raise InvalidFormat("the file did not return bytes or text", field="file")
     else:

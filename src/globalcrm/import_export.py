@@ -54,6 +54,7 @@ COLUMNS = (
     "formality",
     "gender",
     "pronouns",
+    "birth_date",
     "dietary_needs",
     "allergens",
     "accessibility_needs",
@@ -172,6 +173,7 @@ def row_values(row: Mapping[str, Any], *, tenant: str = "default") -> dict[str, 
         "formality",
         "gender",
         "pronouns",
+        "birth_date",
     ):
         if column in cells:
             values[column] = cells[column]
@@ -262,6 +264,7 @@ def customer_to_row(customer: Customer) -> dict[str, str]:
         "formality": customer.formality or "",
         "gender": customer.gender or "",
         "pronouns": customer.pronouns or "",
+        "birth_date": customer.birth_date.isoformat() if customer.birth_date else "",
         "dietary_needs": ";".join(customer.dietary_needs),
         "allergens": ";".join(customer.allergens),
         "accessibility_needs": ";".join(customer.accessibility_needs),

@@ -36,7 +36,8 @@ def test_demo_seeds_thirteen_countries_and_shows_them(tmp_path: Path) -> None:
     assert "br.gov.bcb.pix" in result.output and "upi://pay" in result.output
     crm = gc.open(f"sqlite:///{db}")
     assert sorted(c.country for c in crm.customers.list(limit=100)) == sorted(
-        ["LT", "LV", "FI", "IL", "UZ", "JP", "CN", "KR", "BR", "IN", "NL", "DE", "US"]
+        # thirteen countries, and the minor whose guardian consented (the consent section)
+        ["LT", "LV", "FI", "IL", "UZ", "JP", "CN", "KR", "BR", "IN", "NL", "DE", "US", "DE"]
     )
     assert len(crm.interactions.conversation("order-1042")) == 3
     crm.close()
@@ -113,3 +114,48 @@ def test_find_and_migrate_and_errors_without_traceback(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["find", "x", "--url", "mysql://nope"])
     assert bad.exit_code == 1
     assert "Traceback" not in bad.output and "not supported" in bad.output
+
+
+def test_demo_shows_consent_and_audit_verify_catches_tampering(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["demo", "--db", str(db)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "who may be e-mailed offers today" in result.output
+    assert "double opt-in" not in result.output  # Jonas confirmed his
+    assert "consent refused" in result.output and "Lena Schmidt" in result.output
+    url = f"sqlite:///{db}"
+    ok = runner.invoke(app, ["audit", "verify", "--url", url])
+    assert ok.exit_code == 0 and "entries verify" in ok.output
+    crm = gc.open(url)
+    jonas = crm.customers.search("petraitis").items[0]
+    crm.close()
+    history = runner.invoke(
+        app, ["privacy", "history", jonas.id, "--url", url], env={"COLUMNS": "200"}
+    )
+    assert history.exit_code == 0 and "marketing-email v1" in history.output
+    receipt = runner.invoke(
+        app,
+        [
+            "privacy",
+            "receipt",
+            jonas.id,
+            "--url",
+            url,
+            "--controller",
+            "GlobalCRM UAB",
+            "--email",
+            "dpo@example.lt",
+            "--policy-url",
+            "https://example.lt/privacy",
+            "--jurisdiction",
+            "LT",
+        ],
+    )
+    assert receipt.exit_code == 0, receipt.output
+    assert json.loads(receipt.output)["piiPrincipalId"] == jonas.id
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE audit_entries SET action = 'nothing.happened' WHERE seq = 3")
+    tampered = runner.invoke(app, ["audit", "verify", "--url", url])
+    assert tampered.exit_code == 1 and "entry 3 was tampered with" in tampered.output

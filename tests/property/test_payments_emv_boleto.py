@@ -91,7 +91,8 @@ def test_pix_static_round_trip(
 
 @settings(deadline=None)
 @given(
-    path=st.from_regex(r"[a-z0-9]{1,20}(/[A-Za-z0-9._-]{1,20}){0,2}", fullmatch=True),
+    # Pix limits the location to 77 characters (99 in template 26, less the GUI and header)
+    path=st.from_regex(r"[a-z0-9]{1,20}(/[A-Za-z0-9._-]{1,19}){0,2}", fullmatch=True),
     name=_text(25), city=_text(15), amount=st.none() | amounts,
 )
 def test_pix_dynamic_round_trip(path: str, name: str, city: str, amount: Decimal | None) -> None:

@@ -18,6 +18,7 @@ from globalcrm.crm.customers import Customers, DuplicateMatch
 from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
 from globalcrm.crm.prices import Prices
+from globalcrm.crm.privacy import Privacy
 from globalcrm.errors import InvalidFormat, StorageError
 from globalcrm.storage import migrate
 from globalcrm.storage.engine import make_engine
@@ -47,6 +48,8 @@ class CRM:
         """Exchange rates: import published rates, convert with a disclosure."""
         self.prices = Prices(self._context, self.exchange_rates)
         """Price books and the price to show each customer."""
+        self.privacy = Privacy(self._context)
+        """Purposes, notices, the consent ledger, double opt-in, audiences and the audit log."""
 
     @property
     def tenant(self) -> str:

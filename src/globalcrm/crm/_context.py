@@ -21,10 +21,21 @@ __all__ = ["Context"]
 class Context:
     """The engine and tenant of a CRM, and (inside a transaction) its open unit of work."""
 
-    def __init__(self, engine: Engine, tenant: str, uow: UnitOfWork | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        tenant: str,
+        uow: UnitOfWork | None = None,
+        *,
+        actor_kind: str = "system",
+        actor_ref: str = "globalcrm",
+    ) -> None:
         self.engine = engine
         self.tenant = tenant
         self._uow = uow
+        self.actor_kind = actor_kind
+        """Who acts through this CRM, for the audit log (``staff``, ``system``, ``agent``...)."""
+        self.actor_ref = actor_ref
 
     @contextmanager
     def work(self, *, write: bool = True) -> Iterator[UnitOfWork]:

@@ -15,6 +15,7 @@ import attrs
 
 from globalcrm import _checks
 from globalcrm.crm._context import Context
+from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer, EmailAddress, PhoneNumber
 from globalcrm.errors import Conflict, GlobalCRMError, InvalidComponent, InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id
@@ -75,6 +76,9 @@ class Customers:
             if uow.customers.exists(customer.id) or customer.version:
                 raise Conflict("a customer with this id is already stored", field="id")
             uow.customers.add(customer)
+            record_audit(
+                uow, self._context, "customer.added", "customer", customer.id, customer.id, {}
+            )
         return customer
 
     def update(
@@ -111,6 +115,15 @@ class Customers:
             with storage_errors():
                 uow.session.flush()
             uow.customers.refresh_keys(current)
+            record_audit(
+                uow,
+                self._context,
+                "customer.updated",
+                "customer",
+                current.id,
+                current.id,
+                {"fields": sorted(changes), "version": current.version},
+            )
         return current
 
     def delete(self, customer_id: str, *, expected_version: int | None = None) -> None:
@@ -123,6 +136,9 @@ class Customers:
                     "the customer was changed since you read it", field="expected_version"
                 )
             uow.customers.remove(current)
+            record_audit(
+                uow, self._context, "customer.deleted", "customer", current.id, current.id, {}
+            )
 
     # ----------------------------------------------------------------- reads
 
@@ -356,6 +372,15 @@ class Customers:
                     raise _Abort
                 with storage_errors():
                     bulk.insert_customers(connection, [v for _, v in valid])
+                record_audit(
+                    uow,
+                    self._context,
+                    "customers.imported",
+                    "import",
+                    valid[0][1]["id"] if valid else "empty",
+                    None,
+                    {"count": len(valid), "atomic": True},
+                )
         except _Abort:
             report.committed = False
             report.errors.sort(key=lambda error: error.row)
@@ -405,6 +430,15 @@ class Customers:
             fresh = [(n, c) for n, c in batch if n not in bad]
             with storage_errors():
                 bulk.insert_customers(connection, [v for _, v in fresh])
+            record_audit(
+                uow,
+                self._context,
+                "customers.imported",
+                "import",
+                fresh[0][1]["id"] if fresh else "empty",
+                None,
+                {"count": len(fresh)},
+            )
         report.imported += len(fresh)
         report.ids.extend(v["id"] for _, v in fresh)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.exchange_rates import DEFAULT_MAX_AGE, ExchangeRates
 from globalcrm.customers import Customer
@@ -34,10 +35,9 @@ class Prices:
 
     def book(self, name: str = "default") -> PriceBook:
         """The stored price book ``name``."""
-        if not isinstance(name, str) or not name.strip() or len(name) > 64:
-            raise InvalidFormat("expected a price book name", field="book")
+        checked = _checks.text(name, field="book", max_length=64)
         with self._context.work(write=False) as uow:
-            return uow.price_books.load(name.strip())
+            return uow.price_books.load(checked)
 
     def for_customer(
         self,

@@ -10,11 +10,13 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -36,15 +38,23 @@ from globalcrm.storage.column_types import (
 
 __all__ = [
     "PII_CLASSES",
+    "audit_entries",
+    "consent_events",
+    "consent_states",
     "customer_keys",
     "customers",
     "exchange_rates",
     "interactions",
+    "ledger_heads",
     "markets",
     "metadata",
+    "notices",
+    "opt_in_tokens",
     "price_books",
     "price_bounds",
     "price_entries",
+    "purposes",
+    "subject_keys",
 ]
 
 PII_CLASSES = {
@@ -95,6 +105,7 @@ customers = Table(
     Column("formality", String(16), nullable=True, info=_pii("preference")),
     Column("gender", String(16), nullable=True, info=_pii("demographic")),
     Column("pronouns", String(64), nullable=True, info=_pii("demographic")),
+    Column("birth_date", Date, nullable=True, info=_pii("demographic")),
     Column("dietary_needs", codes_type(), nullable=False, info=_pii("special_category")),
     Column("allergens", codes_type(), nullable=False, info=_pii("special_category")),
     Column("accessibility_needs", codes_type(), nullable=False, info=_pii("special_category")),
@@ -237,3 +248,137 @@ price_bounds = Table(
     ),
 )
 """The lowest and highest price a product may be shown at in a market."""
+
+
+# --------------------------------------------------------------------------- privacy
+# Consent and audit rows never reference customers by foreign key: they must outlive an erased
+# account (the ledger and the audit chain still verify after erasure).
+
+purposes = Table(
+    "purposes",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_pii("none")),
+    Column("key", String(64), primary_key=True, info=_pii("none")),
+    Column("version", Integer, primary_key=True, info=_pii("none")),
+    Column("status", String(16), nullable=False, info=_pii("none")),
+    Column("document", json_type(), nullable=False, info=_pii("none")),
+)
+"""Processing purposes, one row per version; ``document`` holds the version's fields."""
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", String(64), primary_key=True, info=_pii("none")),
+    Column("tenant", String(64), nullable=False, info=_pii("none")),
+    Column("notice_key", String(64), nullable=False, info=_pii("none")),
+    Column("version", Integer, nullable=False, info=_pii("none")),
+    Column("language", String(35), nullable=False, info=_pii("none")),
+    Column("content_sha256", String(64), nullable=False, info=_pii("none")),
+    Column("document", json_type(), nullable=False, info=_pii("none")),
+    UniqueConstraint("tenant", "notice_key", "version", "language"),
+)
+"""Published notice versions with their text snapshot and SHA-256."""
+
+ledger_heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_pii("none")),
+    Column("ledger", String(16), primary_key=True, info=_pii("none")),
+    Column("next_seq", Integer, nullable=False, info=_pii("technical")),
+    Column("last_hash", LargeBinary(32), nullable=False, info=_pii("technical")),
+)
+"""The head of each append-only chain (``consent``, ``audit``): locked by every append."""
+
+consent_events = Table(
+    "consent_events",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_pii("none")),
+    Column("seq", Integer, primary_key=True, info=_pii("technical")),
+    Column("event_id", String(64), nullable=False, unique=True, info=_pii("identifier")),
+    Column("subject_ref", String(200), nullable=False, info=_pii("identifier")),
+    Column("purpose_key", String(64), nullable=False, info=_pii("none")),
+    Column("channel", String(64), nullable=False, info=_pii("none")),
+    Column("contact_point_ref", String(200), nullable=False, info=_pii("identifier")),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("idempotency_key", String(200), nullable=True, info=_pii("none")),
+    Column("document", Text, nullable=False, info=_pii("content")),
+    Column("recorded_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("prev_hash", LargeBinary(32), nullable=False, info=_pii("technical")),
+    Column("entry_hash", LargeBinary(32), nullable=False, info=_pii("technical")),
+    UniqueConstraint("tenant", "idempotency_key"),
+    Index(None, "tenant", "subject_ref", "purpose_key", "channel"),
+)
+"""The append-only consent ledger; ``document`` is the event's canonical JSON (evidence sealed)."""
+
+consent_states = Table(
+    "consent_states",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_pii("none")),
+    Column("subject_ref", String(200), primary_key=True, info=_pii("identifier")),
+    Column("purpose_key", String(64), primary_key=True, info=_pii("none")),
+    Column("channel", String(64), primary_key=True, info=_pii("none")),
+    Column("contact_point_ref", String(200), primary_key=True, info=_pii("identifier")),
+    Column("state", String(16), nullable=False, info=_pii("preference")),
+    Column("event_id", String(64), nullable=False, info=_pii("identifier")),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("purpose_version", Integer, nullable=False, info=_pii("none")),
+    Column("consent_type", String(16), nullable=False, info=_pii("preference")),
+    Column("valid_from", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("valid_until", UTCDateTime(), nullable=True, info=_pii("technical")),
+    Column("confirmed_at", UTCDateTime(), nullable=True, info=_pii("technical")),
+    Column("objection", Boolean, nullable=False, info=_pii("preference")),
+    Column("actor_kind", String(16), nullable=False, info=_pii("none")),
+    Column("age_assurance", String(32), nullable=False, info=_pii("none")),
+    Index(None, "tenant", "purpose_key", "channel", "state"),
+)
+"""The projection: the current consent per subject x purpose x channel (x contact point)."""
+
+subject_keys = Table(
+    "subject_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True, info=_pii("identifier")),
+    Column("tenant", String(64), nullable=False, info=_pii("none")),
+    Column("subject_ref", String(200), nullable=False, info=_pii("identifier")),
+    Column("key", LargeBinary(32), nullable=True, info=_pii("technical")),
+    Column("destroyed_at", UTCDateTime(), nullable=True, info=_pii("technical")),
+    Index(None, "tenant", "subject_ref"),
+)
+"""Each subject's own data key; destroying it crypto-shreds the evidence sealed under it."""
+
+opt_in_tokens = Table(
+    "opt_in_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True, info=_pii("identifier")),
+    Column("tenant", String(64), nullable=False, info=_pii("none")),
+    Column("kind", String(16), nullable=False, info=_pii("none")),
+    Column("subject_ref", String(200), nullable=False, info=_pii("identifier")),
+    Column("purpose_key", String(64), nullable=False, info=_pii("none")),
+    Column("channel", String(64), nullable=False, info=_pii("none")),
+    Column("contact_point_ref", String(200), nullable=True, info=_pii("identifier")),
+    Column("token_sha256", String(64), nullable=False, unique=True, info=_pii("technical")),
+    Column("issued_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("expires_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("status", String(16), nullable=False, info=_pii("none")),
+    Column("used_at", UTCDateTime(), nullable=True, info=_pii("technical")),
+)
+"""Double opt-in and unsubscribe link tokens, stored only as SHA-256."""
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_pii("none")),
+    Column("seq", Integer, primary_key=True, info=_pii("technical")),
+    Column("id", String(64), nullable=False, unique=True, info=_pii("identifier")),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_pii("technical")),
+    Column("actor_kind", String(16), nullable=False, info=_pii("none")),
+    Column("actor_ref", String(200), nullable=False, info=_pii("identifier")),
+    Column("action", String(64), nullable=False, info=_pii("none")),
+    Column("entity_type", String(64), nullable=False, info=_pii("none")),
+    Column("entity_ref", String(200), nullable=False, info=_pii("identifier")),
+    Column("subject_ref", String(200), nullable=True, info=_pii("identifier")),
+    Column("payload", json_type(), nullable=False, info=_pii("none")),
+    Column("sealed", json_type(), nullable=False, info=_pii("content")),
+    Column("prev_hash", LargeBinary(32), nullable=False, info=_pii("technical")),
+    Column("entry_hash", LargeBinary(32), nullable=False, info=_pii("technical")),
+)
+"""The append-only, hash-chained audit log: personal values only sealed or committed."""

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from globalcrm.errors import Conflict, GlobalCRMError, StorageError
 from globalcrm.storage.engine import WRITE
+from globalcrm.storage.privacy_repository import PrivacyRepository
 from globalcrm.storage.repositories import (
     CustomerRepository,
     ExchangeRateRepository,
@@ -61,6 +62,7 @@ class UnitOfWork:
     interactions: InteractionRepository
     exchange_rates: ExchangeRateRepository
     price_books: PriceBookRepository
+    privacy: PrivacyRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -80,6 +82,7 @@ class UnitOfWork:
         self.interactions = InteractionRepository(session, self._tenant)
         self.exchange_rates = ExchangeRateRepository(session)
         self.price_books = PriceBookRepository(session, self._tenant)
+        self.privacy = PrivacyRepository(session, self._tenant)
         return self
 
     def __exit__(
