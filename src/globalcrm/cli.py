@@ -95,13 +95,15 @@ def payments_qr(
     console.print(f"wrote {output} ({scheme}, error correction {qr_image.error_level(scheme)})")
 
 
-privacy_app = typer.Typer(help="Consent history and receipts.", no_args_is_help=True)
+privacy_app = typer.Typer(help="Privacy: consent history and receipts.", no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
+consent_app = typer.Typer(help="A customer's consent ledger and receipts.", no_args_is_help=True)
+privacy_app.add_typer(consent_app, name="consent")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 
-@privacy_app.command("history")
+@consent_app.command("history")
 def privacy_history(
     customer: Annotated[str, typer.Argument(help="Customer id.")],
     url: UrlOption = DEFAULT_URL,
@@ -129,7 +131,7 @@ def privacy_history(
     console.print(table)
 
 
-@privacy_app.command("receipt")
+@consent_app.command("receipt")
 def privacy_receipt(
     customer: Annotated[str, typer.Argument(help="Customer id.")],
     controller: Annotated[str, typer.Option(help="The controller's name.")],

@@ -132,13 +132,14 @@ def test_demo_shows_consent_and_audit_verify_catches_tampering(tmp_path: Path) -
     jonas = crm.customers.search("petraitis").items[0]
     crm.close()
     history = runner.invoke(
-        app, ["privacy", "history", jonas.id, "--url", url], env={"COLUMNS": "200"}
+        app, ["privacy", "consent", "history", jonas.id, "--url", url], env={"COLUMNS": "200"}
     )
     assert history.exit_code == 0 and "marketing-email v1" in history.output
     receipt = runner.invoke(
         app,
         [
             "privacy",
+            "consent",
             "receipt",
             jonas.id,
             "--url",
