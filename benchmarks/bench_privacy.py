@@ -23,6 +23,7 @@ import globalcrm as gc
 from globalcrm.privacy import Purpose, publish_notice
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+REPEATS = 5
 BASELINE_SQL = (
     "SELECT subject_ref FROM consent_states WHERE tenant = 'default' "
     "AND purpose_key = 'offers' AND channel = 'email' AND contact_point_ref = '' "
@@ -123,19 +124,25 @@ def main() -> None:
         crm.close()
         crm = gc.open(f"sqlite:///{path}")
         at = T0 + dt.timedelta(days=1)
-        start = time.perf_counter()
-        ours = crm.privacy.audience(purpose="offers", channel="email", at=at)
-        library = time.perf_counter() - start
-        raw = sqlite3.connect(path)
-        start = time.perf_counter()
         iso = at.replace(tzinfo=None).isoformat(sep=" ")
-        theirs = [row[0] for row in raw.execute(BASELINE_SQL, (iso, iso))]
-        baseline = time.perf_counter() - start
+        raw = sqlite3.connect(path)
+        ours: list[str] = []
+        theirs: list[str] = []
+        library = baseline = float("inf")
+        for _ in range(REPEATS):  # best of REPEATS for both: the machine is shared
+            start = time.perf_counter()
+            ours = crm.privacy.audience(purpose="offers", channel="email", at=at)
+            library = min(library, time.perf_counter() - start)
+            start = time.perf_counter()
+            theirs = [row[0] for row in raw.execute(BASELINE_SQL, (iso, iso))]
+            baseline = min(baseline, time.perf_counter() - start)
+        raw.close()
         if ours != theirs:
             raise SystemExit(f"the audiences differ: {len(ours)} vs {len(theirs)}")
         print(
-            f"audience over {n:,} customers ({len(ours):,} allowed): globalcrm {library:.3f} s, "
-            f"hand-written SQL {baseline:.3f} s, ratio {library / baseline:.2f}"
+            f"audience over {n:,} customers ({len(ours):,} allowed), best of {REPEATS}: "
+            f"globalcrm {library:.3f} s, hand-written SQL {baseline:.3f} s, "
+            f"ratio {library / baseline:.2f}"
         )
 
         notice = crm.privacy.add_notice(
@@ -163,6 +170,7 @@ def main() -> None:
                 notice_id=notice.id,
             )
         library = time.perf_counter() - start
+        raw = sqlite3.connect(path)
         start = time.perf_counter()
         for i in range(m):
             with raw:

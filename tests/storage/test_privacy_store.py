@@ -258,7 +258,7 @@ def test_concurrent_writers_never_lose_an_event(crm: gc.CRM, notice_id: str) -> 
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     steps=st.lists(

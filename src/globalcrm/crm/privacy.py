@@ -14,8 +14,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, false, literal, or_, select, true
-
 from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.customers import Customer
@@ -32,7 +30,7 @@ from globalcrm.privacy.consent import (
     seal_evidence,
 )
 from globalcrm.privacy.notices import NoticeVersion
-from globalcrm.storage import tables
+from globalcrm.storage import consent_sql
 from globalcrm.storage.unit_of_work import UnitOfWork
 
 __all__ = ["Privacy"]
@@ -270,9 +268,8 @@ class Privacy:
         name = _checks.text(channel, field="channel", max_length=64)
         with self._context.work(write=False) as uow:
             chosen = uow.privacy.purpose(_checks.text(purpose, field="purpose", max_length=64))
-            query = audience_query(self._context.tenant, chosen, name, moment)
             assert uow.session is not None  # noqa: S101
-            ids = list(uow.session.scalars(query))
+            ids = consent_sql.audience(uow.session, self._context.tenant, chosen, name, moment)
             if chosen.sells_or_shares and not chosen.requires_consent:
                 people = uow.customers.get_many(ids)
                 ids = [
@@ -495,44 +492,3 @@ def _same_or_conflict(event: ConsentEvent, first: ConsentEvent) -> ConsentEvent:
     if mine != theirs:
         raise Conflict("the idempotency key was used for another event", field="idempotency_key")
     return first
-
-
-def audience_query(tenant: str, purpose: Purpose, channel: str, at: dt.datetime) -> Any:
-    """The ``SELECT`` of customer ids that ``can_contact`` allows: the rule as SQL."""
-    c = tables.customers.c
-    s = tables.consent_states.c
-    if purpose.status == "draft" or (purpose.channels and channel not in purpose.channels):
-        return select(c.id).where(false())
-    state = and_(
-        s.tenant == tenant,
-        s.subject_ref == c.id,
-        s.purpose_key == purpose.key,
-        s.channel == channel,
-        s.contact_point_ref == "",
-    )
-    if not purpose.requires_consent:
-        blocked = select(literal(1)).where(
-            state, or_(s.objection.is_(True), s.state.in_(("withdrawn", "refused", "revoked")))
-        )
-        return select(c.id).where(c.tenant == tenant, ~blocked.exists()).order_by(c.id)
-    rules = [
-        s.objection.is_(False),
-        s.state.in_(sorted(GRANTS)),
-        or_(s.valid_until.is_(None), s.valid_until > at),
-        s.valid_from <= at,
-        s.purpose_version >= purpose.renewal_from,
-        s.confirmed_at.is_not(None) if purpose.requires_double_opt_in else true(),
-        s.age_assurance != "unknown" if purpose.requires_age_assurance else true(),
-    ]
-    # consent needed: only customers with a state row can qualify, so read the projection alone
-    return (
-        select(s.subject_ref)
-        .where(
-            s.tenant == tenant,
-            s.purpose_key == purpose.key,
-            s.channel == channel,
-            s.contact_point_ref == "",
-            *rules,
-        )
-        .order_by(s.subject_ref)
-    )

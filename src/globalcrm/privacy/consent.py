@@ -720,6 +720,16 @@ def _step(previous: ConsentStatus | None, event: ConsentEvent) -> ConsentStatus 
     )
 
 
+def advance(previous: ConsentStatus | None, event: ConsentEvent) -> ConsentStatus | None:
+    """The state after ``event``, given the state before it: one step of :func:`fold`.
+
+    Only valid when ``event`` sorts after every event already folded into ``previous``.
+    """
+    if not isinstance(event, ConsentEvent):
+        raise InvalidFormat("expected a ConsentEvent", field="event")
+    return _step(previous, event)
+
+
 def _events(events: object) -> list[ConsentEvent]:
     if isinstance(events, str | bytes) or not isinstance(events, Iterable):
         raise InvalidFormat("expected a sequence of consent events", field="events")

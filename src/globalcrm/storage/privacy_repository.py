@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from globalcrm.privacy.consent import (
     SealedEvidence,
     SubjectKey,
     TokenChallenge,
+    advance,
     fold,
 )
 from globalcrm.privacy.notices import NoticeVersion
@@ -246,25 +247,47 @@ class PrivacyRepository:
         return event
 
     def _refold(self, event: ConsentEvent) -> None:
-        """Recompute the projection row of the event's key from the ledger (late events too)."""
+        """Bring the projection row of the event's key up to date.
+
+        The usual event is the newest of its key: one step from the stored state. A late,
+        older event (or one at the same instant) refolds the key's whole history from the
+        ledger, so it can never override a newer one.
+        """
         point = event.contact_point_ref or _NO_POINT
-        events = self.events(
-            subject_ref=event.subject_ref,
-            purpose_key=event.purpose_key,
-            channel=event.channel,
-            contact_point_ref=point,
-        )
-        state = fold(events).get((event.purpose_key, event.channel, event.contact_point_ref))
         s = tables.consent_states.c
-        self._session.execute(
-            delete(tables.consent_states).where(
-                s.tenant == self._tenant,
-                s.subject_ref == event.subject_ref,
-                s.purpose_key == event.purpose_key,
-                s.channel == event.channel,
-                s.contact_point_ref == point,
-            )
+        where = (
+            s.tenant == self._tenant,
+            s.subject_ref == event.subject_ref,
+            s.purpose_key == event.purpose_key,
+            s.channel == event.channel,
+            s.contact_point_ref == point,
         )
+        row = self._session.execute(select(tables.consent_states).where(*where)).first()
+        current = None if row is None else _state_from_row(row)
+        e = tables.consent_events.c
+        newest = self._session.execute(
+            select(func.max(e.occurred_at)).where(
+                e.tenant == self._tenant,
+                e.subject_ref == event.subject_ref,
+                e.purpose_key == event.purpose_key,
+                e.channel == event.channel,
+                e.contact_point_ref == point,
+                e.seq != event.seq,
+            )
+        ).scalar()
+        # the stored state may be older than the key's newest event (a sticky objection keeps
+        # its own time), so compare with the newest event the ledger holds for the key
+        if newest is None or event.occurred_at > newest:
+            state = advance(current, event)
+        else:
+            events = self.events(
+                subject_ref=event.subject_ref,
+                purpose_key=event.purpose_key,
+                channel=event.channel,
+                contact_point_ref=point,
+            )
+            state = fold(events).get((event.purpose_key, event.channel, event.contact_point_ref))
+        self._session.execute(delete(tables.consent_states).where(*where))
         if state is not None:
             self._session.execute(
                 insert(tables.consent_states).values(
@@ -294,7 +317,12 @@ class PrivacyRepository:
             query = query.where(e.channel == channel)
         if contact_point_ref is not None:
             query = query.where(e.contact_point_ref == contact_point_ref)
-        return [_event_from_row(row) for row in self._session.execute(query.order_by(e.seq))]
+        if subject_ref is None:
+            query = query.order_by(e.seq)  # the whole ledger: walk the primary key in order
+        # for one subject, no ORDER BY: the planner then picks the subject index, not a scan
+        # of the tenant's whole ledger in seq order; a subject's few events sort here
+        rows = sorted(self._session.execute(query), key=lambda row: int(row.seq))
+        return [_event_from_row(row) for row in rows]
 
     def event(self, event_id: str) -> ConsentEvent:
         """One event by id."""
@@ -314,25 +342,7 @@ class PrivacyRepository:
             .where(s.tenant == self._tenant, s.subject_ref == subject_ref)
             .order_by(s.purpose_key, s.channel, s.contact_point_ref)
         )
-        return [
-            ConsentStatus(
-                purpose_key=row.purpose_key,
-                channel=row.channel,
-                contact_point_ref=row.contact_point_ref or None,
-                state=row.state,
-                event_id=row.event_id,
-                occurred_at=row.occurred_at,
-                purpose_version=row.purpose_version,
-                consent_type=row.consent_type,
-                valid_from=row.valid_from,
-                valid_until=row.valid_until,
-                confirmed_at=row.confirmed_at,
-                objection=row.objection,
-                actor_kind=row.actor_kind,
-                age_assurance=row.age_assurance,
-            )
-            for row in self._session.execute(query)
-        ]
+        return [_state_from_row(row) for row in self._session.execute(query)]
 
     # ------------------------------------------------------------------ keys and tokens
 
@@ -484,6 +494,25 @@ class PrivacyRepository:
             )
             for row in self._session.execute(query)
         ]
+
+
+def _state_from_row(row: Any) -> ConsentStatus:
+    return ConsentStatus(
+        purpose_key=row.purpose_key,
+        channel=row.channel,
+        contact_point_ref=row.contact_point_ref or None,
+        state=row.state,
+        event_id=row.event_id,
+        occurred_at=row.occurred_at,
+        purpose_version=row.purpose_version,
+        consent_type=row.consent_type,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        confirmed_at=row.confirmed_at,
+        objection=row.objection,
+        actor_kind=row.actor_kind,
+        age_assurance=row.age_assurance,
+    )
 
 
 def _state_columns(state: ConsentStatus) -> dict[str, Any]:
