@@ -63,7 +63,12 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
-"""The columns of an export, in order; an import also accepts any subset with the required ones."""
+"""The columns of an export, in order; an import also accepts any subset with the required ones.
+
+An import also reads a free-text ``name`` column (``"Smith, John"``, ``"山田太郎"``) when the row
+has no ``given`` or ``surname``: it is split by ``globalcrm.locale.parse_name`` in the row's
+``name_locale`` (or ``language``), and a name that reads more than one way is a row error,
+never a guess."""
 
 _REQUIRED = ("country", "language", "time_zone", "currency")
 _LISTS = (
@@ -139,7 +144,7 @@ def row_values(row: Mapping[str, Any], *, tenant: str = "default") -> dict[str, 
         if not isinstance(key, str):
             raise InvalidFormat("column names must be text")
         column_name = key.strip().lower()
-        if column_name not in COLUMNS:
+        if column_name not in COLUMNS and column_name != "name":
             raise InvalidComponent(f"unknown column {key.strip()[:40]!r}", field=column_name)
         if isinstance(value, str):
             if len(value) > _MAX_CELL:
@@ -193,6 +198,15 @@ def row_values(row: Mapping[str, Any], *, tenant: str = "default") -> dict[str, 
     if not isinstance(details, Mapping):
         raise InvalidFormat("expected a JSON object", field="name_details")
     name: dict[str, Any] = dict(details)
+    if "name" in cells and "given" not in cells and "surname" not in cells:
+        from globalcrm.locale.name_parsing import parse_name
+
+        locale = str(cells.get("name_locale") or cells["language"])
+        try:
+            parsed = parse_name(cells["name"], locale=locale)
+        except GlobalCRMError as error:
+            raise error.at(field="name") from None
+        name.update({k: v for k, v in parsed.to_json().items() if k != "reading"})
     for column, field in (("given", "given"), ("surname", "surname"), ("name_locale", "locale")):
         if column in cells:
             name[field] = cells[column]
