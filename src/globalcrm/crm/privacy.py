@@ -260,7 +260,7 @@ class Privacy:
         """Ids of every customer ``can_contact`` allows for ``purpose`` on ``channel``: one query.
 
         The same rules as :meth:`can_contact` at the channel level, evaluated in SQL over the
-        ledger's projection, for bulk sends and segments. It answers for the ledger as recorded
+        ledger's projection, for bulk sends and audiences. It answers for the ledger as recorded
         (events dated after ``at`` are not expected); purposes that sell or share data also
         check each minor's age in Python.
         """
