@@ -6,6 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Examples are judged by their assertions, not their speed: a shared CI machine must not turn a
+# slow example into a failure (deadline), and storage examples are slow by nature.
+settings.register_profile(
+    "globalcrm", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("globalcrm")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
