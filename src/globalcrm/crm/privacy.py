@@ -273,7 +273,7 @@ class Privacy:
             if chosen.sells_or_shares and not chosen.requires_consent:
                 people = uow.customers.get_many(ids)
                 ids = [
-                    p.id for p in people if not consent._minor_sale(chosen, subject_of(p), moment)
+                    p.id for p in people if not consent.minor_sale(chosen, subject_of(p), moment)
                 ]
         return ids
 
@@ -328,7 +328,7 @@ class Privacy:
         stamp = self._context.now(now)
         plain = _checks.text(token, field="token", max_length=500)
         with self._context.work() as uow:
-            found = uow.privacy.tokens(token_sha256=consent._token_hash(plain))
+            found = uow.privacy.tokens(token_sha256=consent.token_hash(plain))
             if not found:
                 raise NotFound("no such token", field="token")
             challenge = found[0]

@@ -987,7 +987,7 @@ def can_contact(
         return Decision(False, "the purpose is not offered on this channel", None, "channel")
     if current is not None and current.objection:
         return Decision(False, "the subject objected", event_id, "objection")
-    if not purpose.requires_consent and not _minor_sale(purpose, subject, instant):
+    if not purpose.requires_consent and not minor_sale(purpose, subject, instant):
         if current is not None and current.state in ("withdrawn", "refused", "revoked"):
             return Decision(False, f"consent {current.state}", event_id, f"state_{current.state}")
         return Decision(True, "no consent needed for this lawful basis", event_id, "lawful_basis")
@@ -1010,7 +1010,8 @@ def can_contact(
     return Decision(True, "consent given", event_id, "consent")
 
 
-def _minor_sale(purpose: Purpose, subject: Subject | None, at: dt.datetime) -> bool:
+def minor_sale(purpose: Purpose, subject: Subject | None, at: dt.datetime) -> bool:
+    """Whether selling or sharing for ``purpose`` needs the minor's opt-in (CCPA under 16)."""
     if not purpose.sells_or_shares or subject is None or subject.birth_date is None:
         return False
     rule = _regimes.regime("us-ca-ccpa").rule("sale_share_opt_in_age")
@@ -1098,7 +1099,8 @@ TOKEN_KINDS = ("confirm", "unsubscribe")
 TOKEN_STATUSES = ("pending", "used", "expired", "superseded")
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """The SHA-256 (hex) under which a link token is stored; the token itself never is."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -1171,7 +1173,7 @@ def issue_token(
         subject_ref=subject_ref,
         purpose_key=purpose_key,
         channel=channel,
-        token_sha256=_token_hash(plain),
+        token_sha256=token_hash(plain),
         issued_at=issued,
         expires_at=issued + ttl,
         contact_point_ref=contact_point_ref,
@@ -1208,7 +1210,7 @@ def redeem_token(
     rows = _challenges(challenges)
     plain = _checks.text(token, field="token", max_length=500)
     current = _checks.aware_utc(now, field="now")
-    digest = _token_hash(plain)
+    digest = token_hash(plain)
     found = next((c for c in rows if hmac.compare_digest(c.token_sha256, digest)), None)
     if found is None:
         raise NotFound("no such token", field="token")
