@@ -20,6 +20,7 @@ import email_validator
 import phonenumbers
 
 import globalcrm as gc
+from globalcrm.crm.customer_import import worker_count
 
 
 def make_rows(n: int) -> list[dict[str, str]]:
@@ -78,10 +79,10 @@ def baseline_postgresql(rows: list[dict[str, str]], url: str) -> float:
     return time.perf_counter() - start
 
 
-def library(rows: list[dict[str, str]], url: str) -> float:
+def library(rows: list[dict[str, str]], url: str, workers: int) -> float:
     crm = gc.open(url)
     start = time.perf_counter()
-    report = crm.customers.import_rows(rows)
+    report = crm.customers.import_rows(rows, workers=workers)
     elapsed = time.perf_counter() - start
     if report.imported != len(rows):
         raise SystemExit(f"import failed: {report.errors[:3]}")
@@ -89,26 +90,37 @@ def library(rows: list[dict[str, str]], url: str) -> float:
     return elapsed
 
 
+def _fresh_postgresql(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _report(label: str, n: int, base: float, ours: float, workers: int) -> None:
+    how = "1 process" if workers == 1 else f"{worker_count(workers)} worker processes"
+    print(f"{label:10} n={n}: baseline {base:.2f}s, globalcrm ({how}) {ours:.2f}s, "
+          f"ratio {ours / base:.2f}")
+
+
 def main() -> None:
     args = sys.argv[1:]
     n = int(args[0]) if args and args[0].isdigit() else 100_000
     pg_url = args[args.index("--postgresql") + 1] if "--postgresql" in args else None
     rows = make_rows(n)
-    with tempfile.TemporaryDirectory() as tmp:
-        base = baseline_sqlite(rows, Path(tmp) / "base.db")
-        ours = library(rows, f"sqlite:///{Path(tmp) / 'crm.db'}")
-    print(f"SQLite     n={n}: baseline {base:.2f}s, globalcrm {ours:.2f}s, ratio {ours / base:.2f}")
+    for workers in (1, 0):
+        with tempfile.TemporaryDirectory() as tmp:
+            base = baseline_sqlite(rows, Path(tmp) / "base.db")
+            ours = library(rows, f"sqlite:///{Path(tmp) / 'crm.db'}", workers)
+        _report("SQLite", n, base, ours, workers)
     if pg_url:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(pg_url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-        base = baseline_postgresql(rows, pg_url)
-        ours = library(rows, pg_url)
-        print(f"PostgreSQL n={n}: baseline {base:.2f}s, globalcrm {ours:.2f}s, "
-              f"ratio {ours / base:.2f}")
+        for workers in (1, 0):
+            _fresh_postgresql(pg_url)
+            base = baseline_postgresql(rows, pg_url)
+            ours = library(rows, pg_url, workers)
+            _report("PostgreSQL", n, base, ours, workers)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from globalcrm.customers import (
     PostalAddress,
 )
 from globalcrm.errors import (
+    ConfigurationError,
     Conflict,
     GlobalCRMError,
     InvalidInput,
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CRM",
+    "ConfigurationError",
     "Conflict",
     "ContactHours",
     "Customer",

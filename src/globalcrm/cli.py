@@ -211,6 +211,9 @@ def import_(
     atomic: Annotated[
         bool, typer.Option("--atomic", help="Store nothing unless every row is valid.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Processes that check rows (0: one per core).")
+    ] = 0,
 ) -> None:
     """Import customers; every bad row is reported with its row number, column and reason."""
     with _reported():
@@ -229,10 +232,14 @@ def import_(
             TimeElapsedColumn(),
             console=errors,
             transient=False,
+            auto_refresh=False,  # no refresh thread: worker processes can then be forked
         ) as progress:
             task = progress.add_task("import", total=len(rows))
             report = crm.customers.import_rows(
-                rows, atomic=atomic, on_progress=lambda done: progress.update(task, completed=done)
+                rows,
+                atomic=atomic,
+                workers=workers,
+                on_progress=lambda done: progress.update(task, completed=done, refresh=True),
             )
         crm.close()
     for problem in report.errors[:200]:

@@ -192,8 +192,11 @@ class PersonName:
     def __attrs_post_init__(self) -> None:
         for name in _NAME_FIELDS:
             value = getattr(self, name)
+            if value is None:
+                continue
             checked = _checks.optional_text(value, field=name, max_length=_checks.MAX_NAME_PART)
-            object.__setattr__(self, name, checked)
+            if checked is not value:
+                object.__setattr__(self, name, checked)
         if self.surname is None and self.surname_core is not None:
             prefix = f"{self.surname_prefix} " if self.surname_prefix else ""
             object.__setattr__(self, "surname", f"{prefix}{self.surname_core}")

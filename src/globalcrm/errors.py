@@ -15,6 +15,7 @@ GlobalCRMError                       .message, .code, and where: .field, .row, .
 ├── Conflict                         duplicate key, stale version, lost race
 ├── RuleViolation                    a business rule refuses (no consent, not enough points...)
 ├── StorageError                     the database failed or its schema is not at head
+├── ConfigurationError               a driver not installed, worker processes that cannot start
 └── PluginError                      a plugin's hook raised (.hook, .plugin)
 ```
 
@@ -38,6 +39,7 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 __all__ = [
+    "ConfigurationError",
     "Conflict",
     "GlobalCRMError",
     "InvalidChecksum",
@@ -174,6 +176,13 @@ class StorageError(GlobalCRMError):
 
     code = "storage_error"
     default_message = "the database failed"
+
+
+class ConfigurationError(GlobalCRMError):
+    """The environment cannot do what was asked: a driver not installed, workers not starting."""
+
+    code = "configuration_error"
+    default_message = "globalcrm is not set up to do this here"
 
 
 class PluginError(GlobalCRMError):

@@ -125,6 +125,22 @@ def _json_cell(value: str, *, field: str) -> Any:
         raise InvalidFormat("not valid JSON", field=field) from error
 
 
+_COLUMN_OF: dict[str, str] = {column: column for column in (*COLUMNS, "name")}
+"""Column names as a file spells them (any case, padded) -> ours; grows as files are read."""
+
+
+def _column(key: object) -> str:
+    """Our name of a file's column, remembered for the next row; unknown columns are an error."""
+    if not isinstance(key, str):
+        raise InvalidFormat("column names must be text")
+    column_name = key.strip().lower()
+    if column_name not in _COLUMN_OF:
+        raise InvalidComponent(f"unknown column {key.strip()[:40]!r}", field=column_name)
+    if len(_COLUMN_OF) < 1024:
+        _COLUMN_OF[key] = column_name
+    return column_name
+
+
 def customer_from_row(row: Mapping[str, Any], *, tenant: str = "default") -> Customer:
     """Build a customer from one flat row (CSV cells or JSON values); errors name the column."""
     return Customer(**row_values(row, tenant=tenant))
@@ -141,11 +157,9 @@ def row_values(row: Mapping[str, Any], *, tenant: str = "default") -> dict[str, 
         )
     cells: dict[str, Any] = {}
     for key, value in row.items():
-        if not isinstance(key, str):
-            raise InvalidFormat("column names must be text")
-        column_name = key.strip().lower()
-        if column_name not in COLUMNS and column_name != "name":
-            raise InvalidComponent(f"unknown column {key.strip()[:40]!r}", field=column_name)
+        column_name = _COLUMN_OF.get(key) if isinstance(key, str) else None
+        if column_name is None:
+            column_name = _column(key)
         if isinstance(value, str):
             if len(value) > _MAX_CELL:
                 raise InvalidFormat(f"longer than {_MAX_CELL} characters", field=column_name)

@@ -80,6 +80,24 @@ def test_import_reports_bad_rows_and_exits_1(tmp_path: Path) -> None:
     crm.close()
 
 
+def test_import_of_a_big_file_in_worker_processes(tmp_path: Path) -> None:
+    source = tmp_path / "big.csv"
+    rows = [{**ROW, "given": f"Aino{i}", "emails": f"aino{i}@example.fi",
+             "phones": f"040 {1000000 + i}"} for i in range(1100)]
+    rows[1050]["phones"] = "040 12"
+    _write_csv(source, rows)
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    result = runner.invoke(app, ["import", str(source), "--url", url, "--workers", "2"])
+    assert result.exit_code == 1
+    assert "row 1051: phones[0].number: not a valid phone number for FI" in result.output
+    assert "1100 rows read, 1099 imported, 1 with errors" in result.output
+    crm = gc.open(url)
+    assert crm.customers.count() == 1099
+    found = crm.customers.find_by_email("aino1099@example.fi")
+    assert [c.name.given for c in found] == ["Aino1099"]
+    crm.close()
+
+
 def test_export_then_import_round_trips(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     _write_csv(source, [ROW, {**ROW, "given": "Eino", "emails": "eino@example.fi"}])

@@ -143,3 +143,54 @@ def test_import_rejects_unknown_columns_and_non_rows(crm: gc.CRM) -> None:
     assert [(e.row, e.field) for e in report.errors] == [(1, "shoe_size"), (2, None)]
     with pytest.raises(gc.InvalidInput):
         crm.customers.import_rows("not rows")  # type: ignore[arg-type]
+
+
+def _big_file() -> list[dict[str, str]]:
+    """1,200 rows (three worker chunks) with bad rows and a repeated id scattered through it."""
+    rows = []
+    for i in range(1200):
+        row = {**GOOD, "given": f"Jonas{i}", "emails": f"jonas.{i}@example.lt",
+               "phones": f"+370 6{i % 100:02d} {i:05d}"}
+        if i % 97 == 5:
+            row["phones"] = "8 612"
+        if i % 211 == 7:
+            row["country"] = "QQ"
+        rows.append(row)
+    rows[700]["id"] = rows[1100]["id"] = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    return rows
+
+
+@pytest.mark.parametrize("atomic", [False, True])
+def test_import_in_worker_processes_reports_and_stores_the_same(
+    crm: gc.CRM, atomic: bool
+) -> None:
+    rows = _big_file()
+    progress: list[int] = []
+    report = crm.customers.import_rows(rows, workers=2, atomic=atomic, on_progress=progress.append)
+    expected_errors = (
+        [(i + 1, "phones[0].number") for i in range(1200) if i % 97 == 5 and i % 211 != 7]
+        + [(i + 1, "country") for i in range(1200) if i % 211 == 7]
+        + [(1101, "id")]
+    )
+    assert sorted((e.row, e.field) for e in report.errors) == sorted(expected_errors)
+    assert [e.row for e in report.errors] == sorted(e.row for e in report.errors)
+    assert report.rows == 1200 and progress[-1] == 1200
+    if atomic:
+        assert (report.committed, report.imported, crm.customers.count()) == (False, 0, 0)
+        return
+    assert report.imported == 1200 - len(expected_errors) == crm.customers.count()
+    assert len(set(report.ids)) == report.imported
+    found = crm.customers.find_by_email("jonas.1199@example.lt")
+    assert [c.name.given for c in found] == ["Jonas1199"]
+    in_process = crm.for_tenant("again").customers.import_rows(
+        [{k: v for k, v in r.items() if k != "id"} for r in rows], workers=1
+    )
+    assert in_process.imported == report.imported + 1  # the repeated id was the only conflict
+
+
+def test_workers_must_be_a_count(crm: gc.CRM) -> None:
+    for bad in (-1, "2", True, 2.0):
+        with pytest.raises(gc.InvalidInput) as caught:
+            crm.customers.import_rows([GOOD], workers=bad)  # type: ignore[arg-type]
+        assert caught.value.field == "workers"
+    assert crm.customers.count() == 0

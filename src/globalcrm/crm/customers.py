@@ -14,12 +14,13 @@ from typing import Any
 import attrs
 
 from globalcrm import _checks
+from globalcrm.crm import customer_import
 from globalcrm.crm._context import Context
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer, EmailAddress, PhoneNumber
-from globalcrm.errors import Conflict, GlobalCRMError, InvalidComponent, InvalidFormat, InvalidInput
+from globalcrm.errors import Conflict, InvalidComponent, InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id
-from globalcrm.import_export import ImportReport, RowError, customer_to_row, row_values
+from globalcrm.import_export import ImportReport, customer_to_row
 from globalcrm.locale import (
     choose_name,
     closing,
@@ -31,13 +32,11 @@ from globalcrm.locale.folding import tokens
 from globalcrm.locale.names import Formality as NameFormality
 from globalcrm.locale.names import Length, Usage
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
-from globalcrm.storage import bulk
 from globalcrm.storage.unit_of_work import storage_errors
 
 __all__ = ["Customers", "DuplicateMatch"]
 
 ProgressCallback = Callable[[int], None]
-_BATCH = 2000
 
 
 @attrs.frozen
@@ -319,139 +318,19 @@ class Customers:
         *,
         atomic: bool = False,
         now: object = None,
+        workers: int = 1,
         on_progress: ProgressCallback | None = None,
     ) -> ImportReport:
         """Validate and store customers from flat rows (see ``globalcrm.import_export``).
 
         Every bad row is reported with its 1-based number, column and reason. By default the
-        valid rows are stored; with ``atomic=True`` nothing is stored unless every row is valid.
+        valid rows are stored, 2,000 to a transaction; with ``atomic=True`` nothing is stored
+        unless every row is valid. ``workers=N`` checks rows in N processes (0: one per core)
+        while this one writes; the report is the same, only faster on big files.
         """
-        source: object = rows
-        if isinstance(source, str | bytes) or not isinstance(source, Iterable):
-            raise InvalidFormat("expected an iterable of rows", field="rows")
-        stamp = self._context.now(now)
-        report = ImportReport()
-        if atomic:
-            return self._import_atomic(rows, report, stamp, on_progress)
-        batch: builtins.list[tuple[int, dict[str, Any]]] = []
-        for number, values in self._validated(rows, report, stamp):
-            batch.append((number, values))
-            if len(batch) >= _BATCH:
-                self._store_batch(batch, report)
-                batch = []
-                if on_progress is not None:
-                    on_progress(report.rows)
-        self._store_batch(batch, report)
-        if on_progress is not None:
-            on_progress(report.rows)
-        report.committed = True
-        report.errors.sort(key=lambda error: error.row)
-        return report
-
-    def _import_atomic(
-        self,
-        rows: Iterable[Mapping[str, Any]],
-        report: ImportReport,
-        stamp: Any,
-        on_progress: ProgressCallback | None,
-    ) -> ImportReport:
-        valid: builtins.list[tuple[int, dict[str, Any]]] = []
-        for number, values in self._validated(rows, report, stamp):
-            valid.append((number, values))
-            if on_progress is not None and number % _BATCH == 0:
-                on_progress(number)
-        if report.errors:
-            report.committed = False
-            return report
-        try:
-            with self._context.work() as uow:
-                assert uow.session is not None  # noqa: S101
-                connection = uow.session.connection()
-                self._check_new_ids(connection, valid, report)
-                if report.errors:
-                    raise _Abort
-                with storage_errors():
-                    bulk.insert_customers(connection, [v for _, v in valid])
-                record_audit(
-                    uow,
-                    self._context,
-                    "customers.imported",
-                    "import",
-                    valid[0][1]["id"] if valid else "empty",
-                    None,
-                    {"count": len(valid), "atomic": True},
-                )
-        except _Abort:
-            report.committed = False
-            report.errors.sort(key=lambda error: error.row)
-            return report
-        report.imported = len(valid)
-        report.ids.extend(v["id"] for _, v in valid)
-        report.committed = True
-        if on_progress is not None:
-            on_progress(report.rows)
-        return report
-
-    def _validated(
-        self, rows: Iterable[Mapping[str, Any]], report: ImportReport, stamp: Any
-    ) -> Iterator[tuple[int, dict[str, Any]]]:
-        seen: set[str] = set()
-        for number, row in enumerate(rows, start=1):
-            report.rows = number
-            try:
-                values = row_values(row, tenant=self._context.tenant)
-            except GlobalCRMError as error:
-                report.errors.append(RowError(number, error.field, error.message, error.code))
-                continue
-            if values["id"] in seen:
-                report.errors.append(
-                    RowError(number, "id", "the same id appears twice in the file", "conflict")
-                )
-                continue
-            seen.add(values["id"])
-            if values["created_at"] is None:
-                values["created_at"] = stamp
-            if values["updated_at"] is None:
-                values["updated_at"] = stamp
-            values["version"] = 1
-            yield number, values
-
-    def _store_batch(
-        self, batch: builtins.list[tuple[int, dict[str, Any]]], report: ImportReport
-    ) -> None:
-        if not batch:
-            return
-        with self._context.work() as uow:
-            assert uow.session is not None  # noqa: S101
-            connection = uow.session.connection()
-            before = len(report.errors)
-            self._check_new_ids(connection, batch, report)
-            bad = {row for row in (e.row for e in report.errors[before:])}
-            fresh = [(n, c) for n, c in batch if n not in bad]
-            with storage_errors():
-                bulk.insert_customers(connection, [v for _, v in fresh])
-            record_audit(
-                uow,
-                self._context,
-                "customers.imported",
-                "import",
-                fresh[0][1]["id"] if fresh else "empty",
-                None,
-                {"count": len(fresh)},
-            )
-        report.imported += len(fresh)
-        report.ids.extend(v["id"] for _, v in fresh)
-
-    @staticmethod
-    def _check_new_ids(
-        connection: Any, batch: builtins.list[tuple[int, dict[str, Any]]], report: ImportReport
-    ) -> None:
-        taken = bulk.existing_ids(connection, [v["id"] for _, v in batch])
-        for number, values in batch:
-            if values["id"] in taken:
-                report.errors.append(
-                    RowError(number, "id", "a customer with this id is already stored", "conflict")
-                )
+        return customer_import.import_rows(
+            self._context, rows, atomic=atomic, now=now, workers=workers, on_progress=on_progress
+        )
 
     def export_rows(self, *, batch_size: int = 500) -> Iterator[dict[str, str]]:
         """Every customer of the tenant as a flat row, oldest first, read a page at a time."""
@@ -479,10 +358,6 @@ class Customers:
 
 _ADDRESS_GENDERS = {"female": "female", "male": "male", "non_binary": "nonbinary"}
 """Stated genders that select a form of address; any other gets the gender-neutral form."""
-
-
-class _Abort(Exception):
-    """Roll the atomic import back."""
 
 
 def _key_of(name: Any) -> str:

@@ -1,27 +1,50 @@
 """Bulk writes that skip the ORM: Core ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 
 Rows are validated first by the same checks ``Customer(...)`` runs
-(``globalcrm.customers.check_customer_fields``); this module only moves the checked values into
-the tables, inside the caller's transaction.
+(``globalcrm.customers.check_customer_fields``). :func:`encode_customers` turns the checked
+values into the driver's row tuples (the same bind processing as the ORM path); it needs no
+connection, so a big import can run it in worker processes. :func:`write_customers` moves the
+encoded rows into the tables, inside the caller's transaction.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Dialect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.sql import sqltypes
 
 from globalcrm.customers import search_keys
 from globalcrm.storage import tables
 from globalcrm.storage.column_types import JSONOf
 
-__all__ = ["existing_ids", "insert_customers"]
+__all__ = [
+    "CustomerRow",
+    "KeyRow",
+    "dialect_key",
+    "encode_customers",
+    "existing_ids",
+    "insert_customers",
+    "write_customers",
+]
+
+CustomerRow = tuple[Any, ...]
+"""One ``customers`` row as the driver takes it, in the table's column order."""
+KeyRow = tuple[str, str, str, str]
+"""One ``customer_keys`` row: customer id, kind, key, tenant."""
 
 _CUSTOMER_COLUMNS = [column.name for column in tables.customers.columns]
 _KEY_COLUMNS = ["customer_id", "kind", "key", "tenant"]
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+def dialect_key(dialect: Dialect) -> str:
+    """``"sqlite+pysqlite"``, ``"postgresql+psycopg"``: what :func:`encode_customers` takes."""
+    return f"{dialect.name}+{dialect.driver}"
 
 
 def existing_ids(connection: Connection, ids: Sequence[str]) -> set[str]:
@@ -34,35 +57,37 @@ def existing_ids(connection: Connection, ids: Sequence[str]) -> set[str]:
     return found
 
 
-def key_rows_of(values: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
-    """``customer_keys`` rows for one customer's checked fields."""
-    keys = search_keys(
-        (values["name"], *values["other_names"]), values["emails"], values["phones"],
-        values["handles"],
-    )
-    return [(values["id"], kind, key, values["tenant"]) for kind, key in keys]
+def encode_customers(
+    customers: Sequence[Mapping[str, Any]], dialect: str
+) -> tuple[list[CustomerRow], list[KeyRow]]:
+    """Driver rows for new customers (checked fields) and their search keys.
 
-
-def insert_customers(connection: Connection, customers: Sequence[Mapping[str, Any]]) -> None:
-    """Insert new customers (checked fields, see ``check_customer_fields``) and their search keys.
-
-    Values go through each column's own bind processing (the same as the ORM path), then to the
-    driver in one ``executemany`` (SQLite) or one ``COPY`` per table (PostgreSQL).
+    ``dialect`` is a :func:`dialect_key`; values go through each column's own bind processing
+    (JSON documents are encoded to text here, once). The version of a new row is 1.
     """
-    if not customers:
-        return
-    dialect = connection.dialect
-    processors = [_processor(column, dialect) for column in tables.customers.columns]
-    rows = []
-    keys: list[tuple[str, str, str, str]] = []
+    encoders = _encoders(dialect)
+    rows: list[CustomerRow] = []
+    keys: list[KeyRow] = []
     for values in customers:
-        row = []
-        for name, processor in zip(_CUSTOMER_COLUMNS, processors, strict=True):
-            value = 1 if name == "version" else values[name]
-            row.append(processor(value) if processor is not None else value)
-        rows.append(row)
-        keys.extend(key_rows_of(values))
-    if dialect.name == "postgresql":
+        rows.append(
+            tuple([value if encode is None else encode(value) for encode, value in zip(
+                encoders, [values[name] for name in _CUSTOMER_COLUMNS], strict=True
+            )])
+        )
+        customer_id, tenant = values["id"], values["tenant"]
+        names = (values["name"], *values["other_names"])
+        for kind, key in search_keys(names, values["emails"], values["phones"], values["handles"]):
+            keys.append((customer_id, kind, key, tenant))
+    return rows, keys
+
+
+def write_customers(
+    connection: Connection, rows: Sequence[CustomerRow], keys: Sequence[KeyRow]
+) -> None:
+    """Insert encoded rows: one ``executemany`` (SQLite) or one ``COPY`` per table (PostgreSQL)."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
         _copy(connection, tables.customers.name, _CUSTOMER_COLUMNS, rows)
         _copy(connection, tables.customer_keys.name, _KEY_COLUMNS, keys)
         return
@@ -70,18 +95,58 @@ def insert_customers(connection: Connection, customers: Sequence[Mapping[str, An
     _executemany(connection, tables.customer_keys.name, _KEY_COLUMNS, keys)
 
 
-def _processor(column: Any, dialect: Any) -> Any:
-    """The column's bind processing; JSON documents are encoded here, to text, once."""
-    kind = column.type
-    if isinstance(kind, JSONOf):
-        return lambda value: "[]" if value == () else _json_text(
-            kind.process_bind_param(value, dialect)
-        )
-    if isinstance(kind, sqltypes.JSON) or isinstance(
-        getattr(kind, "impl", None), sqltypes.JSON
-    ):
-        return _json_text
-    return kind.bind_processor(dialect)
+def insert_customers(connection: Connection, customers: Sequence[Mapping[str, Any]]) -> None:
+    """Insert new customers (checked fields, see ``check_customer_fields``) and their keys."""
+    rows, keys = encode_customers(customers, dialect_key(connection.dialect))
+    write_customers(connection, rows, keys)
+
+
+@functools.cache
+def _encoders(dialect: str) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Per column of ``customers``, the function that makes its value the driver's, or None."""
+    instance: Dialect = make_url(f"{dialect}://").get_dialect()()
+    encoders: list[Callable[[Any], Any] | None] = []
+    for column in tables.customers.columns:
+        kind = column.type
+        if column.name == "version":
+            encoders.append(_first_version)
+        elif isinstance(kind, JSONOf):
+            encoders.append(functools.partial(_document_text, kind, instance))
+        elif isinstance(kind, sqltypes.JSON) or isinstance(
+            getattr(kind, "impl", None), sqltypes.JSON
+        ):
+            encoders.append(_json_text)
+        else:
+            processor = kind.bind_processor(instance)
+            encoders.append(None if processor is None else _RepeatLast(processor))
+    return tuple(encoders)
+
+
+class _RepeatLast:
+    """A bind processor that reuses its last result for the same object (an import's stamp)."""
+
+    def __init__(self, processor: Callable[[Any], Any]) -> None:
+        self._processor = processor
+        self._last: tuple[Any, Any] = (object(), None)
+
+    def __call__(self, value: Any) -> Any:
+        last_value, last_result = self._last
+        if value is last_value:
+            return last_result
+        result = self._processor(value)
+        self._last = (value, result)
+        return result
+
+
+def _first_version(value: object) -> int:
+    return 1
+
+
+def _document_text(kind: JSONOf, dialect: Dialect, value: Any) -> str | None:
+    """A domain value's JSON document as text; the empty tuple, most common, without encoding."""
+    if value == ():
+        return "[]"
+    return _json_text(kind.process_bind_param(value, dialect))
 
 
 def _json_text(document: Any) -> str | None:
@@ -89,7 +154,8 @@ def _json_text(document: Any) -> str | None:
         return None
     if not document:
         return "[]" if isinstance(document, list | tuple) else "{}"
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    text: str = _JSON.encode(document)
+    return text
 
 
 def _executemany(
@@ -101,7 +167,7 @@ def _executemany(
     names = ", ".join(f'"{name}"' for name in columns)
     marks = ", ".join("?" for _ in columns)
     statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - fixed names
-    connection.exec_driver_sql(statement, [tuple(row) for row in rows])
+    connection.exec_driver_sql(statement, list(rows))
 
 
 def _copy(
@@ -116,5 +182,3 @@ def _copy(
     with driver.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(row)
-
-

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from globalcrm.errors import InvalidComponent, InvalidFormat
+from globalcrm.errors import ConfigurationError, InvalidComponent, InvalidFormat
 
 __all__ = ["WRITE", "make_engine", "parse_url"]
 
@@ -57,11 +57,11 @@ def make_engine(url: object, **options: Any) -> Engine:
         else:
             engine = create_engine(parsed, pool_pre_ping=True, **options)
     except NoSuchModuleError as error:
-        raise InvalidComponent(
+        raise ConfigurationError(
             f"no driver for {parsed.drivername!r}; install globalcrm[postgresql]", field="url"
         ) from error
     except ImportError as error:
-        raise InvalidComponent(
+        raise ConfigurationError(
             f"the driver for {parsed.drivername!r} is not installed; install globalcrm[postgresql]",
             field="url",
         ) from error

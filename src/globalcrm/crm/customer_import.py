@@ -1,0 +1,219 @@
+"""Bulk import of customers: rows checked in chunks, in worker processes when asked, then stored.
+
+Checking a row (email-validator, phonenumbers, names, codes) costs far more than writing it, and
+rows are independent, so ``workers=N`` checks chunks of rows in N processes while this one
+writes. Chunks come back in order; the report is the same whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import itertools
+import multiprocessing
+import os
+import pickle
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from globalcrm.crm._context import Context
+from globalcrm.crm.privacy import record_audit
+from globalcrm.errors import ConfigurationError, GlobalCRMError, InvalidFormat
+from globalcrm.import_export import ImportReport, RowError, row_values
+from globalcrm.storage import bulk
+from globalcrm.storage.unit_of_work import storage_errors
+
+__all__ = ["check_chunk", "import_rows", "worker_count"]
+
+ProgressCallback = Callable[[int], None]
+Checked = tuple[int, str, bulk.CustomerRow, list[bulk.KeyRow]]
+"""A row that passed its checks: its number, the customer id, its table row and its keys."""
+
+_BATCH = 2000
+"""Rows stored per transaction when valid rows are kept (``atomic=False``)."""
+_CHUNK = 500
+"""Rows checked per task in a worker process."""
+
+
+def worker_count(value: object) -> int:
+    """``workers`` checked: a positive number of processes, or 0 for one per available core."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidFormat("expected 0 (one per core) or a positive integer", field="workers")
+    if value == 0:
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1
+        ))
+    return min(value, 64)
+
+
+def check_chunk(
+    first: int, rows: list[Any], tenant: str, stamp: dt.datetime, dialect: str
+) -> list[Checked | RowError]:
+    """Check ``rows`` (numbered from ``first``) and encode the good ones for ``dialect``.
+
+    Runs in a worker process for big imports, so it takes and returns only plain values.
+    """
+    results: list[Checked | RowError] = []
+    for number, row in enumerate(rows, start=first):
+        try:
+            values = row_values(row, tenant=tenant)
+        except GlobalCRMError as error:
+            results.append(RowError(number, error.field, error.message, error.code))
+            continue
+        if values["created_at"] is None:
+            values["created_at"] = stamp
+        if values["updated_at"] is None:
+            values["updated_at"] = stamp
+        encoded, keys = bulk.encode_customers([values], dialect)
+        results.append((number, values["id"], encoded[0], keys))
+    return results
+
+
+def import_rows(
+    context: Context,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    atomic: bool,
+    now: object,
+    workers: object,
+    on_progress: ProgressCallback | None,
+) -> ImportReport:
+    """``crm.customers.import_rows``: see there."""
+    source: object = rows
+    if isinstance(source, str | bytes | Mapping) or not isinstance(source, Iterable):
+        raise InvalidFormat("expected an iterable of rows", field="rows")
+    if on_progress is not None and not callable(on_progress):
+        raise InvalidFormat("expected a function taking the number of rows read",
+                            field="on_progress")
+    processes = worker_count(workers)
+    stamp = context.now(now)
+    tenant = context.tenant
+    dialect = bulk.dialect_key(context.engine.dialect)
+    report = ImportReport()
+    seen: set[str] = set()
+    batch: list[Checked] = []
+    for result in _checked(rows, tenant, stamp, dialect, processes):
+        if isinstance(result, RowError):
+            report.rows = result.row
+            report.errors.append(result)
+            continue
+        report.rows = result[0]
+        if result[1] in seen:
+            report.errors.append(
+                RowError(result[0], "id", "the same id appears twice in the file", "conflict")
+            )
+            continue
+        seen.add(result[1])
+        batch.append(result)
+        if not atomic and len(batch) >= _BATCH:
+            _store(context, batch, report, atomic=False)
+            batch = []
+            if on_progress is not None:
+                on_progress(report.rows)
+        elif atomic and on_progress is not None and result[0] % _BATCH == 0:
+            on_progress(result[0])
+    if atomic and report.errors:
+        report.committed = False
+    else:
+        _store(context, batch, report, atomic=atomic)
+    if on_progress is not None:
+        on_progress(report.rows)
+    report.errors.sort(key=lambda error: error.row)
+    return report
+
+
+def _store(context: Context, batch: list[Checked], report: ImportReport, *, atomic: bool) -> None:
+    """Write one batch in one transaction; rows whose id is already stored are row errors.
+
+    In an atomic import such a row rolls everything back; otherwise the other rows are kept.
+    """
+    if not batch:
+        return
+    with context.work() as uow:
+        assert uow.session is not None  # noqa: S101
+        connection = uow.session.connection()
+        taken = bulk.existing_ids(connection, [checked[1] for checked in batch])
+        if taken:
+            for number, customer_id, _, _ in batch:
+                if customer_id in taken:
+                    report.errors.append(RowError(
+                        number, "id", "a customer with this id is already stored", "conflict"
+                    ))
+            if atomic:
+                report.committed = False
+                return
+            batch = [checked for checked in batch if checked[1] not in taken]
+        with storage_errors():
+            bulk.write_customers(
+                connection,
+                [checked[2] for checked in batch],
+                [key for checked in batch for key in checked[3]],
+            )
+        details: dict[str, Any] = {"count": len(batch)}
+        if atomic:
+            details["atomic"] = True
+        first = batch[0][1] if batch else "empty"
+        record_audit(uow, context, "customers.imported", "import", first, None, details)
+    report.imported += len(batch)
+    report.ids.extend(checked[1] for checked in batch)
+
+
+def _checked(
+    rows: Iterable[Any], tenant: str, stamp: dt.datetime, dialect: str, processes: int
+) -> Iterator[Checked | RowError]:
+    """Every row's result, in order; chunks go to ``processes`` workers when there are several."""
+    numbered = enumerate(rows, start=1)
+    chunks = (
+        (chunk[0][0], [row for _, row in chunk])
+        for chunk in iter(lambda: list(itertools.islice(numbered, _CHUNK)), [])
+    )
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None) if processes > 1 else None
+    if second is None:
+        # One chunk, or one process: no pool to start.
+        for start, chunk in itertools.chain([first], chunks):
+            yield from check_chunk(start, chunk, tenant, stamp, dialect)
+        return
+    try:
+        pool = ProcessPoolExecutor(processes, mp_context=_start_method())
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"could not start {processes} worker processes") from error
+    with pool:
+        pending: collections.deque[tuple[int, list[Any], Future[list[Checked | RowError]]]]
+        pending = collections.deque()
+        for start, chunk in itertools.chain([first, second], chunks):
+            pending.append((start, chunk, pool.submit(check_chunk, start, chunk, tenant, stamp,
+                                                      dialect)))
+            if len(pending) >= 2 * processes:
+                yield from _result(*pending.popleft(), tenant, stamp, dialect)
+        while pending:
+            yield from _result(*pending.popleft(), tenant, stamp, dialect)
+
+
+def _result(
+    start: int,
+    chunk: list[Any],
+    future: Future[list[Checked | RowError]],
+    tenant: str,
+    stamp: dt.datetime,
+    dialect: str,
+) -> list[Checked | RowError]:
+    """A worker's results; a chunk that cannot cross to a process is checked here instead."""
+    try:
+        return future.result()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return check_chunk(start, chunk, tenant, stamp, dialect)
+    except BrokenProcessPool as error:
+        raise ConfigurationError("a worker process checking rows stopped unexpectedly") from error
+
+
+def _start_method() -> Any:
+    """``fork`` where it is safe (POSIX, no other thread running), else ``spawn``."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
