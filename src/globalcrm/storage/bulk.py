@@ -69,11 +69,10 @@ def encode_customers(
     rows: list[CustomerRow] = []
     keys: list[KeyRow] = []
     for values in customers:
-        rows.append(
-            tuple([value if encode is None else encode(value) for encode, value in zip(
-                encoders, [values[name] for name in _CUSTOMER_COLUMNS], strict=True
-            )])
-        )
+        row = [values[name] for name in _CUSTOMER_COLUMNS]
+        for index, encode in encoders:
+            row[index] = encode(row[index])
+        rows.append(tuple(row))
         customer_id, tenant = values["id"], values["tenant"]
         names = (values["name"], *values["other_names"])
         for kind, key in search_keys(names, values["emails"], values["phones"], values["handles"]):
@@ -102,24 +101,42 @@ def insert_customers(connection: Connection, customers: Sequence[Mapping[str, An
 
 
 @functools.cache
-def _encoders(dialect: str) -> tuple[Callable[[Any], Any] | None, ...]:
-    """Per column of ``customers``, the function that makes its value the driver's, or None."""
+def _encoders(dialect: str) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """The columns of ``customers`` whose values the driver needs changed, and how, by index."""
     instance: Dialect = make_url(f"{dialect}://").get_dialect()()
-    encoders: list[Callable[[Any], Any] | None] = []
-    for column in tables.customers.columns:
+    encoders: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, column in enumerate(tables.customers.columns):
         kind = column.type
         if column.name == "version":
-            encoders.append(_first_version)
+            encoders.append((index, _first_version))
         elif isinstance(kind, JSONOf):
-            encoders.append(functools.partial(_document_text, kind, instance))
+            encoders.append((index, _document_encoder(kind, instance)))
         elif isinstance(kind, sqltypes.JSON) or isinstance(
             getattr(kind, "impl", None), sqltypes.JSON
         ):
-            encoders.append(_json_text)
+            encoders.append((index, _json_text))
         else:
-            processor = kind.bind_processor(instance)
-            encoders.append(None if processor is None else _RepeatLast(processor))
+            # the dialect's own form of the type, as the ORM path uses (SQLite: ISO text)
+            processor = kind.dialect_impl(instance).bind_processor(instance)
+            if processor is not None:
+                encoders.append((index, _RepeatLast(processor)))
     return tuple(encoders)
+
+
+def _first_version(value: object) -> int:
+    return 1
+
+
+def _document_encoder(kind: JSONOf, dialect: Dialect) -> Callable[[Any], str | None]:
+    """A domain value's JSON document as text; the empty tuple, most common, without encoding."""
+    dump = kind.process_bind_param
+
+    def encode(value: Any) -> str | None:
+        if value == ():
+            return "[]"
+        return _json_text(dump(value, dialect))
+
+    return encode
 
 
 class _RepeatLast:
@@ -136,17 +153,6 @@ class _RepeatLast:
         result = self._processor(value)
         self._last = (value, result)
         return result
-
-
-def _first_version(value: object) -> int:
-    return 1
-
-
-def _document_text(kind: JSONOf, dialect: Dialect, value: Any) -> str | None:
-    """A domain value's JSON document as text; the empty tuple, most common, without encoding."""
-    if value == ():
-        return "[]"
-    return _json_text(kind.process_bind_param(value, dialect))
 
 
 def _json_text(document: Any) -> str | None:
