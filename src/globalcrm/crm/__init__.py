@@ -111,7 +111,7 @@ def _tenant(value: object) -> str:
 def open(
     url: str = "sqlite:///globalcrm.db", *, tenant: str = "default", migrate_schema: bool = True
 ) -> CRM:
-    """Open (and create or migrate) the customer store at ``url``: any SQLAlchemy URL.
+    """Open (and create or migrate) the customer store at ``url``, a SQLAlchemy database URL.
 
     SQLite is the embedded default (``sqlite:///crm.db``, or ``sqlite://`` in memory);
     PostgreSQL (``postgresql+psycopg://...``) is the scale-out target. The schema is migrated to

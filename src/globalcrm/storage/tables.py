@@ -129,7 +129,8 @@ customer_keys = Table(
         info=_pii("identifier"),
     ),
     Column("kind", String(16), primary_key=True, info=_pii("none")),
-    Column("key", search_key_type(200), primary_key=True, info=_pii("contact")),
+    # folded name words, emails, phones and handles: lookup keys derived from the customer row
+    Column("key", search_key_type(200), primary_key=True, info=_pii("identifier")),
     Column("tenant", String(64), nullable=False, info=_pii("none")),
     Index(None, "tenant", "kind", "key"),
 )
