@@ -235,3 +235,13 @@ def test_the_data_file_rebuilds_byte_for_byte() -> None:
     text = json.dumps(module.build(), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
     committed = (ROOT / "src/globalcrm/locale/data/person_names.json").read_text(encoding="utf-8")
     assert text == committed
+
+
+def test_lithuanian_upper_case_drops_only_the_soft_dot() -> None:
+    _upper = names_module._upper
+    # SpecialCasing.txt: U+0307 after a soft-dotted i/j (an ogonek may stand between) goes.
+    assert _upper("i\u0307", "lt") == "I"
+    assert _upper("i\u0328\u0307", "lt") == "Į"
+    assert _upper("İ", "lt") == "İ"  # a capital I with its dot keeps it
+    name = PersonName(given="İlona", surname="Jonaitė", locale="lt")
+    assert format_person_name(name, locale="lt", usage="monogram", length="long")[0] == "İ"

@@ -355,7 +355,9 @@ def _upper(text: str, language: str) -> str:
         return text.replace("i", "İ").upper()
     if language == "lt":
         return unicodedata.normalize(
-            "NFC", re.sub(r"(?<=[iIjJįĮ])\u0307", "", unicodedata.normalize("NFD", text))
+            # SpecialCasing: the dot above goes after a soft-dotted letter (i, j, with an
+            # ogonek or dot below between), not after a capital I: 'İ' stays 'İ'.
+            "NFC", re.sub(r"([ij][\u0323\u0328]*)\u0307", r"\1", unicodedata.normalize("NFD", text))
         ).upper()
     decomposed = unicodedata.normalize("NFD", text.upper())
     stripped = re.sub(r"[\u0300\u0301\u0342\u0313\u0314\u0343\u0344\u0345]", "", decomposed)
