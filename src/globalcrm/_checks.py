@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import json
 import math
+import re
 import unicodedata
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
@@ -70,7 +71,8 @@ def _canonical(options: tuple[str, ...]) -> dict[str, str]:
 def choice(value: object, options: Iterable[str], *, field: str, what: str) -> str:
     """Return ``value`` if it is one of ``options`` (any case), in its canonical spelling."""
     if not isinstance(value, str):
-        raise InvalidFormat(f"expected a {what}, got {type(value).__name__}", field=field)
+        article = "an" if what[:1] in "aeiou" else "a"
+        raise InvalidFormat(f"expected {article} {what}, got {type(value).__name__}", field=field)
     canonical = _canonical(tuple(options))
     if value in canonical:
         return canonical[value]
@@ -115,7 +117,8 @@ def country(value: object, *, field: str = "country") -> str:
         raise InvalidFormat("expected an ISO 3166-1 alpha-2 country code", field=field)
     code = _country(value.strip().upper())
     if code is None:
-        raise InvalidComponent(f"unknown country code {value.strip().upper()!r}", field=field)
+        shown = f" {value.strip().upper()!r}" if value.strip().isalpha() else ""
+        raise InvalidComponent(f"unknown country code{shown}", field=field)
     return code
 
 
@@ -185,8 +188,18 @@ def language(value: object, *, field: str = "language") -> str:
     tag = "-".join(p for p in (_DEPRECATED_LANGUAGES.get(first.lower(), first), rest) if p)
     canonical = _language(tag)
     if canonical is None:
-        raise InvalidComponent(f"language {tag!r} is not known to CLDR", field=field)
+        if _TAG_SHAPE.fullmatch(tag):
+            raise InvalidComponent(f"language {tag!r} is not known to CLDR", field=field)
+        raise InvalidComponent(
+            "not a language tag known to CLDR (such as 'lt' or 'pt-BR')", field=field
+        )
     return canonical
+
+
+_TAG_SHAPE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?")
+"""A tag shaped ``language[-Script][-REGION]``: a code that may be echoed in an error message.
+
+Anything else (a name typed into the wrong column, say) may be personal data and is not shown."""
 
 
 @functools.lru_cache(maxsize=1024)
@@ -205,8 +218,16 @@ def time_zone(value: object, *, field: str = "time_zone") -> str:
         raise InvalidFormat("expected an IANA time zone such as 'Europe/Vilnius'", field=field)
     name = value.strip()
     if name.startswith(("/", ".")) or ".." in name or not _zone(name):
-        raise InvalidComponent(f"unknown time zone {name!r}", field=field)
+        if _ZONE_SHAPE.fullmatch(name):
+            raise InvalidComponent(f"unknown time zone {name!r}", field=field)
+        raise InvalidComponent(
+            "unknown time zone (expected one such as 'Europe/Vilnius')", field=field
+        )
     return name
+
+
+_ZONE_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9][A-Za-z0-9_+-]*)+")
+"""An IANA-shaped zone name (``Area/City``, no spaces): may be echoed in an error message."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -221,7 +242,8 @@ def currency(value: object, *, field: str = "currency") -> str:
         raise InvalidFormat("expected an ISO 4217 currency code", field=field)
     code = value.strip().upper()
     if not _currency(code):
-        raise InvalidComponent(f"unknown currency code {code!r}", field=field)
+        shown = f" {code!r}" if code.isalpha() else ""
+        raise InvalidComponent(f"unknown currency code{shown}", field=field)
     return code
 
 
@@ -263,16 +285,29 @@ def json_safe(value: object, *, field: str, depth: int = 0) -> Any:
         ]
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
-        for key, item in value.items():
+        for index, (key, item) in enumerate(value.items()):
             if not isinstance(key, str):
                 raise InvalidFormat("keys must be text", field=field)
             result[text(key, field=field, max_length=200)] = json_safe(
-                item,
-                field=f"{field}.{key}" if key.isidentifier() else f"{field}[{key!r}]",
-                depth=depth + 1,
+                item, field=key_path(field, key, index), depth=depth + 1
             )
         return result
     raise InvalidFormat(f"{type(value).__name__} is not JSON-safe", field=field)
+
+
+_KEY_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def key_path(field: str, key: str, index: int) -> str:
+    """The path of the value under ``key`` (the ``index``-th key) of the mapping at ``field``.
+
+    A ``snake_case`` key is a code the caller's program chose and is named (``attributes.tier``);
+    any other key may be personal data (``"Jonas Petraitis"``), so it is given by its 0-based
+    position instead (``attributes[#2]``), never echoed.
+    """
+    if _KEY_CODE.fullmatch(key):
+        return f"{field}.{key}"
+    return f"{field}[#{index}]"
 
 
 def json_size(value: object, *, field: str, max_bytes: int = 64_000) -> None:

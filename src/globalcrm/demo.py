@@ -13,9 +13,11 @@ from pathlib import Path
 from moneyed import Money
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 import globalcrm as gc
 from globalcrm.demo_data import CONVERSATIONS, DEMO_START, sample_customers
+from globalcrm.locale import choose_name
 from globalcrm.money import format_money
 from globalcrm.prices import ENDING_90, ENDING_99, WHOLE_UNITS, Market, PriceBook, PriceEntry
 
@@ -66,22 +68,49 @@ def _customers_table(crm: gc.CRM, console: Console, now: dt.datetime, db: Path) 
         "other scripts",
         "phone (local)",
         "address",
+        "address (Latin)",
         "local time",
         "language",
     ):
         table.add_column(column)
     for customer in crm.customers.list(limit=100):
         phone = customer.primary_phone
+        shown = choose_name(customer.names, reader_locale=customer.language)
+        address = customer.addresses[0] if customer.addresses else None
         table.add_row(
             customer.country,
-            crm.customers.display_name(customer),
-            "\n".join(name.full for name in customer.other_names),
+            _full_name(crm, customer),
+            "\n".join(name.full for name in customer.names if name != shown),
             phone.national() if phone else "",
-            customer.addresses[0].format() if customer.addresses else "",
+            address.format() if address else "",
+            _latin_address(address) if address else "",
             customer.local_time(now).strftime("%a %H:%M %Z"),
             customer.language,
         )
     console.print(table)
+
+
+def _full_name(crm: gc.CRM, customer: gc.Customer, *, reader_locale: str | None = None) -> str:
+    """The name as its culture writes it in full.
+
+    CLDR's medium formal form abbreviates some given names (Hindi: प्रि॰ शर्मा); the long form
+    is the name as written (प्रिया शर्मा).
+    """
+    return crm.customers.display_name(customer, reader_locale=reader_locale, length="long")
+
+
+def _latin_address(address: gc.PostalAddress) -> Text:
+    """The address for a reader of Latin script and where it comes from; blank if already Latin."""
+    latin = address.format(latin=True)
+    if latin == address.format():
+        return Text("")
+    if address.latin is not None:
+        source = "as the customer writes it"
+    elif address.needs_latin_version:
+        source = "transliterated: ask for theirs"
+    else:
+        source = "transliterated by ICU"
+    return Text(latin) + Text(f"\n({source})", style="dim")
 
 
 def _forms_of_address(crm: gc.CRM, console: Console) -> None:
@@ -98,8 +127,8 @@ def _forms_of_address(crm: gc.CRM, console: Console) -> None:
     for customer in crm.customers.list(limit=100):
         table.add_row(
             customer.country,
-            crm.customers.display_name(customer),
-            crm.customers.display_name(customer, reader_locale="en"),
+            _full_name(crm, customer),
+            _full_name(crm, customer, reader_locale="en"),
             crm.customers.salutation_for(customer, formality="formal"),
             crm.customers.salutation_for(customer, formality="informal"),
             crm.customers.closing_for(customer),
@@ -324,7 +353,7 @@ def _consent(
         )
         table.add_row(
             person.country,
-            crm.customers.display_name(person),
+            _full_name(crm, person),
             "yes" if decision.allowed else "no",
             decision.reason,
             decision.rule,

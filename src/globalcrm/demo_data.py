@@ -95,6 +95,8 @@ def sample_customers() -> list[Customer]:
                     street_address="רחוב הרצל 1",
                     city="תל אביב-יפו",
                     postal_code="6100000",
+                    # unpointed Hebrew has no reliable transliteration: keep the customer's own
+                    latin={"street_address": "1 Herzl St", "city": "Tel Aviv-Yafo"},
                 )
             ],
             preferred_channels=["whatsapp"],
@@ -145,6 +147,8 @@ def sample_customers() -> list[Customer]:
                     country_area="東京都",
                     street_address="千代田区丸の内1丁目1-1",
                     postal_code="100-0005",
+                    # ICU has no Japanese reading of kanji (it would give Chinese pinyin)
+                    latin={"street_address": "1-1 Marunouchi 1-chome, Chiyoda-ku"},
                 )
             ],
             handles=[MessagingHandle(service="line", handle="yamada.taro")],
@@ -189,6 +193,8 @@ def sample_customers() -> list[Customer]:
                     city="중구",
                     street_address="세종대로 110",
                     postal_code="04524",
+                    # the official English address (ICU's letter-by-letter gives "Sejongdaelo")
+                    latin={"street_address": "110 Sejong-daero"},
                 )
             ],
             handles=[MessagingHandle(service="kakaotalk", handle="minjun.kim")],

@@ -20,6 +20,8 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALID = frozenset(_ALPHABET)
 _MILLIS = (1 << 48) - 1
 _RANDOM = (1 << 80) - 1
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MILLISECOND = dt.timedelta(milliseconds=1)
 _CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
 _lock = threading.Lock()
 _last: tuple[int, int] = (-1, 0)
@@ -50,7 +52,7 @@ def new_id(now: dt.datetime | None = None) -> str:
 
     ```
     """
-    millis = (time.time_ns() // 1_000_000 if now is None else int(now.timestamp() * 1000)) & _MILLIS
+    millis = (time.time_ns() // 1_000_000 if now is None else _millis(now)) & _MILLIS
     if not _hooked:  # on first use, not at import
         _hooked.append(True)
         os.register_at_fork(after_in_child=_forget_last)
@@ -65,6 +67,13 @@ def new_id(now: dt.datetime | None = None) -> str:
     value = (millis << 80) | random
     # 20 bytes are 32 base-32 digits aligned on bit 0: the last 26 are the ULID's 130 bits.
     return base64.b32encode(value.to_bytes(20, "big"))[-26:].decode("ascii").translate(_CROCKFORD)
+
+
+def _millis(moment: dt.datetime) -> int:
+    """Milliseconds since the Unix epoch, exactly (float timestamps round far from 1970)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return (moment - _EPOCH) // _MILLISECOND
 
 
 def check_id(value: object, *, field: str = "id") -> str:

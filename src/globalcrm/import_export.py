@@ -8,8 +8,10 @@ A hand-made file may give the name as ``given``/``surname``/``name_locale`` colu
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import difflib
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -121,6 +123,8 @@ def _split(value: str) -> list[str]:
 def _json_cell(value: str, *, field: str) -> Any:
     try:
         return json.loads(value)
+    except RecursionError as error:
+        raise InvalidFormat("not valid JSON (nested too deeply)", field=field) from error
     except ValueError as error:
         raise InvalidFormat("not valid JSON", field=field) from error
 
@@ -129,13 +133,20 @@ _COLUMN_OF: dict[str, str] = {column: column for column in (*COLUMNS, "name")}
 """Column names as a file spells them (any case, padded) -> ours; grows as files are read."""
 
 
-def _column(key: object) -> str:
-    """Our name of a file's column, remembered for the next row; unknown columns are an error."""
+def _column(key: object, row: Mapping[Any, Any]) -> str:
+    """Our name of a file's column, remembered for the next row; unknown columns are an error.
+
+    The error gives the column's position, never its name: a file without a header line has a
+    customer's data where the names should be (``row 1: unknown column: column 3 ...``).
+    """
     if not isinstance(key, str):
         raise InvalidFormat("column names must be text")
     column_name = key.strip().lower()
     if column_name not in _COLUMN_OF:
-        raise InvalidComponent(f"unknown column {key.strip()[:40]!r}", field=column_name)
+        number = next(i for i, k in enumerate(row, start=1) if k is key or k == key)
+        close = difflib.get_close_matches(column_name, COLUMNS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else " (is the header line missing?)"
+        raise InvalidComponent(f"unknown column: column {number}{hint}")
     if len(_COLUMN_OF) < 1024:
         _COLUMN_OF[key] = column_name
     return column_name
@@ -159,7 +170,7 @@ def row_values(row: Mapping[str, Any], *, tenant: str = "default") -> dict[str, 
     for key, value in row.items():
         column_name = _COLUMN_OF.get(key) if isinstance(key, str) else None
         if column_name is None:
-            column_name = _column(key)
+            column_name = _column(key, row)
         if isinstance(value, str):
             if len(value) > _MAX_CELL:
                 raise InvalidFormat(f"longer than {_MAX_CELL} characters", field=column_name)
@@ -256,6 +267,8 @@ def _point_json(point: Any) -> dict[str, Any]:
 
 def customer_to_row(customer: Customer) -> dict[str, str]:
     """One flat row for a customer; :func:`customer_from_row` reads it back to an equal customer."""
+    if not isinstance(customer, Customer):
+        raise InvalidFormat(f"expected a Customer, got {type(customer).__name__}", field="customer")
     name = customer.name.to_json()
     details = {k: v for k, v in name.items() if k not in ("given", "surname", "locale")}
     row = {
@@ -306,45 +319,122 @@ def customer_to_row(customer: Customer) -> dict[str, str]:
     return row
 
 
+_BINARY = (io.RawIOBase, io.BufferedIOBase)
+
+
+def _text_stream(stream: object, *, write: bool = False) -> None:
+    """Refuse anything but a text stream (a file opened in binary mode included)."""
+    method = "write" if write else "read"
+    if isinstance(stream, _BINARY) or "b" in str(getattr(stream, "mode", "")):
+        raise InvalidFormat(
+            "expected a text stream, got a binary one: open the file with encoding='utf-8'",
+            field="stream",
+        )
+    if not callable(getattr(stream, method, None)):
+        raise InvalidFormat(f"expected a text stream, got {type(stream).__name__}", field="stream")
+
+
 def read_csv(stream: IO[str]) -> Iterator[dict[str, str]]:
-    """Rows of a CSV file with a header line (UTF-8 text, a BOM is ignored)."""
-    if not hasattr(stream, "read"):
-        raise InvalidFormat("expected a text stream")
-    reader = csv.DictReader(stream)
-    if reader.fieldnames is None:
-        return
-    reader.fieldnames = [name.lstrip("\ufeff").strip() for name in reader.fieldnames]
+    """Rows of a CSV file with a header line (UTF-8 text, a BOM is ignored).
+
+    A stream that is binary, not UTF-8 or not CSV raises ``InvalidFormat`` (for bad CSV, with
+    the last line read well).
+    """
+    _text_stream(stream)
+    line = 0
     try:
+        reader = csv.DictReader(stream)
+        if reader.fieldnames is None:
+            return
+        reader.fieldnames = [name.lstrip("\ufeff").strip() for name in reader.fieldnames]
         for row in reader:
+            line = reader.line_num
             if None in row:
-                raise InvalidFormat(f"row has more cells than the header (line {reader.line_num})")
+                raise InvalidFormat(f"row has more cells than the header (line {line})")
             yield {k: (v or "") for k, v in row.items()}
+    except GlobalCRMError:
+        raise
+    except UnicodeDecodeError as error:
+        raise InvalidFormat("not UTF-8 text; save the file as UTF-8") from error
     except csv.Error as error:
-        raise InvalidFormat(f"not valid CSV (line {reader.line_num})") from error
+        raise InvalidFormat(f"not valid CSV (after line {line})") from error
+    except (OSError, ValueError, TypeError) as error:
+        raise InvalidFormat("the stream cannot be read as text", field="stream") from error
+
+
+def _rows(rows: object) -> Iterable[object]:
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        raise InvalidFormat("expected an iterable of rows (from customer_to_row)", field="rows")
+    return rows
+
+
+def _export_row(row: object, index: int) -> Mapping[str, str]:
+    """A row as :func:`customer_to_row` makes it: export columns to text."""
+    if not isinstance(row, Mapping):
+        raise InvalidFormat(
+            f"expected a row mapping column names to text, got {type(row).__name__}",
+            field=f"rows[{index}]",
+        )
+    for number, (key, value) in enumerate(row.items(), start=1):
+        if key not in _EXPORTED:
+            raise InvalidComponent(
+                f"unknown column: column {number} (see import_export.COLUMNS)",
+                field=f"rows[{index}]",
+            )
+        if value is not None and not isinstance(value, str):
+            raise InvalidFormat(
+                f"expected text, got {type(value).__name__}", field=f"rows[{index}].{key}"
+            )
+    return row
+
+
+_EXPORTED = frozenset(COLUMNS)
+
+
+@contextlib.contextmanager
+def _writing() -> Iterator[None]:
+    """The caller's stream failing (closed, read-only, binary) is an error of ours."""
+    try:
+        yield
+    except (OSError, ValueError, TypeError) as error:
+        raise InvalidFormat("the stream cannot be written to", field="stream") from error
 
 
 def write_csv(rows: Iterable[Mapping[str, str]], stream: IO[str]) -> int:
     """Write rows under the export header; returns how many were written."""
+    items = _rows(rows)
+    _text_stream(stream, write=True)
     writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    with _writing():
+        writer.writeheader()
     count = 0
-    for row in rows:
-        writer.writerow(row)
+    for row in items:
+        cells = _export_row(row, count)
+        with _writing():
+            writer.writerow(cells)
         count += 1
     return count
 
 
 def read_json(stream: IO[str]) -> Iterator[dict[str, Any]]:
     """Rows of a JSON export: an array of objects, or JSON Lines (one object per line)."""
-    if not hasattr(stream, "read"):
-        raise InvalidFormat("expected a text stream")
-    text = stream.read()
+    _text_stream(stream)
+    try:
+        text = stream.read()
+    except UnicodeDecodeError as error:
+        raise InvalidFormat("not UTF-8 text; save the file as UTF-8") from error
+    except (OSError, ValueError, TypeError) as error:
+        raise InvalidFormat("the stream cannot be read as text", field="stream") from error
+    if not isinstance(text, str):
+        raise InvalidFormat(f"expected a text stream, read {type(text).__name__}", field="stream")
     stripped = text.lstrip()
     try:
         if stripped.startswith("["):
             data = json.loads(stripped)
         else:
             data = [json.loads(line) for line in io.StringIO(text) if line.strip()]
+    except RecursionError as error:
+        raise InvalidFormat("not valid JSON (nested too deeply)") from error
     except ValueError as error:
         raise InvalidFormat("not valid JSON") from error
     for index, item in enumerate(data, start=1):
@@ -355,13 +445,17 @@ def read_json(stream: IO[str]) -> Iterator[dict[str, Any]]:
 
 def write_json(rows: Iterable[Mapping[str, str]], stream: IO[str]) -> int:
     """Write rows as JSON Lines (one customer per line); returns how many were written."""
+    items = _rows(rows)
+    _text_stream(stream, write=True)
     count = 0
-    for row in rows:
-        stream.write(
-            json.dumps(
-                {k: v for k, v in row.items() if v != ""}, ensure_ascii=False, sort_keys=True
-            )
+    for row in items:
+        cells = _export_row(row, count)
+        line = json.dumps(
+            {k: v for k, v in cells.items() if v != "" and v is not None},
+            ensure_ascii=False,
+            sort_keys=True,
         )
-        stream.write("\n")
+        with _writing():
+            stream.write(line + "\n")
         count += 1
     return count

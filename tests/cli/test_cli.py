@@ -29,8 +29,21 @@ def test_demo_seeds_thirteen_countries_and_shows_them(tmp_path: Path) -> None:
         "(11) 91234-5678",
         "LT-01103 VILNIUS",
         "order-1042",
+        # the Latin form of the addresses in other scripts: the customer's own, or ICU's
+        "address (Latin)",
+        "1 Herzl St",
+        "TEL AVIV-YAFO 6100000",
+        "1-1 Marunouchi 1-chome, Chiyoda-ku, TOKYO",
+        "110 Sejong-daero",
+        "Wangfujing Dajie 1 Hao",
+        "BEIJING SHI, 100006",
+        "(transliterated by ICU)",
+        # the Hindi name as written, not CLDR's medium formal abbreviation
+        "प्रिया शर्मा",
     ):
         assert text in result.output
+    assert "प्रि॰" not in result.output
+    assert result.output.count("(as the customer writes it)") == 3  # IL, JP, KR
     for image in ("demo-pix.svg", "demo-upi.png", "demo-epc.png"):
         assert (tmp_path / image).stat().st_size > 100
     assert "br.gov.bcb.pix" in result.output and "upi://pay" in result.output
@@ -71,7 +84,7 @@ def test_import_reports_bad_rows_and_exits_1(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'crm.db'}"
     result = runner.invoke(app, ["import", str(source), "--url", url])
     assert result.exit_code == 1
-    assert "row 2: phones[0].number: not a valid phone number for FI" in result.output
+    assert "row 2: phones[0]: not a valid phone number for FI" in result.output
     assert "3 rows read, 2 imported, 1 with errors" in result.output
     atomic = runner.invoke(app, ["import", str(source), "--url", url, "--atomic"])
     assert atomic.exit_code == 1 and "nothing stored" in atomic.output
@@ -89,7 +102,7 @@ def test_import_of_a_big_file_in_worker_processes(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'crm.db'}"
     result = runner.invoke(app, ["import", str(source), "--url", url, "--workers", "2"])
     assert result.exit_code == 1
-    assert "row 1051: phones[0].number: not a valid phone number for FI" in result.output
+    assert "row 1051: phones[0]: not a valid phone number for FI" in result.output
     assert "1100 rows read, 1099 imported, 1 with errors" in result.output
     crm = gc.open(url)
     assert crm.customers.count() == 1099

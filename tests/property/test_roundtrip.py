@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import unicodedata
 from typing import Any
 
 import attrs
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 
 import globalcrm as gc
 from globalcrm import import_export
-from tests.strategies import aware_datetimes, customers, name_text
+from tests.strategies import aware_datetimes, customers, json_values, name_text
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -66,7 +68,14 @@ def test_customer_round_trips_through_csv_and_json_rows(customer: gc.Customer) -
     subject=st.none() | name_text,
     moment=aware_datetimes,
     sentiment=st.none() | st.floats(-1, 1),
-    channel=st.sampled_from(["email", "whatsapp", "wechat", "line", "in_person"]),
+    channel=st.sampled_from(["email", "whatsapp", "wechat", "line", "in_person", "phone"]),
+    direction=st.sampled_from(["inbound", "outbound", "internal"]),
+    language=st.none() | st.sampled_from(["lt", "he", "uz-Cyrl", "pt-BR", "zh-Hant-TW", "ja"]),
+    agent=st.none() | name_text,
+    outcome=st.none() | st.sampled_from(["resolved", "callback", "escalated"]) | name_text,
+    metadata=st.dictionaries(
+        st.from_regex(r"[a-z_]{1,10}", fullmatch=True) | name_text, json_values, max_size=3
+    ),
 )
 def test_interaction_round_trips(
     crm: gc.CRM,
@@ -75,6 +84,11 @@ def test_interaction_round_trips(
     moment: dt.datetime,
     sentiment: float | None,
     channel: str,
+    direction: str,
+    language: str | None,
+    agent: str | None,
+    outcome: str | None,
+    metadata: dict[str, Any],
 ) -> None:
     owner = crm.customers.add(
         gc.Customer(
@@ -88,13 +102,22 @@ def test_interaction_round_trips(
     made = crm.interactions.record(
         owner.id,
         channel=channel,
-        direction="inbound",
+        direction=direction,
         body=body,
         subject=subject,
         occurred_at=moment,
         sentiment=sentiment,
         conversation="t",
+        language=language,
+        agent=agent,
+        outcome=outcome,
+        metadata=metadata,
     )
     got = crm.interactions.get(made.id)
     assert snapshot(got) == snapshot(made)
     assert got.occurred_at == moment
+    nfc = functools.partial(unicodedata.normalize, "NFC")
+    assert got.language == language  # the drawn tags are already canonical
+    assert got.agent == (None if agent is None else nfc(agent))
+    assert got.outcome == (None if outcome is None else nfc(outcome))
+    assert set(got.metadata) == {nfc(key) for key in metadata}

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 
 import globalcrm as gc
-from globalcrm import errors
+from globalcrm import errors, import_export
+from globalcrm.customers import parse_phone
 
 BASE: dict[str, Any] = dict(
     name=gc.PersonName(given="Aino", surname="Mäkinen", locale="fi"),
@@ -19,60 +23,227 @@ BASE: dict[str, Any] = dict(
 )
 
 
+CUSTOMER_CASES: list[tuple[str, dict[str, Any], type[errors.GlobalCRMError], str]] = [
+    ("name", {"name": "Aino"}, errors.InvalidFormat, "name"),
+    ("name", {"name": None}, errors.InvalidFormat, "name"),
+    ("name", {"name": {"given": "A\x00ino"}}, errors.InvalidFormat, "name.given"),
+    ("name", {"name": {"given": "A", "locale": "xx-Latn"}}, errors.InvalidComponent, "name.locale"),
+    ("country", {"country": "QQ"}, errors.InvalidComponent, "country"),
+    ("country", {"country": "Finland"}, errors.InvalidFormat, "country"),
+    ("country", {"country": None}, errors.InvalidFormat, "country"),
+    ("language", {"language": "xx"}, errors.InvalidComponent, "language"),
+    ("language", {"language": "fi_FI!"}, errors.InvalidFormat, "language"),
+    ("time_zone", {"time_zone": "Europe/Nowhere"}, errors.InvalidComponent, "time_zone"),
+    ("time_zone", {"time_zone": "../../etc/passwd"}, errors.InvalidComponent, "time_zone"),
+    ("currency", {"currency": "XQQ"}, errors.InvalidComponent, "currency"),
+    ("currency", {"currency": 978}, errors.InvalidFormat, "currency"),
+    ("other_names", {"other_names": "Aino"}, errors.InvalidInput, "other_names"),
+    ("other_names", {"other_names": ["Aino"]}, errors.InvalidFormat, "other_names[0]"),
+    (
+        "other_names",
+        {"other_names": [{"given": "Аіно", "locale": "xx-Cyrl"}]},
+        errors.InvalidComponent,
+        "other_names[0].locale",
+    ),
+    ("emails", {"emails": ["aino@"]}, errors.InvalidFormat, "emails[0]"),
+    ("emails", {"emails": ["ok@example.fi", "x"]}, errors.InvalidFormat, "emails[1]"),
+    ("emails", {"emails": [12]}, errors.InvalidFormat, "emails[0]"),
+    ("emails", {"emails": "aino@example.fi"}, errors.InvalidInput, "emails"),
+    ("emails", {"emails": [{"address": "aino@"}]}, errors.InvalidFormat, "emails[0].address"),
+    (
+        "emails",
+        {"emails": [{"address": "a@example.fi", "primary": "yes"}]},
+        errors.InvalidFormat,
+        "emails[0].primary",
+    ),
+    (
+        "emails",
+        {"emails": [{"address": "a@example.fi", "label": "x" * 65}]},
+        errors.InvalidLength,
+        "emails[0].label",
+    ),
+    ("phones", {"phones": ["040 12"]}, errors.InvalidFormat, "phones[0]"),
+    ("phones", {"phones": [12345]}, errors.InvalidFormat, "phones[0]"),
+    ("phones", {"phones": [{"number": "040 12"}]}, errors.InvalidFormat, "phones[0].number"),
+    (
+        "phones",
+        {"phones": [{"number": "+358401234567", "verified": 1}]},
+        errors.InvalidFormat,
+        "phones[0].verified",
+    ),
+    (
+        "phones",
+        {"phones": [{"number": "+358401234567", "primary": True},
+                    {"number": "+358401234568", "primary": True}]},
+        errors.InvalidInput,
+        "phones",
+    ),
+    ("addresses", {"addresses": ["Helsinki"]}, errors.InvalidFormat, "addresses[0]"),
+    (
+        "addresses",
+        {"addresses": [{"street_address": "x"}]},
+        errors.InvalidFormat,
+        "addresses[0].city",
+    ),
+    (
+        "addresses",
+        {"addresses": [{"street_address": "Mannerheimintie 1", "city": "Helsinki",
+                        "postal_code": "ABC"}]},
+        errors.InvalidFormat,
+        "addresses[0].postal_code",
+    ),
+    ("addresses", {"addresses": [{"country": "QQ"}]}, errors.InvalidComponent,
+     "addresses[0].country"),
+    ("handles", {"handles": ["@aino"]}, errors.InvalidFormat, "handles[0]"),
+    (
+        "handles",
+        {"handles": [{"service": "pigeon", "handle": "x"}]},
+        errors.InvalidComponent,
+        "handles[0].service",
+    ),
+    (
+        "handles",
+        {"handles": [{"service": "telegram", "handle": "a b"}]},
+        errors.InvalidFormat,
+        "handles[0].handle",
+    ),
+    (
+        "handles",
+        {"handles": [{"service": "whatsapp", "handle": "040 12"}]},
+        errors.InvalidFormat,
+        "handles[0].handle",
+    ),
+    ("preferred_channels", {"preferred_channels": "email"}, errors.InvalidInput,
+     "preferred_channels"),
+    ("preferred_channels", {"preferred_channels": ["fax"]}, errors.InvalidComponent,
+     "preferred_channels[0]"),
+    ("contact_hours", {"contact_hours": "9-17"}, errors.InvalidFormat, "contact_hours"),
+    (
+        "contact_hours",
+        {"contact_hours": {"start": "9", "end": "18:00"}},
+        errors.InvalidFormat,
+        "contact_hours.start",
+    ),
+    ("contact_hours", {"contact_hours": {"start": "09:00"}}, errors.InvalidFormat,
+     "contact_hours.end"),
+    (
+        "contact_hours",
+        {"contact_hours": {"start": "09:00", "end": "18:00", "weekdays": [8]}},
+        errors.InvalidFormat,
+        "contact_hours.weekdays",
+    ),
+    ("formality", {"formality": "casual"}, errors.InvalidComponent, "formality"),
+    ("formality", {"formality": 1}, errors.InvalidFormat, "formality"),
+    ("gender", {"gender": "x"}, errors.InvalidComponent, "gender"),
+    ("pronouns", {"pronouns": "x" * 65}, errors.InvalidLength, "pronouns"),
+    ("pronouns", {"pronouns": 3}, errors.InvalidFormat, "pronouns"),
+    ("birth_date", {"birth_date": "17/04/1990"}, errors.InvalidFormat, "birth_date"),
+    ("birth_date", {"birth_date": dt.datetime(1990, 4, 17)}, errors.InvalidFormat, "birth_date"),
+    ("birth_date", {"birth_date": dt.date(1850, 1, 1)}, errors.InvalidFormat, "birth_date"),
+    ("dietary_needs", {"dietary_needs": "halal"}, errors.InvalidInput, "dietary_needs"),
+    ("dietary_needs", {"dietary_needs": ["halal", "no pork!"]}, errors.InvalidFormat,
+     "dietary_needs[1]"),
+    ("allergens", {"allergens": "milk"}, errors.InvalidInput, "allergens"),
+    ("allergens", {"allergens": ["gluten"]}, errors.InvalidComponent, "allergens[0]"),
+    ("allergens", {"allergens": ["milk", None]}, errors.InvalidFormat, "allergens[1]"),
+    ("accessibility_needs", {"accessibility_needs": [1]}, errors.InvalidFormat,
+     "accessibility_needs[0]"),
+    ("tags", {"tags": ["ok", "not ok!"]}, errors.InvalidFormat, "tags[1]"),
+    ("tags", {"tags": "vip"}, errors.InvalidInput, "tags"),
+    ("attributes", {"attributes": {"a": float("nan")}}, errors.InvalidFormat, "attributes.a"),
+    ("attributes", {"attributes": {"a": object()}}, errors.InvalidFormat, "attributes.a"),
+    ("attributes", {"attributes": {1: "x"}}, errors.InvalidFormat, "attributes"),
+    ("attributes", {"attributes": []}, errors.InvalidFormat, "attributes"),
+    ("attributes", {"attributes": {"tier": [1, float("inf")]}}, errors.InvalidFormat,
+     "attributes.tier[1]"),
+    ("attributes", {"attributes": {"ok": 1, "Shoe Size": float("nan")}}, errors.InvalidFormat,
+     "attributes[#1]"),
+    ("attributes", {"attributes": {"x": "y" * 70_000}}, errors.InvalidLength, "attributes.x"),
+    ("tenant", {"tenant": "bad tenant"}, errors.InvalidFormat, "tenant"),
+    ("tenant", {"tenant": ""}, errors.InvalidFormat, "tenant"),
+    ("id", {"id": "not-an-id"}, errors.InvalidFormat, "id"),
+    ("created_at", {"created_at": dt.datetime(2026, 1, 1)}, errors.InvalidFormat, "created_at"),
+    ("updated_at", {"updated_at": "2026-01-01"}, errors.InvalidFormat, "updated_at"),
+    ("version", {"version": -1}, errors.InvalidFormat, "version"),
+    ("version", {"version": True}, errors.InvalidFormat, "version"),
+]
+
+
 @pytest.mark.parametrize(
     ("changes", "error", "field"),
-    [
-        ({"country": "QQ"}, errors.InvalidComponent, "country"),
-        ({"country": "Finland"}, errors.InvalidFormat, "country"),
-        ({"country": None}, errors.InvalidFormat, "country"),
-        ({"language": "xx"}, errors.InvalidComponent, "language"),
-        ({"language": "fi_FI!"}, errors.InvalidFormat, "language"),
-        ({"time_zone": "Europe/Nowhere"}, errors.InvalidComponent, "time_zone"),
-        ({"time_zone": "../../etc/passwd"}, errors.InvalidComponent, "time_zone"),
-        ({"currency": "XQQ"}, errors.InvalidComponent, "currency"),
-        ({"currency": 978}, errors.InvalidFormat, "currency"),
-        ({"emails": ["aino@"]}, errors.InvalidFormat, "emails[0].address"),
-        ({"emails": ["ok@example.fi", "x"]}, errors.InvalidFormat, "emails[1].address"),
-        ({"emails": "aino@example.fi"}, errors.InvalidInput, "emails"),
-        ({"phones": ["040 12"]}, errors.InvalidFormat, "phones[0].number"),
-        ({"phones": [12345]}, errors.InvalidFormat, "phones[0]"),
-        ({"addresses": [{"street_address": "x"}]}, errors.InvalidFormat, "addresses[0].city"),
-        (
-            {"handles": [{"service": "pigeon", "handle": "x"}]},
-            errors.InvalidComponent,
-            "handles[0].service",
-        ),
-        (
-            {"handles": [{"service": "telegram", "handle": "a b"}]},
-            errors.InvalidFormat,
-            "handles[0].handle",
-        ),
-        ({"preferred_channels": ["fax"]}, errors.InvalidComponent, "preferred_channels[0]"),
-        ({"formality": "casual"}, errors.InvalidComponent, "formality"),
-        ({"gender": "x"}, errors.InvalidComponent, "gender"),
-        ({"allergens": ["gluten"]}, errors.InvalidComponent, "allergens[0]"),
-        ({"tags": ["ok", "not ok!"]}, errors.InvalidFormat, "tags[1]"),
-        ({"attributes": {"a": float("nan")}}, errors.InvalidFormat, "attributes.a"),
-        ({"attributes": {"a": object()}}, errors.InvalidFormat, "attributes.a"),
-        ({"attributes": {1: "x"}}, errors.InvalidFormat, "attributes"),
-        ({"tenant": "bad tenant"}, errors.InvalidFormat, "tenant"),
-        ({"created_at": dt.datetime(2026, 1, 1)}, errors.InvalidFormat, "created_at"),
-        ({"name": "Aino"}, errors.InvalidFormat, "name"),
-        ({"name": {"given": "A\x00ino"}}, errors.InvalidFormat, "name.given"),
-        (
-            {"contact_hours": {"start": "9", "end": "18:00"}},
-            errors.InvalidFormat,
-            "contact_hours.start",
-        ),
-    ],
+    [case[1:] for case in CUSTOMER_CASES],
+    ids=[f"{case[0]}-{case[3]}" for case in CUSTOMER_CASES],
 )
 def test_bad_field_raises_with_its_path(
-    changes: dict[str, Any], error: type[Exception], field: str
+    changes: dict[str, Any], error: type[errors.GlobalCRMError], field: str
 ) -> None:
     with pytest.raises(error) as caught:
         gc.Customer(**{**BASE, **changes})
-    assert isinstance(caught.value, errors.GlobalCRMError)
+    assert type(caught.value) is error
     assert caught.value.field == field
+    assert str(caught.value).startswith(f"{field}: ")
+
+
+def test_every_customer_field_has_a_bad_value_case() -> None:
+    fields = {f.name for f in attrs.fields(gc.Customer)}
+    assert fields == {case[0] for case in CUSTOMER_CASES}
+
+
+NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+INTERACTION: dict[str, Any] = dict(
+    customer_id="01KAQ3V4J5ZC6Y3W8N0R2T4V6X", channel="email", direction="inbound", occurred_at=NOW
+)
+INTERACTION_CASES: list[tuple[str, dict[str, Any], type[errors.GlobalCRMError], str]] = [
+    ("customer_id", {"customer_id": "x"}, errors.InvalidFormat, "customer_id"),
+    ("channel", {"channel": "fax"}, errors.InvalidComponent, "channel"),
+    ("channel", {"channel": None}, errors.InvalidFormat, "channel"),
+    ("direction", {"direction": "sideways"}, errors.InvalidComponent, "direction"),
+    ("direction", {"direction": None}, errors.InvalidFormat, "direction"),
+    ("occurred_at", {"occurred_at": dt.datetime(2026, 1, 1)}, errors.InvalidFormat, "occurred_at"),
+    ("occurred_at", {"occurred_at": "2026-01-01T00:00Z"}, errors.InvalidFormat, "occurred_at"),
+    ("body", {"body": 5}, errors.InvalidFormat, "body"),
+    ("body", {"body": "a\x00b"}, errors.InvalidFormat, "body"),
+    ("body", {"body": "x" * 1_000_001}, errors.InvalidLength, "body"),
+    ("subject", {"subject": "a\x1b"}, errors.InvalidFormat, "subject"),
+    ("subject", {"subject": "x" * 1001}, errors.InvalidLength, "subject"),
+    ("conversation", {"conversation": 1}, errors.InvalidFormat, "conversation"),
+    ("conversation", {"conversation": "x" * 201}, errors.InvalidLength, "conversation"),
+    ("language", {"language": "xx"}, errors.InvalidComponent, "language"),
+    ("language", {"language": 5}, errors.InvalidFormat, "language"),
+    ("agent", {"agent": []}, errors.InvalidFormat, "agent"),
+    ("agent", {"agent": "x" * 201}, errors.InvalidLength, "agent"),
+    ("outcome", {"outcome": "\x1b"}, errors.InvalidFormat, "outcome"),
+    ("sentiment", {"sentiment": 2}, errors.InvalidFormat, "sentiment"),
+    ("sentiment", {"sentiment": "0.5"}, errors.InvalidFormat, "sentiment"),
+    ("sentiment", {"sentiment": True}, errors.InvalidFormat, "sentiment"),
+    ("metadata", {"metadata": []}, errors.InvalidFormat, "metadata"),
+    ("metadata", {"metadata": {"k": float("nan")}}, errors.InvalidFormat, "metadata.k"),
+    ("metadata", {"metadata": {"Order No": [1, float("inf")]}}, errors.InvalidFormat,
+     "metadata[#0][1]"),
+    ("metadata", {"metadata": {"x": "y" * 70_000}}, errors.InvalidLength, "metadata.x"),
+    ("tenant", {"tenant": ""}, errors.InvalidFormat, "tenant"),
+    ("id", {"id": "bad"}, errors.InvalidFormat, "id"),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "field"),
+    [case[1:] for case in INTERACTION_CASES],
+    ids=[f"{case[0]}-{case[3]}" for case in INTERACTION_CASES],
+)
+def test_bad_interaction_field_raises_with_its_path(
+    changes: dict[str, Any], error: type[errors.GlobalCRMError], field: str
+) -> None:
+    with pytest.raises(error) as caught:
+        gc.Interaction(**{**INTERACTION, **changes})
+    assert type(caught.value) is error
+    assert caught.value.field == field
+    assert str(caught.value).startswith(f"{field}: ")
+
+
+def test_every_interaction_field_has_a_bad_value_case() -> None:
+    fields = {f.name for f in attrs.fields(gc.Interaction)}
+    assert fields == {case[0] for case in INTERACTION_CASES}
 
 
 def test_messages_do_not_echo_personal_data() -> None:
@@ -82,6 +253,71 @@ def test_messages_do_not_echo_personal_data() -> None:
     with pytest.raises(gc.InvalidInput) as phone:
         gc.Customer(**{**BASE, "phones": ["+358 40 99"]})
     assert "99" not in str(phone.value)
+
+
+PERSONAL = ["Jonas Petraitis", "Petraitis", "Jonas-Petraitis", "Petraitis Jonas/Vilnius"]
+"""A person's name where a code belongs: in a field, or as a key or column name."""
+ROW = {"given": "Aino", "country": "FI", "language": "fi", "time_zone": "Europe/Helsinki",
+       "currency": "EUR"}
+
+
+def _personal_name_cases(name: str) -> list[Callable[[], object]]:
+    crm = gc.open("sqlite://")
+    stored = gc.Customer(**BASE)
+    return [
+        *(lambda f=f: gc.Customer(**{**BASE, f: name})
+          for f in ("country", "language", "time_zone", "currency")),
+        lambda: gc.PersonName(given="Aino", locale=name),
+        lambda: gc.Customer(**{**BASE, "other_names": [{"given": "Aino", "locale": name}]}),
+        lambda: gc.Customer(**{**BASE, "attributes": {name: float("nan")}}),
+        lambda: gc.Customer(**{**BASE, "attributes": {"tier": {name: [float("inf")]}}}),
+        lambda: gc.Customer(**{**BASE, "attributes": {"tier": [{name: object()}]}}),
+        lambda: gc.Interaction(**{**INTERACTION, "language": name}),
+        lambda: gc.Interaction(**{**INTERACTION, "metadata": {name: float("nan")}}),
+        lambda: gc.PhoneNumber.parse("040 1234567", region=name),
+        lambda: parse_phone("040 1234567", name),
+        lambda: gc.PostalAddress(country=name),
+        lambda: crm.customers.display_name(stored, reader_locale=name),
+        *(lambda c=c: import_export.row_values({**ROW, c: name})
+          for c in ("country", "language", "time_zone", "currency", "name_locale")),
+        lambda: import_export.row_values({**ROW, name: "x"}),
+        lambda: import_export.row_values({**ROW, name.lower(): "x"}),
+        lambda: import_export.row_values({**ROW, "attributes": json.dumps({name: [1e999]})}),
+    ]
+
+
+@pytest.mark.parametrize("name", PERSONAL)
+def test_a_name_where_a_code_belongs_is_never_echoed(name: str) -> None:
+    cases = _personal_name_cases(name)
+    for case in cases:
+        with pytest.raises(gc.GlobalCRMError) as caught:
+            case()
+        shown = f"{caught.value!s} {caught.value.args!r} {caught.value.field!r}".casefold()
+        for word in ("jonas", "petraitis"):
+            assert word not in shown, (cases.index(case), str(caught.value))
+
+
+def test_codes_shaped_like_codes_are_still_echoed() -> None:
+    shown = {
+        "country": "'QQ'",
+        "currency": "'XQQ'",
+        "language": "'xx-Latn'",
+        "time_zone": "'Mars/Olympus_Mons'",
+    }
+    for field, code in shown.items():
+        with pytest.raises(errors.InvalidComponent) as caught:
+            gc.Customer(**{**BASE, field: code.strip("'")})
+        assert code in str(caught.value)
+        assert caught.value.field == field
+    with pytest.raises(errors.InvalidComponent) as column:
+        import_export.row_values({**ROW, "shoe_size": "42"})
+    assert (column.value.field, column.value.message) == (
+        None,
+        "unknown column: column 6 (is the header line missing?)",
+    )
+    with pytest.raises(errors.InvalidComponent) as typo:
+        import_export.row_values({**ROW, "emial": "aino@example.fi"})
+    assert typo.value.message == "unknown column: column 6; did you mean 'emails'?"
 
 
 def test_values_are_normalised() -> None:

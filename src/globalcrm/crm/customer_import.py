@@ -19,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.privacy import record_audit
 from globalcrm.errors import ConfigurationError, GlobalCRMError, InvalidFormat
@@ -88,6 +89,7 @@ def import_rows(
     if on_progress is not None and not callable(on_progress):
         raise InvalidFormat("expected a function taking the number of rows read",
                             field="on_progress")
+    _checks.flag(atomic, field="atomic")
     processes = worker_count(workers)
     stamp = context.now(now)
     tenant = context.tenant

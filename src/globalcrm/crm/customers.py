@@ -32,6 +32,7 @@ from globalcrm.locale.folding import tokens
 from globalcrm.locale.names import Formality as NameFormality
 from globalcrm.locale.names import Length, Usage
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
+from globalcrm.storage.repositories import CustomerRepository
 from globalcrm.storage.unit_of_work import storage_errors
 
 __all__ = ["Customers", "DuplicateMatch"]
@@ -66,18 +67,24 @@ class Customers:
                 f"expected a Customer, got {type(customer).__name__}", field="customer"
             )
         stamp = self._context.now(now)
-        self._adopt_tenant(customer)
-        customer.validate()
-        if customer.created_at is None:
-            customer.created_at = stamp
-        customer.updated_at = stamp
-        with self._context.work() as uow:
-            if uow.customers.exists(customer.id) or customer.version:
-                raise Conflict("a customer with this id is already stored", field="id")
-            uow.customers.add(customer)
-            record_audit(
-                uow, self._context, "customer.added", "customer", customer.id, customer.id, {}
-            )
+        before = (customer.tenant, customer.created_at, customer.updated_at)
+        try:
+            self._adopt_tenant(customer)
+            customer.validate()
+            if customer.created_at is None:
+                customer.created_at = stamp
+            customer.updated_at = stamp
+            with self._context.work() as uow:
+                if uow.customers.exists(customer.id) or customer.version:
+                    raise Conflict("a customer with this id is already stored", field="id")
+                uow.customers.add(customer)
+                record_audit(
+                    uow, self._context, "customer.added", "customer", customer.id, customer.id, {}
+                )
+        except BaseException:
+            # A failed add leaves the caller's object as it was, like the store.
+            customer.tenant, customer.created_at, customer.updated_at = before
+            raise
         return customer
 
     def update(
@@ -128,6 +135,10 @@ class Customers:
     def delete(self, customer_id: str, *, expected_version: int | None = None) -> None:
         """Delete a customer with their interactions (optionally only at ``expected_version``)."""
         customer_id = check_id(customer_id, field="customer_id")
+        if expected_version is not None and (
+            isinstance(expected_version, bool) or not isinstance(expected_version, int)
+        ):
+            raise InvalidFormat("expected the version number you read", field="expected_version")
         with self._context.work() as uow:
             current = uow.customers.get(customer_id)
             if expected_version is not None and current.version != expected_version:
@@ -177,7 +188,9 @@ class Customers:
         """Customers whose names (any script, or their reading) start with every word of ``query``.
 
         Case, accents and variant forms do not matter: ``"petersons"`` finds ``Pētersons``,
-        ``"やまだ"`` finds a customer whose reading is ``ヤマダ``.
+        ``"やまだ"`` finds a customer whose reading is ``ヤマダ``, ``张伟`` finds ``張偉``. Names
+        in other scripts are found by their Latin spelling too: ``"dilnoza"`` finds
+        ``Дилноза``, ``"zhang wei"`` finds ``张伟``.
         """
         text = _checks.text(query, field="query", max_length=200)
         words = [word[:200] for word in tokens(text)]
@@ -188,6 +201,26 @@ class Customers:
         with self._context.work(write=False) as uow:
             items = uow.customers.search_name(words, after=last, limit=limit + 1)
         return _page(items, limit)
+
+    def rebuild_search_keys(self, *, batch_size: int = 500) -> int:
+        """Rewrite every customer's search keys with this version's folding; return the count.
+
+        Run it once after an upgrade that changed how names are folded or spelled in Latin
+        (``globalcrm reindex`` does): keys stored by an older version do not find what the new
+        ones do. One transaction per page of ``batch_size`` customers, so it can be stopped and
+        run again; customers themselves (and their versions) are not changed.
+        """
+        batch_size = check_limit(batch_size)
+        after: str | None = None
+        count = 0
+        while True:
+            with self._context.work() as uow:
+                items = uow.customers.page(after=after, limit=batch_size)
+                uow.customers.rebuild_keys(items)
+            if not items:
+                return count
+            count += len(items)
+            after = items[-1].id
 
     def likely_duplicates(self, customer: Customer | str) -> builtins.list[DuplicateMatch]:
         """Stored customers that are probably the same person, best first.
@@ -210,10 +243,7 @@ class Customers:
             for phone in subject.phones:
                 for found in uow.customers.ids_by_key("phone", phone.number, limit=100):
                     reasons.setdefault(found, set()).add("phone")
-            surname_words = tokens(subject.name.surname or subject.name.given or "")
-            name_candidates: set[str] = set()
-            for word in surname_words[:3]:
-                name_candidates.update(uow.customers.ids_by_key("name", word, limit=200))
+            name_candidates = _name_candidates(uow.customers, subject)
             candidates = uow.customers.get_many(sorted(set(reasons) | name_candidates))
         by_id = {person.id: person for person in candidates}
         for person in candidates:
@@ -358,6 +388,41 @@ class Customers:
 
 _ADDRESS_GENDERS = {"female": "female", "male": "male", "non_binary": "nonbinary"}
 """Stated genders that select a form of address; any other gets the gender-neutral form."""
+
+
+_CANDIDATES_PER_KEY = 100
+_MAX_NAME_CANDIDATES = 400
+_STEM = 4
+"""Letters of a surname that fetch candidates with a typo further on (``petr`` of Petraitsi)."""
+
+
+def _name_candidates(repository: CustomerRepository, subject: Customer) -> set[str]:
+    """Ids of stored customers whose names may be a typo away from the subject's (bounded).
+
+    Fetched, best lead first: the same given name and surname word; the same surname word; the
+    same given name and a surname starting alike; a surname starting alike; the same given
+    name. Each lookup takes at most
+    ``_CANDIDATES_PER_KEY`` ids and all together at most ``_MAX_NAME_CANDIDATES``; the ratio
+    of the folded names then decides.
+    """
+    name = subject.name
+    surnames = tokens(name.surname or name.given or "")[:3]
+    givens = tokens(name.given or "")[:3] if name.surname else []
+    stems = sorted({word[:_STEM] for word in surnames if len(word) > _STEM})
+    lookups: builtins.list[builtins.list[tuple[str, bool]]] = [
+        *([(given, False), (word, False)] for given in givens for word in surnames),
+        *([(word, False)] for word in surnames),
+        *([(given, False), (stem, True)] for given in givens for stem in stems),
+        *([(stem, True)] for stem in stems),
+        *([(given, False)] for given in givens),
+    ]
+    found: set[str] = set()
+    for keys in lookups:
+        room = min(_CANDIDATES_PER_KEY, _MAX_NAME_CANDIDATES - len(found))
+        if room <= 0:
+            break
+        found.update(repository.ids_by_all_keys("name", keys, limit=room))
+    return found
 
 
 def _key_of(name: Any) -> str:

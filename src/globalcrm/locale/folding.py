@@ -4,13 +4,23 @@ Folding is what a person means by "the same name typed differently": ``Jonas``, 
 ``Jõnas`` match; ``Pētersons`` is found by ``petersons``; Hebrew points (niqqud) and Arabic
 harakat are ignored; full-width Latin, half-width katakana and katakana/hiragana are unified so
 that a Japanese reading typed either way is found; the apostrophes of Uzbek Latin (``oʻ``,
-``o'``, ``o‘``) are all the same.
+``o'``, ``o‘``) are all the same; traditional Han characters fold to simplified ones (ICU's
+``Traditional-Simplified``), so ``張偉`` and ``张伟`` match.
+
+:func:`latin_forms` spells a name part written in another script in Latin letters with ICU's
+transforms (CLDR transliteration data), for names to be found by their Latin spelling too:
+``Дилноза`` by ``dilnoza``, ``张伟`` by ``zhang wei``.
 """
 
 from __future__ import annotations
 
 import functools
 import unicodedata
+
+import regex
+
+from globalcrm.errors import InvalidFormat
+from globalcrm.locale import transforms
 
 # Letters that NFKD does not decompose but people type without their stroke or ligature.
 _SPECIAL = str.maketrans(
@@ -51,6 +61,35 @@ _DROPPED_MARKS = (
 
 
 _ASCII = str.maketrans({**{c: "" for c in "'`"}, **{c: " " for c in "-_.,/"}})
+_FIRST_HAN = "\u2e80"  # CJK Radicals Supplement: no Han character comes before it
+
+# ICU transform ids (CLDR transliteration data, ICU 77) for Cyrillic names by language; other
+# Cyrillic names get Russian's. uz_Cyrl-uz_Latn is CLDR's Uzbek transform (writes Uzbek Latin
+# as Uzbekistan does: Oʻ, Gʻ, Sh, Q); Serbian-Latin/BGN is the Serbian Latin alphabet (Gaj).
+_CYRILLIC_TO_LATIN = {
+    "az": "az_Cyrl-az/BGN",
+    "be": "Belarusian-Latin/BGN",
+    "bg": "Bulgarian-Latin/BGN",
+    "bs": "Serbian-Latin/BGN",
+    "kk": "Kazakh-Latin/BGN",
+    "ky": "Kirghiz-Latin/BGN",
+    "mk": "Macedonian-Latin/BGN",
+    "mn": "Mongolian-Latin/BGN",
+    "ru": "Russian-Latin/BGN",
+    "sr": "Serbian-Latin/BGN",
+    "tk": "tk_Cyrl-tk/BGN",
+    "uk": "Ukrainian-Latin/BGN",
+    "uz": "uz_Cyrl-uz_Latn",
+}
+_OTHER_TO_LATIN = {
+    "Cyrl": "Russian-Latin/BGN",
+    "Grek": "Greek-Latin/UNGEGN",
+    "Geor": "Georgian-Latin/BGN",
+    "Armn": "Armenian-Latin/BGN",
+}
+# Han is read as Mandarin only in Chinese names (und: CLDR's likely language of Han is zh); the
+# Names variant reads surname characters as surnames (曾 Zēng, not Céng; 单 Shàn, not Dān).
+_HAN_LANGUAGES = frozenset({"zh", "yue", "und"})
 
 
 def _is_dropped_mark(char: str) -> bool:
@@ -72,6 +111,8 @@ def fold(text: str) -> str:
     ```pycon
     >>> fold("Pētersons"), fold("JÕNAS"), fold("Oʻlmasbek"), fold("ヤマダ"), fold("שָׁלוֹם")
     ('petersons', 'jonas', 'olmasbek', 'やまだ', 'שלום')
+    >>> fold("張偉") == fold("张伟") == "张伟"
+    True
     >>> fold("प्रिया") == "प्रिया"   # Devanagari vowel signs are part of the word
     True
 
@@ -80,6 +121,8 @@ def fold(text: str) -> str:
     if text.isascii():
         return " ".join(text.lower().translate(_ASCII).split())
     normal = unicodedata.normalize("NFKC", text).casefold()
+    if max(normal) >= _FIRST_HAN and _han().search(normal):
+        normal = _simplified(normal)
     out: list[str] = []
     for char in unicodedata.normalize("NFKD", normal):
         category = unicodedata.category(char)
@@ -108,3 +151,93 @@ def tokens(text: str) -> list[str]:
     for word in fold(text).split():
         seen.setdefault(word, None)
     return list(seen)
+
+
+def latin_forms(text: str, locale: str = "und", *, surname: bool = False) -> tuple[str, ...]:
+    """Return folded Latin spellings of a name part written in another script, for search.
+
+    The ICU transform follows the text's script and the language of ``locale`` (the name's):
+    Cyrillic by language (``uz_Cyrl-uz_Latn``, ``Serbian-Latin/BGN``, ``Russian-Latin/BGN``,
+    ``Ukrainian-Latin/BGN``...), Greek ``Greek-Latin/UNGEGN``, Chinese Han as pinyin without
+    tones (``Han-Latin``, ``Han-Latin/Names`` for a ``surname``), Korean Hangul as Revised
+    Romanization (``Hangul-Latin``; a surname also as McCune-Reischauer, ``김`` ``kim``).
+    Latin text gives ``()``, and so do Japanese names (their kana reading finds them; Han-Latin
+    would read kanji as Mandarin), Hebrew and Arabic (written without vowels, a transform gives
+    consonants nobody types) and every name when PyICU is not installed.
+
+    ```pycon
+    >>> latin_forms("Дилноза", "uz-Cyrl"), latin_forms("Ђорђе", "sr"), latin_forms("张伟", "zh")
+    (('dilnoza',), ('dorde',), ('zhang wei',))
+    >>> latin_forms("김", "ko", surname=True), latin_forms("山田", "ja"), latin_forms("Jonas")
+    (('gim', 'kim'), (), ())
+
+    ```
+    """
+    if not isinstance(text, str) or not isinstance(locale, str):
+        raise InvalidFormat("expected a name part and a locale as text")
+    if text.isascii():
+        return ()
+    return _latin_forms(text, locale, bool(surname))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _latin_forms(text: str, locale: str, surname: bool) -> tuple[str, ...]:
+    scripts = {match.lastgroup for match in _scripts().finditer(text)}
+    if not scripts or "Kana" in scripts or transforms.icu() is None:
+        return ()
+    language = locale.partition("-")[0].lower()
+    ids: tuple[str, ...]
+    if "Hang" in scripts:
+        ids = ("Hangul-Latin", "NFD; Korean-Latin/BGN") if surname else ("Hangul-Latin",)
+    elif "Hani" in scripts:
+        if language not in _HAN_LANGUAGES:
+            return ()
+        ids = ("Han-Latin/Names",) if surname else ("Han-Latin",)
+    elif "Cyrl" in scripts:
+        ids = (_CYRILLIC_TO_LATIN.get(language, _OTHER_TO_LATIN["Cyrl"]),)
+    else:
+        ids = tuple(_OTHER_TO_LATIN[script] for script in sorted(scripts) if script)
+    forms: dict[str, None] = {}
+    for transform in ids:
+        # Any-Latin spells what the language's transform leaves (a Russian letter in an Uzbek
+        # name); a word still not in ASCII letters is nothing a person would type: left out.
+        converter = transforms.transliterator(f"{transform}; Any-Latin; Latin-ASCII")
+        if converter is None:
+            continue
+        words = [word for word in fold(converter.transliterate(text)).split() if word.isascii()]
+        if words:
+            forms.setdefault(" ".join(words), None)
+    return tuple(forms)
+
+
+def _simplified(text: str) -> str:
+    """``text`` with traditional Han characters simplified (ICU ``Traditional-Simplified``).
+
+    The mapping has a cycle (苧 → 苎 → 苧); where a second pass changes a character again, the
+    smaller of the two is kept, so that :func:`fold` stays idempotent and both forms meet.
+    """
+    if transforms.icu() is None:
+        return text
+    convert = transforms.transliterator("Traditional-Simplified")
+    if convert is None:
+        return text
+    once: str = convert.transliterate(text)
+    twice: str = convert.transliterate(once)
+    if twice == once or len(twice) != len(once):
+        return once
+    return "".join(min(a, b) for a, b in zip(once, twice, strict=True))
+
+
+@functools.cache
+def _han() -> regex.Pattern[str]:
+    return regex.compile(r"\p{sc=Han}")
+
+
+@functools.cache
+def _scripts() -> regex.Pattern[str]:
+    """Letters of the scripts :func:`latin_forms` knows, each in a group named by its code."""
+    return regex.compile(
+        r"(?P<Kana>[\p{sc=Hiragana}\p{sc=Katakana}])|(?P<Hang>\p{sc=Hangul})|(?P<Hani>\p{sc=Han})"
+        r"|(?P<Cyrl>\p{sc=Cyrillic})|(?P<Grek>\p{sc=Greek})|(?P<Geor>\p{sc=Georgian})"
+        r"|(?P<Armn>\p{sc=Armenian})"
+    )

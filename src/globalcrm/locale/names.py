@@ -39,7 +39,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import threading
 import unicodedata
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -47,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import regex
 
 from globalcrm.errors import InvalidComponent, InvalidFormat
+from globalcrm.locale import transforms
 from globalcrm.locale._data import load
 
 if TYPE_CHECKING:
@@ -300,28 +300,6 @@ _WORDS = regex.compile(
     r"[\p{L}\p{M}\p{N}\p{Pc}\p{Cf}\u05f3]+)*|\s+|."
 )
 _PLAIN_LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ]+(?:[ -][A-Za-zÀ-ÖØ-öø-ɏ]+)*")
-_BREAKERS = threading.local()
-
-
-@functools.cache
-def _icu() -> Any:
-    """PyICU (``pyicu-wheels``), for ICU's word breaking; ``None`` if it is not installed."""
-    try:
-        import icu
-    except ImportError:
-        return None
-    return icu
-
-
-def _word_breaker(language: str) -> Any:
-    cache: dict[str, Any] | None = getattr(_BREAKERS, "cache", None)
-    if cache is None:
-        cache = _BREAKERS.cache = {}
-    breaker = cache.get(language)
-    if breaker is None:
-        icu = _icu()
-        breaker = cache[language] = icu.BreakIterator.createWordInstance(icu.Locale(language))
-    return breaker
 
 
 def _segments(text: str, language: str) -> list[str]:
@@ -332,9 +310,9 @@ def _segments(text: str, language: str) -> list[str]:
     spaces) with its dictionaries. Plain Latin names take a fast path with the same result;
     without PyICU, Unicode word boundaries are approximated.
     """
-    if _PLAIN_LATIN.fullmatch(text) or _icu() is None:
+    if _PLAIN_LATIN.fullmatch(text) or transforms.icu() is None:
         return [match.group() for match in _WORDS.finditer(text)]
-    breaker = _word_breaker(language)
+    breaker = transforms.word_breaker(language)
     breaker.setText(text)
     bounds = [breaker.first(), *breaker]  # offsets in UTF-16 code units
     if any(ord(char) > 0xFFFF for char in text):

@@ -81,6 +81,20 @@ class CustomerRepository:
         )
         self._write_keys(customer)
 
+    def rebuild_keys(self, customers: Sequence[Customer]) -> None:
+        """Rewrite the search keys of ``customers`` from scratch (after folding changed)."""
+        if not customers:
+            return
+        k = tables.customer_keys.c
+        self._session.execute(
+            delete(tables.customer_keys).where(
+                k.tenant == self._tenant, k.customer_id.in_([c.id for c in customers])
+            )
+        )
+        rows = [row for customer in customers for row in key_rows(customer)]
+        if rows:
+            self._session.execute(insert(tables.customer_keys), rows)
+
     def _write_keys(self, customer: Customer) -> None:
         rows = key_rows(customer)
         if rows:
@@ -118,30 +132,34 @@ class CustomerRepository:
     ) -> list[str]:
         """Customer ids having the key (or a key starting with it)."""
         k = tables.customer_keys.c
-        condition = k.key == key
-        if prefix:
-            condition = and_(k.key >= key, k.key < prefix_upper_bound(key))
         query = (
-            select(k.customer_id)
-            .where(k.tenant == self._tenant, k.kind == kind, condition)
+            self._having(kind, key, prefix=prefix)
             .distinct()
             .order_by(k.customer_id)
             .limit(limit)
         )
         return list(self._session.scalars(query))
 
+    def ids_by_all_keys(
+        self, kind: str, keys: Sequence[tuple[str, bool]], *, limit: int = 1000
+    ) -> list[str]:
+        """Customer ids having every key of ``keys``: ``(key, prefix)``, prefix as in ids_by_key."""
+        if not keys:
+            return []
+        parts = [self._having(kind, key, prefix=prefix) for key, prefix in keys]
+        ids = (parts[0] if len(parts) == 1 else intersect(*parts)).subquery()
+        query = select(ids.c.customer_id).distinct().order_by(ids.c.customer_id).limit(limit)
+        return list(self._session.scalars(query))
+
+    def _having(self, kind: str, key: str, *, prefix: bool) -> Select[tuple[str]]:
+        """Ids of the tenant's customers with the key (with ``prefix``: a key starting with it)."""
+        k = tables.customer_keys.c
+        condition = and_(k.key >= key, k.key < prefix_upper_bound(key)) if prefix else k.key == key
+        return select(k.customer_id).where(k.tenant == self._tenant, k.kind == kind, condition)
+
     def search_name(self, words: Sequence[str], *, after: str | None, limit: int) -> list[Customer]:
         """Customers having, for every word, a name key starting with it."""
-        k = tables.customer_keys.c
-        parts = [
-            select(k.customer_id).where(
-                k.tenant == self._tenant,
-                k.kind == "name",
-                k.key >= word,
-                k.key < prefix_upper_bound(word),
-            )
-            for word in words
-        ]
+        parts = [self._having("name", word, prefix=True) for word in words]
         if not parts:
             return []
         ids = (parts[0] if len(parts) == 1 else intersect(*parts)).subquery()
