@@ -5,7 +5,11 @@ raw ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) of the validated values in
 globalcrm: ``crm.customers.import_rows(rows)`` (validation of every field through the domain
 constructors, search keys, bulk insert in batches). Prints both times and the ratio.
 
-    python benchmarks/bench_import.py [N] [--postgresql URL]
+The machine's speed drifts (a shared VM: ±20 % over minutes), so each of ``--repeat`` rounds
+(3 by default) times the baseline just before and just after globalcrm, takes the ratio to
+their mean, and the median round is reported.
+
+    python benchmarks/bench_import.py [N] [--postgresql URL] [--repeat R]
 """
 
 from __future__ import annotations
@@ -99,28 +103,49 @@ def _fresh_postgresql(url: str) -> None:
     engine.dispose()
 
 
-def _report(label: str, n: int, base: float, ours: float, workers: int) -> None:
+def _report(label: str, n: int, rounds: list[tuple[float, float]], workers: int) -> None:
     how = "1 process" if workers == 1 else f"{worker_count(workers)} worker processes"
+    base, ours = _median_round(rounds)
+    every = ", ".join(f"{o / b:.2f}" for b, o in rounds)
     print(f"{label:10} n={n}: baseline {base:.2f}s, globalcrm ({how}) {ours:.2f}s, "
-          f"ratio {ours / base:.2f}")
+          f"ratio {ours / base:.2f} (median of rounds: {every})")
+
+
+def _sqlite_round(rows: list[dict[str, str]], workers: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        before = baseline_sqlite(rows, Path(tmp) / "before.db")
+        ours = library(rows, f"sqlite:///{Path(tmp) / 'crm.db'}", workers)
+        after = baseline_sqlite(rows, Path(tmp) / "after.db")
+    return (before + after) / 2, ours
+
+
+def _postgresql_round(rows: list[dict[str, str]], workers: int, url: str) -> tuple[float, float]:
+    _fresh_postgresql(url)
+    before = baseline_postgresql(rows, url)
+    ours = library(rows, url, workers)
+    after = baseline_postgresql(rows, url)
+    return (before + after) / 2, ours
+
+
+def _median_round(rounds: list[tuple[float, float]]) -> tuple[float, float]:
+    """The round whose ratio is the median (the middle one of an odd number)."""
+    ordered = sorted(rounds, key=lambda pair: pair[1] / pair[0])
+    return ordered[len(ordered) // 2]
 
 
 def main() -> None:
     args = sys.argv[1:]
     n = int(args[0]) if args and args[0].isdigit() else 100_000
     pg_url = args[args.index("--postgresql") + 1] if "--postgresql" in args else None
+    repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
     rows = make_rows(n)
     for workers in (1, 0):
-        with tempfile.TemporaryDirectory() as tmp:
-            base = baseline_sqlite(rows, Path(tmp) / "base.db")
-            ours = library(rows, f"sqlite:///{Path(tmp) / 'crm.db'}", workers)
-        _report("SQLite", n, base, ours, workers)
+        rounds = [_sqlite_round(rows, workers) for _ in range(repeat)]
+        _report("SQLite", n, rounds, workers)
     if pg_url:
         for workers in (1, 0):
-            _fresh_postgresql(pg_url)
-            base = baseline_postgresql(rows, pg_url)
-            ours = library(rows, pg_url, workers)
-            _report("PostgreSQL", n, base, ours, workers)
+            rounds = [_postgresql_round(rows, workers, pg_url) for _ in range(repeat)]
+            _report("PostgreSQL", n, rounds, workers)
 
 
 if __name__ == "__main__":

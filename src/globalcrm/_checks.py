@@ -89,7 +89,7 @@ def _country(code: str) -> str | None:
     return None if record is None else str(record.alpha_2)
 
 
-def _remembered(check: Callable[..., str]) -> Callable[..., str]:
+def remembered(check: Callable[..., str]) -> Callable[..., str]:
     """Remember the canonical form of every text ``check`` accepted (bad input is re-checked).
 
     Codes repeat across millions of rows (``"LT"``, ``"Europe/Vilnius"``); the cache is bounded.
@@ -110,7 +110,7 @@ def _remembered(check: Callable[..., str]) -> Callable[..., str]:
     return remembered
 
 
-@_remembered
+@remembered
 def country(value: object, *, field: str = "country") -> str:
     """Return an ISO 3166-1 alpha-2 code (upper case), checked against pycountry."""
     if not isinstance(value, str) or len(value.strip()) != 2 or not value.strip().isascii():
@@ -176,7 +176,7 @@ _DEPRECATED_LANGUAGES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "
 """BCP 47 deprecated language subtags and their replacements (IANA registry)."""
 
 
-@_remembered
+@remembered
 def language(value: object, *, field: str = "language") -> str:
     """Return a BCP 47 language tag in canonical case (``pt-BR``, ``uz-Cyrl``), known to CLDR."""
     if not isinstance(value, str) or not value.strip() or len(value) > 35:
@@ -211,7 +211,7 @@ def _zone(name: str) -> bool:
     return True
 
 
-@_remembered
+@remembered
 def time_zone(value: object, *, field: str = "time_zone") -> str:
     """Return an IANA time-zone name that the zone database knows."""
     if not isinstance(value, str) or not value.strip() or len(value) > 64 or "\x00" in value:
@@ -235,7 +235,7 @@ def _currency(code: str) -> bool:
     return pycountry.currencies.get(alpha_3=code) is not None
 
 
-@_remembered
+@remembered
 def currency(value: object, *, field: str = "currency") -> str:
     """Return an ISO 4217 currency code (upper case), checked against pycountry."""
     if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isascii():

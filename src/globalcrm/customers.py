@@ -134,6 +134,8 @@ def _code(value: object, *, field: str) -> str:
 
 
 def _codes(value: object, *, field: str) -> tuple[str, ...]:
+    if value == ():
+        return ()
     items = _checks.sequence(value, field=field)
     result: dict[str, None] = {}
     for index, item in enumerate(items):
@@ -1085,11 +1087,16 @@ def _items(value: Iterable[object]) -> tuple[Any, ...]:
     return value  # type: ignore[return-value]
 
 
-def _tenant(value: object) -> str:
-    tenant = _checks.text(value, field="tenant", max_length=64)
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", tenant):
-        raise InvalidFormat("a tenant is letters, digits and . _ : -", field="tenant")
-    return tenant
+_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+
+
+@_checks.remembered
+def _tenant(value: object, *, field: str = "tenant") -> str:
+    """A tenant name: letters, digits and ``. _ : -``, at most 64 characters."""
+    name = _checks.text(value, field=field, max_length=64)
+    if not _TENANT.fullmatch(name):
+        raise InvalidFormat("a tenant is letters, digits and . _ : -", field=field)
+    return name
 
 
 @attrs.define(slots=False, eq=False, kw_only=True, on_setattr=attrs.setters.NO_OP)
@@ -1247,8 +1254,9 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         )
     get = values.get
     out: dict[str, Any] = {}
-    out["tenant"] = _tenant(get("tenant", "default"))
-    out["id"] = check_id(get("id") or new_id())
+    out["tenant"] = _tenant(get("tenant", "default"), field="tenant")
+    given_id = get("id")
+    out["id"] = check_id(given_id) if given_id else new_id()  # ours are well formed
     country = out["country"] = _checks.country(get("country"))
     out["language"] = _checks.language(get("language"))
     out["time_zone"] = _checks.time_zone(get("time_zone"))
@@ -1261,7 +1269,8 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     out["addresses"] = _each(get("addresses", ()), "addresses", lambda v: _address(v, country))
     out["handles"] = _each(get("handles", ()), "handles", lambda v: _handle(v, country))
     for kind in ("emails", "phones", "addresses"):
-        if sum(1 for point in out[kind] if point.primary) > 1:
+        points = out[kind]
+        if len(points) > 1 and sum(1 for point in points if point.primary) > 1:
             raise InvalidInput("only one may be primary", field=kind)
     out["preferred_channels"] = tuple(
         dict.fromkeys(_each(get("preferred_channels", ()), "preferred_channels", _channel))
@@ -1286,9 +1295,10 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     out["pronouns"] = _checks.optional_text(get("pronouns"), field="pronouns", max_length=64)
     out["birth_date"] = _birth_date(get("birth_date"))
     out["dietary_needs"] = _codes(get("dietary_needs", ()), field="dietary_needs")
-    out["allergens"] = tuple(
+    allergens = get("allergens", ())
+    out["allergens"] = () if allergens == () else tuple(
         _checks.choice(a, ALLERGENS, field=f"allergens[{i}]", what="allergen")
-        for i, a in enumerate(_checks.sequence(get("allergens", ()), field="allergens"))
+        for i, a in enumerate(_checks.sequence(allergens, field="allergens"))
     )
     out["accessibility_needs"] = _codes(get("accessibility_needs", ()), field="accessibility_needs")
     out["tags"] = _codes(get("tags", ()), field="tags")
@@ -1438,11 +1448,16 @@ class _at:
 
 
 def _each(values: object, field: str, make: Any) -> tuple[Any, ...]:
+    """``make`` applied to every item; an item's error is prefixed with ``field[index]``."""
     if values == ():
         return ()
     items = _checks.sequence(values, field=field)
     result = []
-    for index, item in enumerate(items):
-        with _at(f"{field}[{index}]"):
+    index = 0
+    try:
+        for index, item in enumerate(items):  # noqa: B007 - index names the failing item
             result.append(make(item))
+    except GlobalCRMError as error:
+        error.at(field=f"{field}[{index}]")
+        raise
     return tuple(result)

@@ -8,7 +8,6 @@ Spec: https://github.com/ulid/spec
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import os
 import threading
@@ -22,7 +21,9 @@ _MILLIS = (1 << 48) - 1
 _RANDOM = (1 << 80) - 1
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MILLISECOND = dt.timedelta(milliseconds=1)
-_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
+_PAIRS = tuple(high + low for high in _ALPHABET for low in _ALPHABET)
+"""Every 10-bit value as its two Crockford digits: a ULID's 130 bits are 13 of them."""
+_SHIFTS = tuple(range(120, -1, -10))
 _lock = threading.Lock()
 _last: tuple[int, int] = (-1, 0)
 """The millisecond and random part of the last id this process made."""
@@ -65,8 +66,8 @@ def new_id(now: dt.datetime | None = None) -> str:
             random = int.from_bytes(os.urandom(10))
         _last = (millis, random)
     value = (millis << 80) | random
-    # 20 bytes are 32 base-32 digits aligned on bit 0: the last 26 are the ULID's 130 bits.
-    return base64.b32encode(value.to_bytes(20, "big"))[-26:].decode("ascii").translate(_CROCKFORD)
+    pairs = _PAIRS
+    return "".join([pairs[(value >> shift) & 1023] for shift in _SHIFTS])
 
 
 def _millis(moment: dt.datetime) -> int:

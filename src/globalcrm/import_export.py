@@ -27,6 +27,7 @@ __all__ = [
     "COLUMNS",
     "ImportReport",
     "RowError",
+    "checked_row",
     "customer_from_row",
     "customer_to_row",
     "read_csv",
@@ -162,6 +163,11 @@ def row_values(row: Mapping[str, Any], *, tenant: str = "default") -> dict[str, 
 
     Bulk imports store these directly, without building an entity per row.
     """
+    return checked_row(row, tenant=tenant)[0]
+
+
+def checked_row(row: Mapping[str, Any], *, tenant: str = "default") -> tuple[dict[str, Any], bool]:
+    """:func:`row_values`, and whether the row gave its own id (else a new one was made)."""
     if not isinstance(row, Mapping):
         raise InvalidFormat(
             f"expected a row mapping column names to values, got {type(row).__name__}"
@@ -244,7 +250,7 @@ def row_values(row: Mapping[str, Any], *, tenant: str = "default") -> dict[str, 
             PersonName.from_json(n) if isinstance(n, Mapping) else n
             for n in _checks.sequence(values["other_names"], field="other_names")
         ]
-    return check_customer_fields(values)
+    return check_customer_fields(values), "id" in cells
 
 
 def _plain_or_json(points: Iterable[Any], text_of: str) -> str:

@@ -207,3 +207,52 @@ def test_failed_write_leaves_store_as_it_was(crm: gc.CRM) -> None:
         before.country,
         before.updated_at,
     )
+
+
+def _stored_keys(crm: gc.CRM) -> set[tuple[str, str, str, str]]:
+    from sqlalchemy import select
+
+    from globalcrm.storage import tables
+
+    k = tables.customer_keys.c
+    with crm._engine.connect() as connection:
+        rows = connection.execute(select(k.customer_id, k.tenant, k.kind, k.key))
+        return {tuple(row) for row in rows}
+
+
+def _derived_keys(crm: gc.CRM, *tenants: str) -> set[tuple[str, str, str, str]]:
+    from globalcrm.storage.repositories import key_rows
+
+    keys = set()
+    for tenant in tenants:
+        for customer in crm.for_tenant(tenant).customers.list(limit=500):
+            for row in key_rows(customer):
+                keys.add((row["customer_id"], row["tenant"], row["kind"], row["key"]))
+    return keys
+
+
+def test_search_keys_stay_in_step_with_the_customers_they_derive_from(crm: gc.CRM) -> None:
+    # customer_keys has no foreign key (migration 0004): every write path keeps it in step
+    kept = crm.customers.add(jonas())
+    gone = crm.customers.add(jonas(emails=["ona@example.lt"], phones=[]))
+    crm.customers.update(kept.id, expected_version=1, emails=["jonas@example.lt"])
+    crm.customers.delete(gone.id, expected_version=1)
+    with pytest.raises(gc.NotFound), crm.transaction() as tx:
+        tx.customers.add(jonas(emails=["rolled.back@example.lt"]))
+        tx.customers.delete("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    report = crm.customers.import_rows([
+        {"given": "Līga", "surname": "Bērziņa", "country": "LV", "language": "lv",
+         "time_zone": "Europe/Riga", "currency": "EUR", "emails": "liga@example.lv"},
+        {"given": "Bad", "country": "LV", "language": "lv", "time_zone": "Europe/Riga",
+         "currency": "EUR", "phones": "12"},
+    ])
+    assert report.imported == 1
+    other = crm.for_tenant("other")
+    other.customers.add(jonas())
+    crm.customers.rebuild_search_keys()
+    stored = _stored_keys(crm)
+    assert stored == _derived_keys(crm, "default", "other")
+    assert {row[0] for row in stored} == {kept.id, report.ids[0], *(
+        c.id for c in other.customers.list(limit=10)
+    )}
+    assert crm.customers.find_by_email("ona@example.lt") == []

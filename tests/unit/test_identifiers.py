@@ -24,6 +24,15 @@ def test_an_id_carries_its_millisecond_and_checks_back(moment: dt.datetime) -> N
     assert earlier < made
 
 
+def test_the_time_part_is_the_specs_crockford_base_32() -> None:
+    # the spec's example id 01ARZ3NDEKTSV4RRFFQ69G5FAV has the time 1469922850259 ms
+    moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=1469922850259)
+    made = new_id(moment)
+    assert made[:10] == "01ARZ3NDEK"
+    assert set(made) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ") and len(made) == 26
+    assert new_id(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))[:10] == "0000000000"
+
+
 def test_ids_of_one_millisecond_sort_in_the_order_they_were_made() -> None:
     ids = [new_id(MOMENT) for _ in range(5000)]
     assert ids == sorted(ids)

@@ -8,7 +8,9 @@ writes. Chunks come back in order; the report is the same whatever the number of
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
+import gc
 import itertools
 import multiprocessing
 import os
@@ -23,15 +25,16 @@ from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.privacy import record_audit
 from globalcrm.errors import ConfigurationError, GlobalCRMError, InvalidFormat
-from globalcrm.import_export import ImportReport, RowError, row_values
+from globalcrm.import_export import ImportReport, RowError, checked_row
 from globalcrm.storage import bulk
 from globalcrm.storage.unit_of_work import storage_errors
 
 __all__ = ["check_chunk", "import_rows", "worker_count"]
 
 ProgressCallback = Callable[[int], None]
-Checked = tuple[int, str, bulk.CustomerRow, list[bulk.KeyRow]]
-"""A row that passed its checks: its number, the customer id, its table row and its keys."""
+Checked = tuple[int, str, bulk.CustomerRow, list[bulk.KeyRow], bool]
+"""A row that passed its checks: its number, the customer id, its table row, its keys, and
+whether the id came from the file (a new id cannot be stored already: it is not looked up)."""
 
 _BATCH = 2000
 """Rows stored per transaction when valid rows are kept (``atomic=False``)."""
@@ -58,19 +61,36 @@ def check_chunk(
     Runs in a worker process for big imports, so it takes and returns only plain values.
     """
     results: list[Checked | RowError] = []
-    for number, row in enumerate(rows, start=first):
-        try:
-            values = row_values(row, tenant=tenant)
-        except GlobalCRMError as error:
-            results.append(RowError(number, error.field, error.message, error.code))
-            continue
-        if values["created_at"] is None:
-            values["created_at"] = stamp
-        if values["updated_at"] is None:
-            values["updated_at"] = stamp
-        encoded, keys = bulk.encode_customers([values], dialect)
-        results.append((number, values["id"], encoded[0], keys))
+    with _collector_paused():
+        for number, row in enumerate(rows, start=first):
+            try:
+                values, given_id = checked_row(row, tenant=tenant)
+            except GlobalCRMError as error:
+                results.append(RowError(number, error.field, error.message, error.code))
+                continue
+            if values["created_at"] is None:
+                values["created_at"] = stamp
+            if values["updated_at"] is None:
+                values["updated_at"] = stamp
+            encoded, keys = bulk.encode_customers([values], dialect)
+            results.append((number, values["id"], encoded[0], keys, given_id))
     return results
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Run without the cyclic garbage collector, which would run over the held rows again and again.
+
+    That was about a tenth of the check. The little cyclic garbage an import makes is collected
+    as usual once the collector runs again.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def import_rows(
@@ -92,6 +112,18 @@ def import_rows(
     _checks.flag(atomic, field="atomic")
     processes = worker_count(workers)
     stamp = context.now(now)
+    with _collector_paused():
+        return _import(context, rows, atomic, stamp, processes, on_progress)
+
+
+def _import(
+    context: Context,
+    rows: Iterable[Mapping[str, Any]],
+    atomic: bool,
+    stamp: dt.datetime,
+    processes: int,
+    on_progress: ProgressCallback | None,
+) -> ImportReport:
     tenant = context.tenant
     dialect = bulk.dialect_key(context.engine.dialect)
     report = ImportReport()
@@ -137,9 +169,9 @@ def _store(context: Context, batch: list[Checked], report: ImportReport, *, atom
     with context.work() as uow:
         assert uow.session is not None  # noqa: S101
         connection = uow.session.connection()
-        taken = bulk.existing_ids(connection, [checked[1] for checked in batch])
+        taken = bulk.existing_ids(connection, [checked[1] for checked in batch if checked[4]])
         if taken:
-            for number, customer_id, _, _ in batch:
+            for number, customer_id, _, _, _ in batch:
                 if customer_id in taken:
                     report.errors.append(RowError(
                         number, "id", "a customer with this id is already stored", "conflict"
@@ -182,7 +214,7 @@ def _checked(
             yield from check_chunk(start, chunk, tenant, stamp, dialect)
         return
     try:
-        pool = ProcessPoolExecutor(processes, mp_context=_start_method())
+        pool = ProcessPoolExecutor(processes, mp_context=_start_method(), initializer=gc.freeze)
     except (OSError, ValueError) as error:
         raise ConfigurationError(f"could not start {processes} worker processes") from error
     with pool:

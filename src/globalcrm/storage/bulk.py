@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -39,7 +40,18 @@ KeyRow = tuple[str, str, str, str]
 
 _CUSTOMER_COLUMNS = [column.name for column in tables.customers.columns]
 _KEY_COLUMNS = ["customer_id", "kind", "key", "tenant"]
+_IN_COLUMN_ORDER = operator.itemgetter(*_CUSTOMER_COLUMNS)
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+# ``JSONEncoder.encode`` builds its C encoder anew on every call, which costs more than encoding
+# a small document; CPython's json module exposes that builder, so one is built here and kept.
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODE: Callable[[Any, int], Sequence[str]] | None = (
+    None
+    if _make_encoder is None
+    else _make_encoder(
+        None, _JSON.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+)
 
 
 def dialect_key(dialect: Dialect) -> str:
@@ -69,7 +81,7 @@ def encode_customers(
     rows: list[CustomerRow] = []
     keys: list[KeyRow] = []
     for values in customers:
-        row = [values[name] for name in _CUSTOMER_COLUMNS]
+        row = list(_IN_COLUMN_ORDER(values))
         for index, encode in encoders:
             row[index] = encode(row[index])
         rows.append(tuple(row))
@@ -132,7 +144,7 @@ def _document_encoder(kind: JSONOf, dialect: Dialect) -> Callable[[Any], str | N
     dump = kind.process_bind_param
 
     def encode(value: Any) -> str | None:
-        if value == ():
+        if value.__class__ is tuple and not value:  # not ==: a domain value's __eq__ is slower
             return "[]"
         return _json_text(dump(value, dialect))
 
@@ -158,10 +170,12 @@ class _RepeatLast:
 def _json_text(document: Any) -> str | None:
     if document is None:
         return None
-    if not document:
-        return "[]" if isinstance(document, list | tuple) else "{}"
-    text: str = _JSON.encode(document)
-    return text
+    if not document and isinstance(document, list | tuple | dict):
+        return "{}" if isinstance(document, dict) else "[]"
+    if _C_ENCODE is None:
+        text: str = _JSON.encode(document)
+        return text
+    return "".join(_C_ENCODE(document, 0))
 
 
 def _executemany(
