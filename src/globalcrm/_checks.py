@@ -110,6 +110,18 @@ def remembered(check: Callable[..., str]) -> Callable[..., str]:
     return remembered
 
 
+_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+
+
+@remembered
+def tenant(value: object, *, field: str = "tenant") -> str:
+    """Return a tenant name: letters, digits and ``. _ : -``, at most 64 characters."""
+    name = text(value, field=field, max_length=64)
+    if not _TENANT.fullmatch(name):
+        raise InvalidFormat("a tenant is letters, digits and . _ : -", field=field)
+    return name
+
+
 @remembered
 def country(value: object, *, field: str = "country") -> str:
     """Return an ISO 3166-1 alpha-2 code (upper case), checked against pycountry."""

@@ -1087,18 +1087,6 @@ def _items(value: Iterable[object]) -> tuple[Any, ...]:
     return value  # type: ignore[return-value]
 
 
-_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
-
-
-@_checks.remembered
-def _tenant(value: object, *, field: str = "tenant") -> str:
-    """A tenant name: letters, digits and ``. _ : -``, at most 64 characters."""
-    name = _checks.text(value, field=field, max_length=64)
-    if not _TENANT.fullmatch(name):
-        raise InvalidFormat("a tenant is letters, digits and . _ : -", field=field)
-    return name
-
-
 @attrs.define(slots=False, eq=False, kw_only=True, on_setattr=attrs.setters.NO_OP)
 class Customer:
     """A customer: who they are, where they live, how and when they like to be contacted.
@@ -1254,7 +1242,7 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         )
     get = values.get
     out: dict[str, Any] = {}
-    out["tenant"] = _tenant(get("tenant", "default"), field="tenant")
+    out["tenant"] = _checks.tenant(get("tenant", "default"))
     given_id = get("id")
     out["id"] = check_id(given_id) if given_id else new_id()  # ours are well formed
     country = out["country"] = _checks.country(get("country"))

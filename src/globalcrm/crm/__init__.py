@@ -6,7 +6,6 @@ is one transaction; ``crm.transaction()`` groups several calls into one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,7 +18,7 @@ from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
-from globalcrm.errors import InvalidFormat, StorageError
+from globalcrm.errors import StorageError
 from globalcrm.storage import migrate
 from globalcrm.storage.engine import make_engine
 from globalcrm.storage.mapping import map_domain
@@ -27,7 +26,6 @@ from globalcrm.storage.unit_of_work import UnitOfWork
 
 __all__ = ["CRM", "DuplicateMatch", "open"]
 
-_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 class CRM:
@@ -63,7 +61,7 @@ class CRM:
 
     def for_tenant(self, tenant: str) -> CRM:
         """The same database seen as another tenant."""
-        return CRM(self._engine, tenant=_tenant(tenant))
+        return CRM(self._engine, tenant=_checks.tenant(tenant))
 
     @contextmanager
     def transaction(self) -> Iterator[CRM]:
@@ -101,13 +99,6 @@ class CRM:
         return f"<CRM {self.url} tenant={self.tenant!r}>"
 
 
-def _tenant(value: object) -> str:
-    tenant = _checks.text(value, field="tenant", max_length=64)
-    if not _TENANT.fullmatch(tenant):
-        raise InvalidFormat("a tenant is letters, digits and . _ : -", field="tenant")
-    return tenant
-
-
 def open(
     url: str = "sqlite:///globalcrm.db", *, tenant: str = "default", migrate_schema: bool = True
 ) -> CRM:
@@ -118,7 +109,7 @@ def open(
     the version this library needs (Alembic); pass ``migrate_schema=False`` to refuse a database
     that is not already at that version instead.
     """
-    tenant = _tenant(tenant)
+    tenant = _checks.tenant(tenant)
     _checks.flag(migrate_schema, field="migrate_schema")
     engine = make_engine(url, **_in_memory_options(url))
     map_domain()
