@@ -9,7 +9,10 @@ The machine's speed drifts (a shared VM: ±20 % over minutes), so each of ``--re
 (3 by default) times the baseline just before and just after globalcrm, takes the ratio to
 their mean, and the median round is reported.
 
-    python benchmarks/bench_import.py [N] [--postgresql URL] [--repeat R]
+    python benchmarks/bench_import.py [N] [--postgresql URL] [--repeat R] [--workers W]
+
+Without ``--workers`` both ways run: one process (``workers=1``) and one worker process per core
+(``workers=0``).
 """
 
 from __future__ import annotations
@@ -138,12 +141,13 @@ def main() -> None:
     n = int(args[0]) if args and args[0].isdigit() else 100_000
     pg_url = args[args.index("--postgresql") + 1] if "--postgresql" in args else None
     repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
+    modes = (int(args[args.index("--workers") + 1]),) if "--workers" in args else (1, 0)
     rows = make_rows(n)
-    for workers in (1, 0):
+    for workers in modes:
         rounds = [_sqlite_round(rows, workers) for _ in range(repeat)]
         _report("SQLite", n, rounds, workers)
     if pg_url:
-        for workers in (1, 0):
+        for workers in modes:
             rounds = [_postgresql_round(rows, workers, pg_url) for _ in range(repeat)]
             _report("PostgreSQL", n, rounds, workers)
 

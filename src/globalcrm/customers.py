@@ -1230,6 +1230,35 @@ _CUSTOMER_FIELDS = (
 )
 
 
+_OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "other_names": (),
+    "addresses": (),
+    "handles": (),
+    "preferred_channels": (),
+    "contact_hours": None,
+    "formality": None,
+    "gender": None,
+    "pronouns": None,
+    "birth_date": None,
+    "dietary_needs": (),
+    "allergens": (),
+    "accessibility_needs": (),
+    "tags": (),
+    "created_at": None,
+    "updated_at": None,
+}
+"""What a customer holds for each optional field not given (``attributes`` is a new ``{}``)."""
+_OPTIONAL_FIELDS = frozenset({*_OPTIONAL_DEFAULTS, "attributes", "version"})
+
+
+def _one_primary(out: dict[str, Any], kinds: tuple[str, ...]) -> None:
+    """At most one contact point of each kind is primary."""
+    for kind in kinds:
+        points = out[kind]
+        if len(points) > 1 and sum(1 for point in points if point.primary) > 1:
+            raise InvalidInput("only one may be primary", field=kind)
+
+
 def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalise a customer's fields given as a mapping; the core of ``Customer``.
 
@@ -1251,15 +1280,20 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     out["currency"] = _checks.currency(get("currency"))
     with _at("name"):
         out["name"] = _person_name(get("name"))
+    if values.keys().isdisjoint(_OPTIONAL_FIELDS):  # most rows: no optional field given
+        out.update(_OPTIONAL_DEFAULTS)
+        out["emails"] = _each(get("emails", ()), "emails", _email)
+        out["phones"] = _each(get("phones", ()), "phones", lambda v: _phone(v, country))
+        _one_primary(out, ("emails", "phones"))
+        out["attributes"] = {}
+        out["version"] = 0
+        return out
     out["other_names"] = _each(get("other_names", ()), "other_names", _person_name)
     out["emails"] = _each(get("emails", ()), "emails", _email)
     out["phones"] = _each(get("phones", ()), "phones", lambda v: _phone(v, country))
     out["addresses"] = _each(get("addresses", ()), "addresses", lambda v: _address(v, country))
     out["handles"] = _each(get("handles", ()), "handles", lambda v: _handle(v, country))
-    for kind in ("emails", "phones", "addresses"):
-        points = out[kind]
-        if len(points) > 1 and sum(1 for point in points if point.primary) > 1:
-            raise InvalidInput("only one may be primary", field=kind)
+    _one_primary(out, ("emails", "phones", "addresses"))
     out["preferred_channels"] = tuple(
         dict.fromkeys(_each(get("preferred_channels", ()), "preferred_channels", _channel))
     )
@@ -1358,9 +1392,15 @@ def _email(value: object) -> EmailAddress:
     if isinstance(value, Mapping):
         return _from_mapping(EmailAddress, value)  # type: ignore[no-any-return]
     try:
-        return EmailAddress(address=value)  # checked by the converter
+        address = _normalise_email(value)
     except GlobalCRMError as error:
         raise _leaf_dropped(error, "address") from error.__cause__
+    email = object.__new__(EmailAddress)  # the address is the only field given: checked above
+    for name, field_value in (
+        ("address", address), ("primary", False), ("verified", False), ("label", None)
+    ):
+        object.__setattr__(email, name, field_value)
+    return email
 
 
 def _phone(value: object, country: str) -> PhoneNumber:

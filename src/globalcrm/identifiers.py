@@ -23,17 +23,20 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MILLISECOND = dt.timedelta(milliseconds=1)
 _PAIRS = tuple(high + low for high in _ALPHABET for low in _ALPHABET)
 """Every 10-bit value as its two Crockford digits: a ULID's 130 bits are 13 of them."""
-_SHIFTS = tuple(range(120, -1, -10))
+_TIME_SHIFTS = tuple(range(40, -1, -10))
+"""The 48-bit time, after two zero bits, is the first 10 digits (5 pairs)..."""
+_RANDOM_SHIFTS = tuple(range(70, -1, -10))
+"""... and the 80 random bits the last 16 (8 pairs)."""
 _lock = threading.Lock()
-_last: tuple[int, int] = (-1, 0)
-"""The millisecond and random part of the last id this process made."""
+_last: tuple[int, int, str] = (-1, 0, "")
+"""The millisecond, random part and time digits of the last id this process made."""
 _hooked: list[bool] = []
 
 
 def _forget_last() -> None:
     """A forked child starts afresh: two children counting on from one state would collide."""
     global _last, _lock
-    _last = (-1, 0)
+    _last = (-1, 0, "")
     _lock = threading.Lock()
 
 
@@ -59,15 +62,16 @@ def new_id(now: dt.datetime | None = None) -> str:
         os.register_at_fork(after_in_child=_forget_last)
     with _lock:
         global _last
-        last_millis, last_random = _last
+        last_millis, last_random, time_text = _last
         if millis == last_millis and last_random < _RANDOM:
             random = last_random + 1
         else:
             random = int.from_bytes(os.urandom(10))
-        _last = (millis, random)
-    value = (millis << 80) | random
+            if millis != last_millis:
+                time_text = "".join([_PAIRS[(millis >> shift) & 1023] for shift in _TIME_SHIFTS])
+        _last = (millis, random, time_text)
     pairs = _PAIRS
-    return "".join([pairs[(value >> shift) & 1023] for shift in _SHIFTS])
+    return time_text + "".join([pairs[(random >> shift) & 1023] for shift in _RANDOM_SHIFTS])
 
 
 def _millis(moment: dt.datetime) -> int:

@@ -265,6 +265,28 @@ def test_promptpay_round_trip(kwargs: dict[str, str], proxy_type: str, proxy: st
     )
 
 
+@pytest.mark.parametrize(
+    ("mobile", "proxy"),
+    [
+        ("0066812345678", "0066812345678"),
+        ("66812345678", "0066812345678"),
+        ("0812345678", "0066812345678"),
+        ("812345678", "0066812345678"),
+        ("0 66 123 4567", "0066661234567"),  # trunk 0, then a number beginning 66
+        ("0066 661 234 567", "0066661234567"),
+    ],
+)
+def test_promptpay_mobile_prefixes_are_told_apart_by_length(mobile: str, proxy: str) -> None:
+    assert promptpay.parse(promptpay.build(mobile=mobile)).proxy == proxy
+
+
+@pytest.mark.parametrize("mobile", ["0066000000", "066612345678", "0012345678", "00668123456"])
+def test_promptpay_mobile_that_is_no_thai_number_is_refused(mobile: str) -> None:
+    with pytest.raises(InvalidFormat) as info:
+        promptpay.build(mobile=mobile)
+    assert info.value.field == "mobile"
+
+
 def test_promptpay_known_payload() -> None:
     assert promptpay.build(mobile="0801234567") == (
         "00020101021129370016A000000677010111011300668012345675802TH530376463046197"

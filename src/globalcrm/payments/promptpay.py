@@ -209,6 +209,20 @@ def _digits(value: object, field: str) -> str:
     return digits
 
 
+_MOBILE_PREFIXES = {13: "0066", 11: "66", 10: "0", 9: ""}
+"""A Thai mobile number's 9 national digits, by the length of what is given: with the
+international prefix and country code, the country code alone, the trunk 0, or bare. Deciding by
+length keeps ``0066...`` (9 digits after 0066) apart from ``0 66...`` (a number beginning 66)."""
+
+
+def _thai_mobile(digits: str) -> str:
+    prefix = _MOBILE_PREFIXES.get(len(digits))
+    national = digits[len(prefix):] if prefix is not None and digits.startswith(prefix) else ""
+    if len(national) != 9 or national.startswith("0"):
+        raise InvalidFormat("expected a Thai mobile number of 9 national digits", field="mobile")
+    return national
+
+
 def build(
     *,
     mobile: str | None = None,
@@ -231,15 +245,7 @@ def build(
     name, raw = given[0]
     digits = _digits(raw, name)
     if name == "mobile":
-        if digits.startswith("0066"):
-            digits = digits[4:]
-        elif digits.startswith("66"):
-            digits = digits[2:]
-        elif digits.startswith("0"):
-            digits = digits[1:]
-        if len(digits) != 9:
-            raise InvalidFormat("expected a Thai mobile number of 9 national digits", field=name)
-        proxy = ("01", "0066" + digits)
+        proxy = ("01", "0066" + _thai_mobile(digits))
     elif name == "national_id":
         if len(digits) != 13:
             raise InvalidFormat("expected 13 digits", field=name)

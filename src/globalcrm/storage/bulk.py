@@ -122,7 +122,7 @@ def _encoders(dialect: str) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
         if column.name == "version":
             encoders.append((index, _first_version))
         elif isinstance(kind, JSONOf):
-            encoders.append((index, _document_encoder(kind, instance)))
+            encoders.append((index, _document_encoder(kind)))
         elif isinstance(kind, sqltypes.JSON) or isinstance(
             getattr(kind, "impl", None), sqltypes.JSON
         ):
@@ -139,14 +139,16 @@ def _first_version(value: object) -> int:
     return 1
 
 
-def _document_encoder(kind: JSONOf, dialect: Dialect) -> Callable[[Any], str | None]:
+def _document_encoder(kind: JSONOf) -> Callable[[Any], str | None]:
     """A domain value's JSON document as text; the empty tuple, most common, without encoding."""
-    dump = kind.process_bind_param
+    dump = kind.dump  # what process_bind_param calls, without its None check and dialect
 
     def encode(value: Any) -> str | None:
+        if value is None:
+            return None
         if value.__class__ is tuple and not value:  # not ==: a domain value's __eq__ is slower
             return "[]"
-        return _json_text(dump(value, dialect))
+        return _json_text(dump(value))
 
     return encode
 

@@ -70,6 +70,11 @@ class JSONOf(TypeDecorator[Any]):
             return dialect.type_descriptor(postgresql.JSONB())
         return dialect.type_descriptor(JSON())
 
+    @property
+    def dump(self) -> Callable[[Any], Any]:
+        """The function from a (non-null) domain value to its JSON-safe structure."""
+        return self._dump
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         """Domain value -> JSON-safe structure."""
         return None if value is None else self._dump(value)
