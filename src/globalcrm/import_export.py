@@ -32,6 +32,7 @@ __all__ = [
     "customer_to_row",
     "read_csv",
     "read_json",
+    "row_errors",
     "row_values",
     "write_csv",
     "write_json",
@@ -130,7 +131,8 @@ def _json_cell(value: str, *, field: str) -> Any:
         raise InvalidFormat("not valid JSON", field=field) from error
 
 
-_COLUMN_OF: dict[str, str] = {column: column for column in (*COLUMNS, "name")}
+_COLUMN_NAMES = frozenset({*COLUMNS, "name"})
+_COLUMN_OF: dict[str, str] = {column: column for column in _COLUMN_NAMES}
 """Column names as a file spells them (any case, padded) -> ours; grows as files are read."""
 
 
@@ -251,6 +253,86 @@ def checked_row(row: Mapping[str, Any], *, tenant: str = "default") -> tuple[dic
             for n in _checks.sequence(values["other_names"], field="other_names")
         ]
     return check_customer_fields(values), "id" in cells
+
+
+_NAME_COLUMNS = frozenset({"given", "surname", "name_locale", "name_details", "name"})
+_STAND_INS = {
+    "country": "US",
+    "language": "en",
+    "time_zone": "UTC",
+    "currency": "EUR",
+    "given": "X",
+}
+"""Valid cells put in place of bad or missing required ones, only to check the rest of a row."""
+_NEED_COUNTRY = frozenset({"phones", "addresses", "handles"})
+"""Columns read in the row's country (national phone numbers, address rules): set aside with it."""
+
+
+def row_errors(row: Mapping[str, Any], *, tenant: str = "default") -> list[GlobalCRMError]:
+    """Every problem of one row, in the order the checks find them; empty if the row is valid.
+
+    :func:`row_values` stops at the first bad cell. Here each bad column is set aside (a
+    required one replaced by a valid stand-in) and the row checked again, so one mistake does
+    not hide the next. Columns that depend on a bad one are set aside with it: phone numbers
+    and addresses are read in the row's country, a one-column name in its language.
+    """
+    errors: list[GlobalCRMError] = []
+    current: Mapping[str, Any] = row
+    set_aside: set[str] = set()
+    for _ in range(len(COLUMNS) + 2):  # each round sets at least one more column aside
+        try:
+            checked_row(current, tenant=tenant)
+        except GlobalCRMError as error:
+            columns = _columns_of(error.field)
+            if columns & set_aside:
+                break  # the stand-in's consequence, not a problem of the file
+            errors.append(error)
+            if not columns:
+                break  # not a column's problem (the row itself, an unknown column)
+            if "country" in columns:
+                columns |= _NEED_COUNTRY
+            if "language" in columns and _name_in_one_cell(current):
+                break  # the name is split by the language: it cannot be checked further
+            set_aside |= columns
+            current = _without(current, columns)
+            continue
+        break
+    return errors
+
+
+def _columns_of(field: str | None) -> set[str]:
+    """The columns whose cells an error's field path names (``emails[0]`` -> ``emails``)."""
+    if not field:
+        return set()
+    head = field.split(".", 1)[0].split("[", 1)[0]
+    if head == "name":
+        return set(_NAME_COLUMNS)
+    return {head} if head in _COLUMN_NAMES else set()
+
+
+def _name_in_one_cell(row: Mapping[str, Any]) -> bool:
+    names = {_our_name(key) for key, value in row.items() if value}
+    return "name" in names and not names & {"given", "surname", "name_locale"}
+
+
+def _our_name(key: object) -> str | None:
+    """Our name of a file's column (any case, padded), or None if it is not text."""
+    return _COLUMN_OF.get(key) or key.strip().lower() if isinstance(key, str) else None
+
+
+def _without(row: Mapping[str, Any], columns: set[str]) -> dict[str, Any]:
+    """``row`` without the cells of ``columns``; required ones get their stand-in."""
+    kept = {
+        key: value
+        for key, value in row.items()
+        if _our_name(key) not in columns
+    }
+    for column in columns:
+        if column in _STAND_INS:
+            kept[column] = _STAND_INS[column]
+    if columns & _NAME_COLUMNS:
+        kept["given"] = _STAND_INS["given"]
+    return kept
 
 
 def _plain_or_json(points: Iterable[Any], text_of: str) -> str:

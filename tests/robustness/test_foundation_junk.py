@@ -149,6 +149,24 @@ def test_value_objects(junk: Any) -> None:
         outcome(make)
 
 
+_ROW = {"given": "Aino", "country": "FI", "language": "fi", "time_zone": "Europe/Helsinki",
+        "currency": "EUR", "emails": "aino@example.fi", "phones": "040 1234567"}
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=lambda j: repr(j)[:20])
+def test_row_errors_report_junk_without_raising(junk: Any) -> None:
+    for row in (junk, {**_ROW, "country": junk}, {**_ROW, "emails": junk, "tags": junk},
+                {**_ROW, junk if isinstance(junk, str) else "given": junk}):
+        problems = import_export.row_errors(row)
+        assert all(isinstance(problem, gc.GlobalCRMError) for problem in problems)
+        try:
+            import_export.checked_row(row)
+        except gc.GlobalCRMError:
+            assert problems, "a row the check refuses has at least one problem"
+        else:
+            assert problems == []
+
+
 @pytest.mark.parametrize("junk", JUNK, ids=lambda j: repr(j)[:20])
 def test_crm_methods(crm: gc.CRM, junk: Any) -> None:
     for call in (

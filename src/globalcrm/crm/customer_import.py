@@ -25,7 +25,7 @@ from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.privacy import record_audit
 from globalcrm.errors import ConfigurationError, GlobalCRMError, InvalidFormat
-from globalcrm.import_export import ImportReport, RowError, checked_row
+from globalcrm.import_export import ImportReport, RowError, checked_row, row_errors
 from globalcrm.storage import bulk
 from globalcrm.storage.unit_of_work import storage_errors
 
@@ -69,7 +69,12 @@ def check_chunk(
             try:
                 values, given_id = checked_row(row, tenant=tenant)
             except GlobalCRMError as error:
-                results.append(RowError(number, error.field, error.message, error.code))
+                # the row again, for every problem it has: only bad rows pay for it
+                problems = row_errors(row, tenant=tenant) or [error]
+                results.extend(
+                    RowError(number, problem.field, problem.message, problem.code)
+                    for problem in problems
+                )
                 continue
             if values["created_at"] is None:
                 values["created_at"] = stamp
