@@ -14,7 +14,7 @@ import itertools
 import re
 import zoneinfo
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import attrs
 import email_validator
@@ -480,6 +480,17 @@ def _parse_typed(text: object, region: str | None) -> tuple[phonenumbers.PhoneNu
     return number, _PHONE_TYPES.get(kind, "other")
 
 
+_V = TypeVar("_V")
+
+
+def _checked_value(cls: type[_V], **fields: Any) -> _V:
+    """A frozen value whose every field was already checked, built without checking it again."""
+    value = object.__new__(cls)
+    for name, field_value in fields.items():
+        object.__setattr__(value, name, field_value)
+    return value
+
+
 def _e164(value: str) -> str:
     return value  # parsed once, in __attrs_post_init__
 
@@ -523,16 +534,14 @@ class PhoneNumber:
         parsed, kind = _parse_typed(text, region)
         _checks.flag(primary, field="primary")
         _checks.flag(verified, field="verified")
-        phone = object.__new__(cls)  # parsed and checked above: skip a second parse
-        for name, value in (
-            ("number", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)),
-            ("primary", primary),
-            ("verified", verified),
-            ("label", None),
-            ("type", kind),
-        ):
-            object.__setattr__(phone, name, value)
-        return phone
+        return _checked_value(  # parsed and checked above: skip a second parse
+            cls,
+            number=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+            primary=primary,
+            verified=verified,
+            label=None,
+            type=kind,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (the type is derived on load); inverse: ``PhoneNumber(**data)``."""
@@ -1395,12 +1404,7 @@ def _email(value: object) -> EmailAddress:
         address = _normalise_email(value)
     except GlobalCRMError as error:
         raise _leaf_dropped(error, "address") from error.__cause__
-    email = object.__new__(EmailAddress)  # the address is the only field given: checked above
-    for name, field_value in (
-        ("address", address), ("primary", False), ("verified", False), ("label", None)
-    ):
-        object.__setattr__(email, name, field_value)
-    return email
+    return _checked_value(EmailAddress, address=address, primary=False, verified=False, label=None)
 
 
 def _phone(value: object, country: str) -> PhoneNumber:

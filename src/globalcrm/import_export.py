@@ -295,8 +295,8 @@ def row_errors(row: Mapping[str, Any], *, tenant: str = "default") -> list[Globa
                 break  # the name is split by the language: it cannot be checked further
             set_aside |= columns
             current = _without(current, columns)
-            continue
-        break
+        else:
+            break
     return errors
 
 
@@ -327,11 +327,8 @@ def _without(row: Mapping[str, Any], columns: set[str]) -> dict[str, Any]:
         for key, value in row.items()
         if _our_name(key) not in columns
     }
-    for column in columns:
-        if column in _STAND_INS:
-            kept[column] = _STAND_INS[column]
-    if columns & _NAME_COLUMNS:
-        kept["given"] = _STAND_INS["given"]
+    for column in columns & _STAND_INS.keys():  # a name error sets "given" aside with the name
+        kept[column] = _STAND_INS[column]
     return kept
 
 

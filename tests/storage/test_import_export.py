@@ -10,18 +10,9 @@ import pytest
 import globalcrm as gc
 from globalcrm import import_export
 from globalcrm.demo_data import sample_customers
+from tests.rows import GOOD_ROW
 
-GOOD = {
-    "given": "Jonas",
-    "surname": "Petraitis",
-    "name_locale": "lt",
-    "country": "LT",
-    "language": "lt",
-    "time_zone": "Europe/Vilnius",
-    "currency": "EUR",
-    "emails": "jonas@example.lt",
-    "phones": "8 612 34567",
-}
+GOOD = GOOD_ROW
 
 
 def rows_with_errors() -> list[dict[str, str]]:

@@ -384,3 +384,18 @@ def test_search_tokens_fold_scripts() -> None:
     assert name.search_tokens() == ["olmas", "toxtayev"]
     korean = gc.PersonName(given="민준", surname="김", locale="ko")
     assert korean.full == "김민준" and "김민준" in korean.search_tokens()
+
+
+def test_fields_not_given_take_the_same_defaults_either_way() -> None:
+    # no optional field: defaults in one step; "version" given: every field through its check
+    from globalcrm.customers import check_customer_fields
+
+    base = {"id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "name": {"given": "Aino", "locale": "fi"},
+            "country": "FI", "language": "fi", "time_zone": "Europe/Helsinki", "currency": "EUR",
+            "emails": ["aino@example.fi"], "phones": ["040 1234567"]}
+    quick = check_customer_fields(base)
+    full = check_customer_fields({**base, "version": 0})
+    assert quick == full
+    assert quick["attributes"] == {} and quick["attributes"] is not check_customer_fields(base)[
+        "attributes"
+    ]

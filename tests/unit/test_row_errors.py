@@ -10,18 +10,9 @@ from hypothesis import strategies as st
 
 from globalcrm.errors import GlobalCRMError
 from globalcrm.import_export import checked_row, row_errors
+from tests.rows import GOOD_ROW
 
-GOOD = {
-    "given": "Jonas",
-    "surname": "Petraitis",
-    "name_locale": "lt",
-    "country": "LT",
-    "language": "lt",
-    "time_zone": "Europe/Vilnius",
-    "currency": "EUR",
-    "emails": "jonas@example.lt",
-    "phones": "8 612 34567",
-}
+GOOD = GOOD_ROW
 
 
 def _fields(row: dict[str, Any]) -> list[str | None]:
