@@ -416,6 +416,21 @@ class EmailAddress:
             self, "label", _checks.optional_text(self.label, field="label", max_length=64)
         )
 
+    @classmethod
+    def parse(cls, text: str, *, primary: bool = False, verified: bool = False) -> EmailAddress:
+        """Normalise ``text`` (as ``EmailAddress(address=text)`` does) in one pass.
+
+        ```pycon
+        >>> EmailAddress.parse("Jonas.Petraitis@Example.LT", primary=True).address
+        'Jonas.Petraitis@example.lt'
+
+        ```
+        """
+        address = _normalise_email(text)
+        _checks.flag(primary, field="primary")
+        _checks.flag(verified, field="verified")
+        return _checked_value(cls, address=address, primary=primary, verified=verified, label=None)
+
     @property
     def key(self) -> str:
         """The lookup key: the whole address folded to lower case."""
@@ -1401,10 +1416,9 @@ def _email(value: object) -> EmailAddress:
     if isinstance(value, Mapping):
         return _from_mapping(EmailAddress, value)  # type: ignore[no-any-return]
     try:
-        address = _normalise_email(value)
+        return EmailAddress.parse(value)  # type: ignore[arg-type]
     except GlobalCRMError as error:
         raise _leaf_dropped(error, "address") from error.__cause__
-    return _checked_value(EmailAddress, address=address, primary=False, verified=False, label=None)
 
 
 def _phone(value: object, country: str) -> PhoneNumber:

@@ -142,6 +142,7 @@ def test_value_objects(junk: Any) -> None:
         lambda: tokens(junk) if isinstance(junk, str) else None,
         lambda: decode_cursor(junk, 1),
         lambda: import_export.customer_from_row(junk),
+        lambda: import_export.contacts_checked_ahead(junk),
         lambda: import_export.customer_from_row({"country": junk}),
         lambda: list(import_export.read_json(io.StringIO(junk if isinstance(junk, str) else ""))),
         lambda: list(import_export.read_csv(io.StringIO(junk if isinstance(junk, str) else ""))),
@@ -153,12 +154,18 @@ _ROW = {"given": "Aino", "country": "FI", "language": "fi", "time_zone": "Europe
         "currency": "EUR", "emails": "aino@example.fi", "phones": "040 1234567"}
 
 
+def _check_outcome(row: Any) -> str:
+    return outcome(lambda: import_export.checked_row(row))
+
+
 @pytest.mark.parametrize("junk", JUNK, ids=lambda j: repr(j)[:20])
 def test_row_errors_report_junk_without_raising(junk: Any) -> None:
     for row in (junk, {**_ROW, "country": junk}, {**_ROW, "emails": junk, "tags": junk},
                 {**_ROW, junk if isinstance(junk, str) else "given": junk}):
         problems = import_export.row_errors(row)
         assert all(isinstance(problem, gc.GlobalCRMError) for problem in problems)
+        (ready,) = import_export.contacts_checked_ahead([row])  # the import's first step
+        assert _check_outcome(ready) == _check_outcome(row)
         try:
             import_export.checked_row(row)
         except gc.GlobalCRMError:

@@ -25,7 +25,13 @@ from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.privacy import record_audit
 from globalcrm.errors import ConfigurationError, GlobalCRMError, InvalidFormat
-from globalcrm.import_export import ImportReport, RowError, checked_row, row_errors
+from globalcrm.import_export import (
+    ImportReport,
+    RowError,
+    checked_row,
+    contacts_checked_ahead,
+    row_errors,
+)
 from globalcrm.storage import bulk
 from globalcrm.storage.unit_of_work import storage_errors
 
@@ -65,9 +71,10 @@ def check_chunk(
     """
     results: list[Checked | RowError] = []
     with _collector_paused():
-        for number, row in enumerate(rows, start=first):
+        prepared = contacts_checked_ahead(rows)
+        for number, row, ready in zip(itertools.count(first), rows, prepared):
             try:
-                values, given_id = checked_row(row, tenant=tenant)
+                values, given_id = checked_row(ready, tenant=tenant)
             except GlobalCRMError as error:
                 # the row again, for every problem it has: only bad rows pay for it
                 problems = row_errors(row, tenant=tenant) or [error]
