@@ -128,6 +128,8 @@ def test_value_objects(junk: Any) -> None:
         lambda: gc.EmailAddress(address="a@example.fi", primary=junk),
         lambda: gc.PhoneNumber(number=junk),
         lambda: gc.PhoneNumber.parse(junk, region="FI"),
+        lambda: gc.EmailAddress.parse(junk),
+        lambda: gc.EmailAddress.parse("aino@example.fi", verified=junk),
         lambda: gc.PhoneNumber.parse("040 1234567", region=junk),
         lambda: gc.PostalAddress(country=junk),
         lambda: gc.PostalAddress(country="FI", street_address=junk, city="Helsinki"),
