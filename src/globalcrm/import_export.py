@@ -16,7 +16,7 @@ import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import attrs
 
@@ -277,13 +277,13 @@ def contacts_checked_ahead(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[st
         raise InvalidFormat("expected a list of rows", field="rows")
     cells = [_contact_cells(row) for row in rows]
     emails = [
-        _parsed_items(found[0], EmailAddress.parse) if found[0] is not None else None
+        None if found.emails is None else _parsed_items(found.emails, EmailAddress.parse)
         for found in cells
     ]
     phones = [
-        _parsed_items(found[1], functools.partial(PhoneNumber.parse, region=found[2]))
-        if found[1] is not None and found[2] is not None
-        else None
+        None
+        if found.phones is None or found.region is None
+        else _parsed_items(found.phones, functools.partial(PhoneNumber.parse, region=found.region))
         for found in cells
     ]
     prepared: list[Mapping[str, Any]] = []
@@ -293,15 +293,24 @@ def contacts_checked_ahead(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[st
             continue
         copy = dict(row)
         if email_items is not None:
-            copy[found[3]] = email_items
+            copy[found.email_key] = email_items
         if phone_items is not None:
-            copy[found[4]] = phone_items
+            copy[found.phone_key] = phone_items
         prepared.append(copy)
     return prepared
 
 
-_ContactCells = tuple[list[Any] | None, list[Any] | None, str | None, Any, Any]
-_NONE_AHEAD: _ContactCells = (None, None, None, None, None)
+class _ContactCells(NamedTuple):
+    """What one row gives the check ahead; see :func:`_contact_cells`."""
+
+    emails: list[Any] | None
+    phones: list[Any] | None
+    region: str | None
+    email_key: Any
+    phone_key: Any
+
+
+_NONE_AHEAD = _ContactCells(None, None, None, None, None)
 _AHEAD_COLUMNS = frozenset({"emails", "phones", "country"})
 
 
@@ -328,13 +337,13 @@ def _contact_cells(row: object) -> _ContactCells:
         region = _checks.country(country) if isinstance(country, str) else None
     except GlobalCRMError:
         region = None
-    return _items(email_cell), _items(phone_cell), region, email_key, phone_key
+    return _ContactCells(_items(email_cell), _items(phone_cell), region, email_key, phone_key)
 
 
 def _items(cell: object) -> list[Any] | None:
     """A list cell's items as :func:`checked_row` reads them.
 
-    ``None`` if it has none, or is one that check must judge (too long, JSON text).
+    ``None`` if it has none, or is one the row check must judge (too long, JSON text).
     """
     if isinstance(cell, str):
         if len(cell) > _MAX_CELL or cell.lstrip().startswith("["):
