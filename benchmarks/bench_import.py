@@ -47,39 +47,46 @@ def make_rows(n: int) -> list[dict[str, str]]:
     ]
 
 
-def validate_bare(rows: list[dict[str, str]]) -> list[tuple[str, str, str, str]]:
+Values = tuple[str, str, str, str]
+
+
+def _bare_email(row: dict[str, str]) -> str:
+    return email_validator.validate_email(row["emails"], check_deliverability=False).normalized
+
+
+def _bare_values(i: int, row: dict[str, str], email: str) -> Values | None:
+    """The row's phone checked and its stored values, or ``None`` if the phone is not valid."""
+    number = phonenumbers.parse(row["phones"], "LT")
+    if not phonenumbers.is_valid_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return (str(i), f"{row['given']} {row['surname']}", email, e164)
+
+
+def validate_bare(rows: list[dict[str, str]]) -> list[Values]:
+    """The bare calls row by row: the baseline the issue sets."""
     out = []
     for i, row in enumerate(rows):
-        email = email_validator.validate_email(row["emails"], check_deliverability=False).normalized
-        number = phonenumbers.parse(row["phones"], "LT")
-        if not phonenumbers.is_valid_number(number):
-            continue
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        out.append((str(i), f"{row['given']} {row['surname']}", email, e164))
+        values = _bare_values(i, row, _bare_email(row))
+        if values is not None:
+            out.append(values)
     return out
 
 
-def validate_bare_by_column(
-    rows: list[dict[str, str]], chunk: int = 500
-) -> list[tuple[str, str, str, str]]:
+def validate_bare_by_column(rows: list[dict[str, str]], chunk: int = 500) -> list[Values]:
     """The calls and values of :func:`validate_bare`: a chunk's emails first, then its phones."""
     out = []
     for first in range(0, len(rows), chunk):
         part = rows[first : first + chunk]
-        emails = [
-            email_validator.validate_email(row["emails"], check_deliverability=False).normalized
-            for row in part
-        ]
+        emails = [_bare_email(row) for row in part]
         for i, (row, email) in enumerate(zip(part, emails, strict=True), start=first):
-            number = phonenumbers.parse(row["phones"], "LT")
-            if not phonenumbers.is_valid_number(number):
-                continue
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            out.append((str(i), f"{row['given']} {row['surname']}", email, e164))
+            values = _bare_values(i, row, email)
+            if values is not None:
+                out.append(values)
     return out
 
 
-Validate = Callable[[list[dict[str, str]]], list[tuple[str, str, str, str]]]
+Validate = Callable[[list[dict[str, str]]], list[Values]]
 
 
 def baseline_sqlite(
