@@ -1,10 +1,14 @@
-"""Validators shared by the domain classes; each raises an ``InvalidInput`` subclass with its field.
+"""The one way the domain checks a field: functions that raise ``InvalidInput`` naming the field.
 
-attrs' own validators raise built-in ``TypeError``/``ValueError``, so the domain uses these instead.
+attrs' own validators raise built-in ``TypeError``/``ValueError``, so the domain builds its attrs
+converters (named one-argument functions, which ``mypy --strict`` can type) from these instead,
+and bulk paths call the very same converters. Helpers for nested values (``at``, ``each``,
+``from_mapping``) prefix the path of an error raised inside them (``phones[1].number``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -12,13 +16,20 @@ import math
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
+import attrs
 import babel
 import pycountry
 
-from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidInput, InvalidLength
+from globalcrm.errors import (
+    GlobalCRMError,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidInput,
+    InvalidLength,
+)
 
 MAX_TEXT = 10_000
 """The longest free text we store in one field (a body may be longer: see ``MAX_BODY``)."""
@@ -260,12 +271,41 @@ def currency(value: object, *, field: str = "currency") -> str:
 
 
 def aware_utc(value: object, *, field: str) -> dt.datetime:
-    """Return an aware datetime converted to UTC; naive datetimes are refused, never guessed."""
+    """Return an aware datetime converted to UTC; naive datetimes are refused, never guessed.
+
+    An instant that has no UTC form (``datetime(9999, 12, 31, 23, tzinfo=-05:00)`` is in the
+    year 10000 in UTC) is refused too.
+    """
     if not isinstance(value, dt.datetime):
         raise InvalidFormat("expected a timezone-aware datetime", field=field)
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidFormat("the datetime has no time zone; pass an aware datetime", field=field)
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise InvalidFormat(
+            "the instant is outside the years 1 to 9999 once in UTC", field=field
+        ) from None
+
+
+_LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
+"""How far an event's time may lie after the moment it is recorded: clocks of two machines differ.
+
+This is the one rule for when something happened (an interaction, a consent event, a purchase,
+a payment): it happened at or before now, give or take this skew. A future appointment is not an
+event."""
+
+
+def event_time(value: object, *, field: str, now: dt.datetime) -> dt.datetime:
+    """``value`` as an aware UTC instant no later than ``now`` plus :data:`MAX_CLOCK_SKEW`."""
+    instant = aware_utc(value, field=field)
+    latest = _LATEST if now > _LATEST - MAX_CLOCK_SKEW else now + MAX_CLOCK_SKEW
+    if instant > latest:
+        raise InvalidInput(
+            "is in the future: an event is recorded when it has happened", field=field
+        )
+    return instant
 
 
 def flag(value: object, *, field: str) -> bool:
@@ -273,6 +313,11 @@ def flag(value: object, *, field: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidFormat("expected true or false", field=field)
     return value
+
+
+def is_flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: the field holds a real ``bool`` (``1`` or ``"yes"`` are refused)."""
+    flag(value, field=attribute.name)
 
 
 def json_safe(value: object, *, field: str, depth: int = 0) -> Any:
@@ -333,3 +378,97 @@ def sequence(value: object, *, field: str) -> list[object]:
     if isinstance(value, list | tuple):
         return list(value)
     raise InvalidInput(f"expected a list, got {type(value).__name__}", field=field)
+
+
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def code(value: object, *, field: str) -> str:
+    """A ``snake_case`` code (tags, needs, custom vocabularies): letters, digits and ``_``."""
+    if not isinstance(value, str):
+        raise InvalidFormat(f"expected a code, got {type(value).__name__}", field=field)
+    result = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if not _CODE.fullmatch(result):
+        raise InvalidFormat("expected a code of letters, digits and '_' (at most 64)", field=field)
+    return result
+
+
+def codes(value: object, *, field: str) -> tuple[str, ...]:
+    """A list of codes, each checked with :func:`code`, duplicates dropped, order kept."""
+    if value == ():
+        return ()
+    result: dict[str, None] = {}
+    for index, item in enumerate(sequence(value, field=field)):
+        result.setdefault(code(item, field=f"{field}[{index}]"), None)
+    return tuple(result)
+
+
+def masked(value: object) -> str:
+    """The repr of a personal value: whether it is set, never what it says (reprs get logged)."""
+    if value is None:
+        return "None"
+    if value == () or value == {}:
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return f"<{len(value)} set>"
+    return "<set>"
+
+
+def unknown_key(key: object, index: int, *, what: str) -> InvalidComponent:
+    """The error for a mapping key nobody expects: named if it is a code, else by position.
+
+    A key may be personal data (a name typed where a field name goes), so only a ``snake_case``
+    key is echoed; any other is given by its 0-based position in the mapping (``[#2]``).
+    """
+    if isinstance(key, str) and _KEY_CODE.fullmatch(key):
+        return InvalidComponent(f"unknown {what} {key!r}", field=key)
+    return InvalidComponent(f"unknown {what} (key #{index})", field=f"[#{index}]")
+
+
+@contextlib.contextmanager
+def at(field: str) -> Iterator[None]:
+    """Prefix the field path of an error raised inside the block with ``field``."""
+    try:
+        yield
+    except GlobalCRMError as error:
+        error.at(field=field)
+        raise
+
+
+_T = TypeVar("_T")
+
+
+def each(values: object, field: str, make: Callable[[Any], _T]) -> tuple[_T, ...]:
+    """``make`` applied to every item of a list; an item's error names ``field[index]``."""
+    if values == ():
+        return ()
+    items = sequence(values, field=field)
+    result = []
+    index = 0
+    try:
+        for index, item in enumerate(items):  # noqa: B007 - index names the failing item
+            result.append(make(item))
+    except GlobalCRMError as error:
+        error.at(field=f"{field}[{index}]")
+        raise
+    return tuple(result)
+
+
+_A = TypeVar("_A", bound=attrs.AttrsInstance)
+
+
+def from_mapping(kind: type[_A], data: Mapping[Any, Any]) -> _A:
+    """Build the attrs class ``kind`` from a mapping of its fields; unknown or missing keys fail."""
+    if not isinstance(data, Mapping):
+        raise InvalidFormat(f"expected a mapping, got {type(data).__name__}")
+    fields = attrs.fields(kind)
+    known = {field.name for field in fields if field.init}
+    for index, key in enumerate(data):
+        if not isinstance(key, str):
+            raise InvalidFormat("field names must be text")
+        if key not in known:
+            raise unknown_key(key, index, what="field")
+    for field in fields:
+        if field.init and field.default is attrs.NOTHING and field.name not in data:
+            raise InvalidFormat("is required", field=field.name)
+    return kind(**data)

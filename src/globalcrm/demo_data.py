@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from globalcrm.customers import ContactHours, Customer, MessagingHandle, PersonName, PostalAddress
+from globalcrm.addresses import PostalAddress
+from globalcrm.contact_points import ContactHours, MessagingHandle
+from globalcrm.customers import Customer
+from globalcrm.locale.person_names import PersonName
 
 __all__ = ["CONVERSATIONS", "sample_customers"]
 

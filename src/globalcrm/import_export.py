@@ -21,15 +21,10 @@ from typing import IO, Any, NamedTuple
 import attrs
 
 from globalcrm import _checks
-from globalcrm.customers import (
-    ContactHours,
-    Customer,
-    EmailAddress,
-    PersonName,
-    PhoneNumber,
-    check_customer_fields,
-)
+from globalcrm.contact_points import ContactHours, EmailAddress, PhoneNumber
+from globalcrm.customers import Customer, check_customer_fields
 from globalcrm.errors import GlobalCRMError, InvalidComponent, InvalidFormat
+from globalcrm.locale.person_names import PersonName
 
 __all__ = [
     "COLUMNS",

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from globalcrm import _checks
-from globalcrm.errors import InvalidFormat
+from globalcrm.errors import InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id, new_id
 
 __all__ = ["CHANNELS", "DIRECTIONS", "Interaction"]
@@ -46,11 +46,91 @@ DIRECTIONS = ("inbound", "outbound", "internal")
 """``inbound`` from the customer, ``outbound`` to them, ``internal`` a note between agents."""
 
 
-@attrs.define(slots=False, eq=False, kw_only=True)
+def _customer_id(value: object) -> str:
+    return check_id(value, field="customer_id")
+
+
+def _channel(value: object) -> str:
+    return _checks.choice(value, CHANNELS, field="channel", what="channel")
+
+
+def _direction(value: object) -> str:
+    return _checks.choice(value, DIRECTIONS, field="direction", what="direction")
+
+
+def _occurred_at(value: object) -> dt.datetime:
+    return _checks.aware_utc(value, field="occurred_at")
+
+
+def _body(value: object) -> str:
+    return _checks.text(
+        value, field="body", max_length=_checks.MAX_BODY, allow_empty=True, multiline=True
+    )
+
+
+def _subject(value: object) -> str | None:
+    return _checks.optional_text(value, field="subject", max_length=1000)
+
+
+def _conversation(value: object) -> str | None:
+    return _checks.optional_text(value, field="conversation", max_length=200)
+
+
+def _language(value: object) -> str | None:
+    return None if value is None else _checks.language(value)
+
+
+def _agent(value: object) -> str | None:
+    return _checks.optional_text(value, field="agent", max_length=200)
+
+
+def _outcome(value: object) -> str | None:
+    return _checks.optional_text(value, field="outcome", max_length=200)
+
+
+def _sentiment(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidFormat("expected a number from -1 to 1", field="sentiment")
+    if not -1.0 <= float(value) <= 1.0:
+        raise InvalidFormat("sentiment runs from -1 (negative) to 1 (positive)", field="sentiment")
+    return float(value)
+
+
+def _metadata(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidFormat("expected a mapping of JSON-safe values", field="metadata")
+    checked: dict[str, Any] = _checks.json_safe(value, field="metadata")
+    _checks.json_size(checked, field="metadata")
+    return checked
+
+
+def _tenant(value: object) -> str:
+    return _checks.tenant(value)
+
+
+def _id(value: object) -> str:
+    return check_id(value)
+
+
+def _fixed(instance: object, attribute: attrs.Attribute[Any], value: object) -> Any:
+    raise InvalidInput(
+        f"the {attribute.name} of an interaction cannot be changed", field=attribute.name
+    )
+
+
+@attrs.define(
+    slots=False,
+    eq=False,
+    kw_only=True,
+    on_setattr=[attrs.setters.convert, attrs.setters.validate],
+)
 class Interaction:
     """One contact with a customer: a message, a call, a visit.
 
-    ``occurred_at`` must be timezone-aware; it is kept in UTC.
+    ``occurred_at`` must be timezone-aware; it is kept in UTC. The repr shows ids and codes,
+    never the body, subject or agent (reprs end up in logs).
 
     ```pycon
     >>> import datetime as dt
@@ -64,50 +144,17 @@ class Interaction:
     ```
     """
 
-    customer_id: str
-    channel: str
-    direction: str
-    occurred_at: dt.datetime
-    body: str = ""
-    subject: str | None = None
-    conversation: str | None = None
-    language: str | None = None
-    agent: str | None = None
-    outcome: str | None = None
-    sentiment: float | None = None
-    metadata: dict[str, Any] = attrs.field(factory=dict)
-    tenant: str = "default"
-    id: str = attrs.field(factory=new_id)
-
-    def __attrs_post_init__(self) -> None:
-        self.customer_id = check_id(self.customer_id, field="customer_id")
-        self.channel = _checks.choice(self.channel, CHANNELS, field="channel", what="channel")
-        self.direction = _checks.choice(
-            self.direction, DIRECTIONS, field="direction", what="direction"
-        )
-        self.occurred_at = _checks.aware_utc(self.occurred_at, field="occurred_at")
-        self.body = _checks.text(
-            self.body, field="body", max_length=_checks.MAX_BODY, allow_empty=True, multiline=True
-        )
-        self.subject = _checks.optional_text(self.subject, field="subject", max_length=1000)
-        self.conversation = _checks.optional_text(
-            self.conversation, field="conversation", max_length=200
-        )
-        if self.language is not None:
-            self.language = _checks.language(self.language)
-        self.agent = _checks.optional_text(self.agent, field="agent", max_length=200)
-        self.outcome = _checks.optional_text(self.outcome, field="outcome", max_length=200)
-        if self.sentiment is not None:
-            if isinstance(self.sentiment, bool) or not isinstance(self.sentiment, int | float):
-                raise InvalidFormat("expected a number from -1 to 1", field="sentiment")
-            if not -1.0 <= float(self.sentiment) <= 1.0:
-                raise InvalidFormat(
-                    "sentiment runs from -1 (negative) to 1 (positive)", field="sentiment"
-                )
-            self.sentiment = float(self.sentiment)
-        if not isinstance(self.metadata, dict):
-            raise InvalidFormat("expected a mapping of JSON-safe values", field="metadata")
-        self.metadata = _checks.json_safe(self.metadata, field="metadata")
-        _checks.json_size(self.metadata, field="metadata")
-        self.tenant = _checks.text(self.tenant, field="tenant", max_length=64)
-        self.id = check_id(self.id)
+    customer_id: str = attrs.field(converter=_customer_id, on_setattr=_fixed)
+    channel: str = attrs.field(converter=_channel)
+    direction: str = attrs.field(converter=_direction)
+    occurred_at: dt.datetime = attrs.field(converter=_occurred_at)
+    body: str = attrs.field(default="", converter=_body, repr=_checks.masked)
+    subject: str | None = attrs.field(default=None, converter=_subject, repr=_checks.masked)
+    conversation: str | None = attrs.field(default=None, converter=_conversation)
+    language: str | None = attrs.field(default=None, converter=_language)
+    agent: str | None = attrs.field(default=None, converter=_agent, repr=_checks.masked)
+    outcome: str | None = attrs.field(default=None, converter=_outcome, repr=_checks.masked)
+    sentiment: float | None = attrs.field(default=None, converter=_sentiment, repr=False)
+    metadata: dict[str, Any] = attrs.field(factory=dict, converter=_metadata, repr=_checks.masked)
+    tenant: str = attrs.field(default="default", converter=_tenant, on_setattr=_fixed)
+    id: str = attrs.field(factory=new_id, converter=_id, on_setattr=_fixed)

@@ -106,6 +106,7 @@ def test_interaction_round_trips(
         body=body,
         subject=subject,
         occurred_at=moment,
+        now=dt.datetime(2100, 1, 2, tzinfo=dt.UTC),
         sentiment=sentiment,
         conversation="t",
         language=language,

@@ -18,7 +18,7 @@ def _jonas(**changes: object) -> gc.Customer:
         emails=["jonas@example.lt"],
     )
     values.update(changes)
-    return gc.Customer(**values)  # type: ignore[arg-type]
+    return gc.Customer(**values)
 
 
 def test_a_refused_add_leaves_the_callers_customer_untouched(crm: gc.CRM) -> None:

@@ -13,9 +13,23 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from globalcrm import _checks
+from globalcrm.customers import Customer
+from globalcrm.errors import InvalidFormat
+from globalcrm.identifiers import check_id
 from globalcrm.storage.unit_of_work import UnitOfWork
 
-__all__ = ["Context"]
+__all__ = ["Context", "customer_id_of"]
+
+
+def customer_id_of(customer: object, *, field: str = "customer") -> str:
+    """The id of ``customer``, given as a ``Customer`` or as its id: every area takes either."""
+    if isinstance(customer, Customer):
+        return customer.id
+    if isinstance(customer, str):
+        return check_id(customer, field=field)
+    raise InvalidFormat(
+        f"expected a Customer or a customer id, got {type(customer).__name__}", field=field
+    )
 
 
 class Context:

@@ -15,11 +15,10 @@ import attrs
 
 from globalcrm import _checks
 from globalcrm.crm import customer_import
-from globalcrm.crm._context import Context
+from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer, EmailAddress, PhoneNumber
 from globalcrm.errors import Conflict, InvalidComponent, InvalidFormat, InvalidInput
-from globalcrm.identifiers import check_id
 from globalcrm.import_export import ImportReport, customer_to_row
 from globalcrm.locale import (
     choose_name,
@@ -58,53 +57,62 @@ class Customers:
     # ----------------------------------------------------------------- writes
 
     def add(self, customer: Customer, *, now: object = None) -> Customer:
-        """Store a new customer; returns it with ``created_at``, ``updated_at`` and ``version`` set.
+        """Store a new customer; returns the stored copy with its timestamps and version set.
 
-        A customer whose id is already stored raises ``Conflict``.
+        The caller's object is left as it was. A customer whose id the tenant already has
+        raises ``Conflict``; a customer of another tenant than this CRM's is refused.
         """
         if not isinstance(customer, Customer):
             raise InvalidFormat(
                 f"expected a Customer, got {type(customer).__name__}", field="customer"
             )
         stamp = self._context.now(now)
-        before = (customer.tenant, customer.created_at, customer.updated_at)
-        try:
-            self._adopt_tenant(customer)
-            customer.validate()
-            if customer.created_at is None:
-                customer.created_at = stamp
-            customer.updated_at = stamp
-            with self._context.work() as uow:
-                if uow.customers.exists(customer.id) or customer.version:
-                    raise Conflict("a customer with this id is already stored", field="id")
-                uow.customers.add(customer)
-                record_audit(
-                    uow, self._context, "customer.added", "customer", customer.id, customer.id, {}
-                )
-        except BaseException:
-            # A failed add leaves the caller's object as it was, like the store.
-            customer.tenant, customer.created_at, customer.updated_at = before
-            raise
-        return customer
+        if customer.tenant not in ("default", self._context.tenant):
+            raise InvalidInput(
+                "the customer belongs to another tenant than this CRM", field="tenant"
+            )
+        if customer.version:
+            raise Conflict("a customer with this id is already stored", field="id")
+        stored = attrs.evolve(
+            customer,
+            tenant=self._context.tenant,
+            created_at=customer.created_at or stamp,
+            updated_at=stamp,
+        )
+        with self._context.work() as uow:
+            if uow.customers.exists(stored.id):
+                raise Conflict("a customer with this id is already stored", field="id")
+            uow.customers.add(stored)
+            record_audit(uow, self._context, "customer.added", "customer", stored.id, stored.id, {})
+        return stored
 
     def update(
-        self, customer_id: str, *, expected_version: int, now: object = None, **changes: Any
+        self,
+        customer: Customer | str,
+        *,
+        expected_version: int,
+        now: object = None,
+        **changes: Any,
     ) -> Customer:
         """Change fields of a customer if nobody changed it since ``expected_version``.
 
-        Raises ``Conflict`` when the stored version differs (reload and retry), ``NotFound`` for
-        an unknown id, and ``InvalidInput`` naming the field for a bad value.
+        ``customer`` is a ``Customer`` or its id. Raises ``Conflict`` when the stored version
+        differs (reload and retry), ``NotFound`` for an unknown id, and ``InvalidInput`` naming
+        the field for a bad value or for a field that is not one of a customer's.
         """
-        customer_id = check_id(customer_id, field="customer_id")
+        customer_id = customer_id_of(customer)
         if isinstance(expected_version, bool) or not isinstance(expected_version, int):
             raise InvalidFormat("expected the version number you read", field="expected_version")
         allowed = Customer.fields_changeable()
-        for field in changes:
+        known = {field.name for field in attrs.fields(Customer)}
+        for index, field in enumerate(changes):
+            if field not in known:
+                raise _checks.unknown_key(field, index, what="customer field")
             if field not in allowed:
                 raise InvalidComponent("this field cannot be changed", field=field)
         stamp = self._context.now(now)
         with self._context.work() as uow:
-            current = uow.customers.get(customer_id)
+            current = uow.customers.get(customer_id, for_update=True)
             if current.version != expected_version:
                 raise Conflict(
                     f"the customer is at version {current.version}, not {expected_version}; "
@@ -117,9 +125,8 @@ class Customers:
                 if field in changes or getattr(current, field) != new:
                     setattr(current, field, new)
             current.updated_at = stamp
-            assert uow.session is not None  # noqa: S101
             with storage_errors():
-                uow.session.flush()
+                uow.customers.flush()
             uow.customers.refresh_keys(current)
             record_audit(
                 uow,
@@ -130,17 +137,18 @@ class Customers:
                 current.id,
                 {"fields": sorted(changes), "version": current.version},
             )
+            uow.customers.detach(current)
         return current
 
-    def delete(self, customer_id: str, *, expected_version: int | None = None) -> None:
+    def delete(self, customer: Customer | str, *, expected_version: int | None = None) -> None:
         """Delete a customer with their interactions (optionally only at ``expected_version``)."""
-        customer_id = check_id(customer_id, field="customer_id")
+        customer_id = customer_id_of(customer)
         if expected_version is not None and (
             isinstance(expected_version, bool) or not isinstance(expected_version, int)
         ):
             raise InvalidFormat("expected the version number you read", field="expected_version")
         with self._context.work() as uow:
-            current = uow.customers.get(customer_id)
+            current = uow.customers.get(customer_id, for_update=True)
             if expected_version is not None and current.version != expected_version:
                 raise Conflict(
                     "the customer was changed since you read it", field="expected_version"
@@ -152,9 +160,9 @@ class Customers:
 
     # ----------------------------------------------------------------- reads
 
-    def get(self, customer_id: str) -> Customer:
-        """The customer with this id; ``NotFound`` if the tenant has none."""
-        customer_id = check_id(customer_id, field="customer_id")
+    def get(self, customer: Customer | str) -> Customer:
+        """The stored customer with this id (or this customer as stored); ``NotFound`` if none."""
+        customer_id = customer_id_of(customer)
         with self._context.work(write=False) as uow:
             return uow.customers.get(customer_id)
 
@@ -228,11 +236,7 @@ class Customers:
         A match shares an email or a phone, or has a name that folds to nearly the same text;
         the customer itself is left out.
         """
-        if isinstance(customer, str):
-            customer = self.get(customer)
-        if not isinstance(customer, Customer):
-            raise InvalidFormat("expected a Customer or a customer id", field="customer")
-        subject: Customer = customer
+        subject = self._resolve(customer)
         reasons: dict[str, set[str]] = {}
         scores: dict[str, float] = {}
         own_key = subject.name_key()
@@ -334,11 +338,9 @@ class Customers:
         return closing(locale=person.language, formality=register.value)
 
     def _resolve(self, customer: Customer | str) -> Customer:
-        if isinstance(customer, str):
-            return self.get(customer)
-        if not isinstance(customer, Customer):
-            raise InvalidFormat("expected a Customer or a customer id", field="customer")
-        return customer
+        if isinstance(customer, Customer):
+            return customer
+        return self.get(customer_id_of(customer))
 
     # ----------------------------------------------------------------- import / export
 
@@ -374,16 +376,6 @@ class Customers:
             for customer in items:
                 yield customer_to_row(customer)
             after = items[-1].id
-
-    # ----------------------------------------------------------------- helpers
-
-    def _adopt_tenant(self, customer: Customer) -> None:
-        if customer.tenant == "default":
-            customer.tenant = self._context.tenant
-        elif customer.tenant != self._context.tenant:
-            raise InvalidInput(
-                "the customer belongs to another tenant than this CRM", field="tenant"
-            )
 
 
 _ADDRESS_GENDERS = {"female": "female", "male": "male", "non_binary": "nonbinary"}

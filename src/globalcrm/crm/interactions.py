@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from globalcrm import _checks
-from globalcrm.crm._context import Context
+from globalcrm.crm._context import Context, customer_id_of
+from globalcrm.customers import Customer
 from globalcrm.errors import InvalidFormat, NotFound
 from globalcrm.identifiers import check_id
 from globalcrm.interactions import Interaction
@@ -23,7 +24,7 @@ class Interactions:
 
     def record(
         self,
-        customer_id: str,
+        customer: Customer | str,
         *,
         channel: str,
         direction: str,
@@ -36,18 +37,24 @@ class Interactions:
         outcome: str | None = None,
         sentiment: float | None = None,
         metadata: dict[str, Any] | None = None,
+        now: dt.datetime | None = None,
     ) -> Interaction:
-        """Record one contact with a customer; ``occurred_at`` (aware) defaults to now.
+        """Record one contact with a customer (a ``Customer`` or its id); returns it stored.
 
+        ``occurred_at`` (aware) defaults to ``now`` (the current time unless given); an
+        interaction is recorded when it has happened, so a time more than five minutes ahead of
+        ``now`` is refused (``_checks.MAX_CLOCK_SKEW``).
         Give the same ``conversation`` to a WhatsApp message, the email reply and the call about
         one matter, and :meth:`conversation` returns them as one thread.
         """
+        now = self._context.now(now)
+        when = now if occurred_at is None else occurred_at
         interaction = Interaction(
-            customer_id=customer_id,
+            customer_id=customer_id_of(customer),
             channel=channel,
             direction=direction,
             body=body,
-            occurred_at=self._context.now(occurred_at, field="occurred_at"),
+            occurred_at=_checks.event_time(when, field="occurred_at", now=now),
             conversation=conversation,
             subject=subject,
             language=language,
@@ -71,14 +78,14 @@ class Interactions:
 
     def timeline(
         self,
-        customer_id: str,
+        customer: Customer | str,
         *,
         after: str | None = None,
         limit: int = 50,
         newest_first: bool = True,
     ) -> Page[Interaction]:
         """A customer's interactions across channels, newest first by default, a page at a time."""
-        customer_id = check_id(customer_id, field="customer_id")
+        customer_id = customer_id_of(customer)
         limit = check_limit(limit)
         _checks.flag(newest_first, field="newest_first")
         position = _position(after)

@@ -1,4 +1,4 @@
-"""Locale-aware text: names and forms of address, search folding, bidirectional text.
+"""Locale-aware text: names and forms of address, search folding, romanisation, bidi text.
 
 Functions follow babel's shape: one function per task, CLDR's vocabulary as keyword names.
 """
@@ -20,12 +20,12 @@ from globalcrm.locale.forms_of_address import (
 )
 from globalcrm.locale.name_parsing import parse_name
 from globalcrm.locale.names import format_person_name, name_order
+from globalcrm.locale.person_names import PersonName, choose_name, reading_sort_key
+from globalcrm.locale.romanisation import is_latin, romanise
 from globalcrm.locale.text import (
-    choose_name,
     direction,
     isolate,
     locale_direction,
-    reading_sort_key,
     script_of,
     strip_isolates,
 )
@@ -33,6 +33,7 @@ from globalcrm.locale.text import (
 __all__ = [
     "Formality",
     "Honorific",
+    "PersonName",
     "choose_name",
     "closing",
     "data_sources",
@@ -44,12 +45,14 @@ __all__ = [
     "has_vocative",
     "honorific_for",
     "honorifics",
+    "is_latin",
     "isolate",
     "locale_direction",
     "name_order",
     "parse_name",
     "pronouns",
     "reading_sort_key",
+    "romanise",
     "salutation",
     "script_of",
     "strip_isolates",

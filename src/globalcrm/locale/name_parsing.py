@@ -22,14 +22,12 @@ in a surname-first language (CLDR's ``name_order``: hu, vi...) is read surname f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidFormat, InvalidInput
+from globalcrm.locale.person_names import PersonName
 from globalcrm.locale.text import script_of
-
-if TYPE_CHECKING:
-    from globalcrm.customers import PersonName
 
 MAX_NAME: Final = 400
 
@@ -110,7 +108,6 @@ def parse_name(text: str, *, locale: str) -> PersonName:
     """
     import nameparser  # imported on first use: it takes 60 ms
 
-    from globalcrm.customers import PersonName  # here: customers imports this package
     from globalcrm.locale.names import name_order
 
     value = _text(text)

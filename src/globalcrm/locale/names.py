@@ -24,7 +24,7 @@ One addition to the spec: a surname-only name never formats to an empty string (
 every name has a given name); such a call falls back to the long, formal, referring pattern.
 
 ```pycon
->>> from globalcrm import PersonName
+>>> from globalcrm.locale import PersonName
 >>> name = PersonName(given="Irene", surname="Adler", locale="en")
 >>> format_person_name(name, locale="en", order="sorting", length="short")
 'Adler, I.'
@@ -41,16 +41,14 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import regex
 
 from globalcrm.errors import InvalidComponent, InvalidFormat
 from globalcrm.locale import transforms
 from globalcrm.locale._data import load
-
-if TYPE_CHECKING:
-    from globalcrm.customers import PersonName
+from globalcrm.locale.person_names import PersonName
 
 __all__ = ["FIELDS", "MODIFIERS", "format_person_name", "name_order"]
 
@@ -105,9 +103,6 @@ def _choice(value: object, options: tuple[str, ...], field: str) -> str:
 
 
 def _person_name(value: object) -> PersonName:
-    # imported here: globalcrm.customers itself imports globalcrm.locale (search folding)
-    from globalcrm.customers import PersonName
-
     if isinstance(value, PersonName):
         return value
     if isinstance(value, Mapping):

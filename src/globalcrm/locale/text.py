@@ -24,16 +24,12 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 import babel
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidLength
-
-if TYPE_CHECKING:
-    from globalcrm.customers import PersonName
 
 Direction = Literal["ltr", "rtl"]
 
@@ -257,124 +253,3 @@ def strip_isolates(text: str) -> str:
     ```
     """
     return "".join(c for c in _text(text) if c not in BIDI_CONTROLS)
-
-
-def _name_script(name: PersonName) -> str | None:
-    parts = " ".join(p for p in (name.given, name.surname, name.given2, name.surname2) if p)
-    return script_of(parts) if parts else None
-
-
-def _locale_script(locale: str) -> str | None:
-    try:
-        parsed = babel.Locale.parse(locale, sep="-")
-    except (ValueError, babel.UnknownLocaleError):
-        return None
-    if parsed.script:
-        return str(parsed.script)
-    likely = babel.core.get_global("likely_subtags").get(parsed.language)
-    if not likely:
-        return None
-    pieces = str(likely).split("_")
-    return pieces[1] if len(pieces) > 1 and len(pieces[1]) == 4 else None
-
-
-def _language(locale: str) -> str:
-    return locale.split("-")[0].lower()
-
-
-def _same_script(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return False
-    a = "Hani" if a in ("Hans", "Hant") else a
-    b = "Hani" if b in ("Hans", "Hant") else b
-    if a == b:
-        return True
-    japanese = {"Jpan", "Hani", "Hira", "Kana"}
-    korean = {"Kore", "Hang", "Hani"}
-    return (a in japanese and b in japanese) or (a in korean and b in korean)
-
-
-def choose_name(names: Sequence[PersonName], *, reader_locale: str) -> PersonName:
-    """Pick among one person's names in several scripts the one a reader of ``reader_locale`` reads.
-
-    Preference: the same language and script, then the same script (``Olena`` for an English
-    reader, ``Олена`` for a Ukrainian one; ``Yamada Tarō`` for a German reader of a Japanese
-    customer), then a Latin-script name, then the first one.
-
-    ```pycon
-    >>> from globalcrm.customers import PersonName
-    >>> names = [PersonName(given="Олена", surname="Шевчук", locale="uk"),
-    ...          PersonName(given="Olena", surname="Shevchuk", locale="uk-Latn")]
-    >>> choose_name(names, reader_locale="en").given
-    'Olena'
-    >>> choose_name(names, reader_locale="uk").given
-    'Олена'
-
-    ```
-    """
-    from globalcrm.customers import PersonName  # here: customers imports this package
-
-    if not isinstance(names, list | tuple):
-        raise InvalidFormat("expected a sequence of PersonName", field="names")
-    if not names:
-        raise InvalidFormat("must not be empty", field="names")
-    for index, name in enumerate(names):
-        if not isinstance(name, PersonName):
-            raise InvalidFormat("expected a PersonName", field=f"names[{index}]")
-    tag = _checks.language(reader_locale, field="reader_locale")
-    want_script = _locale_script(tag)
-    want_language = _language(tag)
-    scored = []
-    for index, name in enumerate(names):
-        script = _name_script(name)
-        score = 0
-        if _same_script(script, want_script):
-            score += 4
-            if _language(name.locale) == want_language:
-                score += 2
-        elif script == "Latn":
-            score += 1
-        scored.append((-score, index, name))
-    best: PersonName = min(scored, key=lambda item: (item[0], item[1]))[2]
-    return best
-
-
-def reading_sort_key(name: PersonName) -> tuple[str, ...]:
-    """Sort key of a name by its phonetic reading where given (Japanese kana), else by the name.
-
-    Readings in katakana and hiragana sort together (katakana is folded to hiragana); the key
-    is surname first, then given name, as Japanese lists sort.
-
-    ```pycon
-    >>> from globalcrm.customers import PersonName
-    >>> a = PersonName(given="太郎", surname="山田", locale="ja",
-    ...                reading=PersonName(given="たろう", surname="やまだ", locale="ja"))
-    >>> b = PersonName(given="一郎", surname="伊藤", locale="ja",
-    ...                reading=PersonName(given="イチロウ", surname="イトウ", locale="ja"))
-    >>> [n.surname for n in sorted([a, b], key=reading_sort_key)]
-    ['伊藤', '山田']
-
-    ```
-    """
-    from globalcrm.customers import PersonName  # here: customers imports this package
-
-    if not isinstance(name, PersonName):
-        raise InvalidFormat("expected a PersonName", field="name")
-    source = name.reading if name.reading is not None else name
-    return (
-        _fold_kana(source.surname or ""),
-        _fold_kana(source.given or ""),
-        _fold_kana(name.surname or ""),
-        _fold_kana(name.given or ""),
-    )
-
-
-def _fold_kana(text: str) -> str:
-    folded = []
-    for char in unicodedata.normalize("NFKC", text):
-        point = ord(char)
-        if 0x30A1 <= point <= 0x30F6:
-            folded.append(chr(point - 0x60))
-        else:
-            folded.append(char)
-    return "".join(folded).casefold()

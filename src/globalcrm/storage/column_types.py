@@ -102,14 +102,14 @@ def _dump_all(dump: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
 
 def person_name_type() -> JSONOf:
     """One ``PersonName``."""
-    from globalcrm.customers import PersonName
+    from globalcrm.locale.person_names import PersonName
 
     return JSONOf(PersonName.to_json, PersonName.from_json)
 
 
 def person_names_type() -> JSONOf:
     """A tuple of ``PersonName``."""
-    from globalcrm.customers import PersonName
+    from globalcrm.locale.person_names import PersonName
 
     return JSONOf(_dump_all(PersonName.to_json), _tuple_of(PersonName.from_json))
 
@@ -127,6 +127,6 @@ def codes_type() -> JSONOf:
 
 def contact_hours_type() -> JSONOf:
     """Optional ``ContactHours``."""
-    from globalcrm.customers import ContactHours
+    from globalcrm.contact_points import ContactHours
 
     return JSONOf(ContactHours.to_json, lambda data: ContactHours(**data))

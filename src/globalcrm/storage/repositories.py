@@ -55,17 +55,38 @@ class CustomerRepository:
         self._tenant = tenant
 
     def add(self, customer: Customer) -> None:
-        """Stage a new customer and its search keys."""
+        """Write a new customer and its search keys (the object is detached afterwards)."""
         self._session.add(customer)
         self._session.flush()
         self._write_keys(customer)
+        self._session.expunge(customer)
 
-    def get(self, customer_id: str) -> Customer:
-        """The customer with this id, or ``NotFound``."""
+    def get(self, customer_id: str, *, for_update: bool = False) -> Customer:
+        """The customer with this id, or ``NotFound``.
+
+        Only ``for_update=True`` hands out an object the session tracks (the service layer's
+        ``update`` and ``delete``); every other object is detached, so a change made to it
+        reaches the store only through ``crm.customers.update``, which audits it.
+        """
         customer = self._session.get(Customer, customer_id)
         if customer is None or customer.tenant != self._tenant:
             raise NotFound("no customer with this id", field="customer_id")
+        if not for_update:
+            self._session.expunge(customer)
         return customer
+
+    def flush(self) -> None:
+        """Write pending changes (the version check of an update happens here)."""
+        self._session.flush()
+
+    def detach(self, customer: Customer) -> None:
+        """Stop tracking ``customer``: later changes to the object stay out of the store."""
+        self._session.expunge(customer)
+
+    def _detached(self, customers: list[Customer]) -> list[Customer]:
+        for customer in customers:
+            self._session.expunge(customer)
+        return customers
 
     def exists(self, customer_id: str) -> bool:
         """Whether the tenant has a customer with this id."""
@@ -116,7 +137,7 @@ class CustomerRepository:
         query = select(Customer).where(c.tenant == self._tenant)
         if after is not None:
             query = query.where(c.id > after)
-        return list(self._session.scalars(query.order_by(c.id).limit(limit)))
+        return self._detached(list(self._session.scalars(query.order_by(c.id).limit(limit))))
 
     def count(self) -> int:
         """How many customers the tenant has."""
@@ -169,7 +190,7 @@ class CustomerRepository:
         )
         if after is not None:
             query = query.where(c.id > after)
-        return list(self._session.scalars(query.order_by(c.id).limit(limit)))
+        return self._detached(list(self._session.scalars(query.order_by(c.id).limit(limit))))
 
     def get_many(self, ids: Sequence[str]) -> list[Customer]:
         """The customers with these ids, in id order."""
@@ -177,7 +198,7 @@ class CustomerRepository:
             return []
         c = tables.customers.c
         query = select(Customer).where(c.tenant == self._tenant, c.id.in_(list(ids)))
-        return list(self._session.scalars(query.order_by(c.id)))
+        return self._detached(list(self._session.scalars(query.order_by(c.id))))
 
 
 class InteractionRepository:
@@ -188,15 +209,17 @@ class InteractionRepository:
         self._tenant = tenant
 
     def add(self, interaction: Interaction) -> None:
-        """Stage a new interaction."""
+        """Write a new interaction; the object is detached afterwards (it never changes)."""
         self._session.add(interaction)
         self._session.flush()
+        self._session.expunge(interaction)
 
     def get(self, interaction_id: str) -> Interaction:
-        """The interaction with this id, or ``NotFound``."""
+        """The interaction with this id (detached), or ``NotFound``."""
         found = self._session.get(Interaction, interaction_id)
         if found is None or found.tenant != self._tenant:
             raise NotFound("no interaction with this id", field="interaction_id")
+        self._session.expunge(found)
         return found
 
     def timeline(
@@ -237,7 +260,10 @@ class InteractionRepository:
             query = query.order_by(i.occurred_at.desc(), i.id.desc())
         else:
             query = query.order_by(i.occurred_at, i.id)
-        return list(self._session.scalars(query.limit(limit)))
+        found = list(self._session.scalars(query.limit(limit)))
+        for interaction in found:
+            self._session.expunge(interaction)
+        return found
 
 
 class ExchangeRateRepository:

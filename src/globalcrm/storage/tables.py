@@ -24,7 +24,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from globalcrm.customers import EmailAddress, MessagingHandle, PhoneNumber, PostalAddress
+from globalcrm.addresses import PostalAddress
+from globalcrm.contact_points import EmailAddress, MessagingHandle, PhoneNumber
 from globalcrm.storage.column_types import (
     UTCDateTime,
     codes_type,
