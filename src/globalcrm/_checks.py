@@ -345,9 +345,13 @@ def json_safe(value: object, *, field: str, depth: int = 0) -> Any:
         for index, (key, item) in enumerate(value.items()):
             if not isinstance(key, str):
                 raise InvalidFormat("keys must be text", field=field)
-            result[text(key, field=field, max_length=200)] = json_safe(
-                item, field=key_path(field, key, index), depth=depth + 1
-            )
+            name = text(key, field=key_path(field, key, index), max_length=200)
+            if name in result:  # " tier" and "tier", or two Unicode spellings of one key
+                raise InvalidInput(
+                    "two keys are the same once spaces and Unicode forms are normalised",
+                    field=key_path(field, name, index),
+                )
+            result[name] = json_safe(item, field=key_path(field, name, index), depth=depth + 1)
         return result
     raise InvalidFormat(f"{type(value).__name__} is not JSON-safe", field=field)
 

@@ -32,7 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True)
+stderr = Console(stderr=True)
 
 DEFAULT_URL = "sqlite:///globalcrm.db"
 UrlOption = Annotated[
@@ -50,7 +50,7 @@ def _reported() -> Iterator[None]:
     try:
         yield
     except GlobalCRMError as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        stderr.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -184,14 +184,14 @@ def audit_verify(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "default")
             f"root {checkpoint.root_hash.hex()} at size {checkpoint.tree_size}"
         )
     else:
-        errors.print(
+        stderr.print(
             f"[bold red]audit log: entry {bad_audit} was tampered with "
             f"(edited, deleted or moved)[/]"
         )
     if bad_ledger is None:
         console.print("consent ledger: verifies")
     else:
-        errors.print(f"[bold red]consent ledger: event {bad_ledger} was tampered with[/]")
+        stderr.print(f"[bold red]consent ledger: event {bad_ledger} was tampered with[/]")
     if bad_audit is not None or bad_ledger is not None:
         raise typer.Exit(1)
 
@@ -239,7 +239,7 @@ def import_(
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=errors,
+            console=stderr,
             transient=False,
             auto_refresh=False,  # no refresh thread: worker processes can then be forked
         ) as progress:
@@ -252,9 +252,9 @@ def import_(
             )
         crm.close()
     for problem in report.errors[:200]:
-        errors.print(f"[red]{problem}[/]", highlight=False)
+        stderr.print(f"[red]{problem}[/]", highlight=False)
     if len(report.errors) > 200:
-        errors.print(f"... and {len(report.errors) - 200} more errors")
+        stderr.print(f"... and {len(report.errors) - 200} more errors")
     state = "stored" if report.committed else "nothing stored (--atomic)"
     console.print(
         f"{report.rows} rows read, {report.imported} imported, "
@@ -286,7 +286,7 @@ def export(
             with output.open("w", encoding="utf-8", newline="") as stream:
                 count = writer(rows, stream)
         crm.close()
-    errors.print(f"{count} customers exported")
+    stderr.print(f"{count} customers exported")
 
 
 @app.command()

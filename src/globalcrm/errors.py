@@ -35,7 +35,7 @@ locale may be echoed.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import ClassVar
 
 __all__ = [
@@ -72,6 +72,8 @@ class GlobalCRMError(Exception):
         position: int | None = None,
     ) -> None:
         self.message = message or self.default_message
+        self.cause: str | None = None
+        """The dependency's exception type this error translates, if any (its text is not kept)."""
         self.field = field
         self.row = row
         self.position = position
@@ -206,32 +208,38 @@ class PluginError(GlobalCRMError):
 
 @contextlib.contextmanager
 def translate_errors(
-    mapping: Mapping[type[BaseException], type[GlobalCRMError]],
+    catch: type[BaseException] | tuple[type[BaseException], ...],
+    into: type[GlobalCRMError],
+    message: str,
     *,
-    message: str | None = None,
     field: str | None = None,
 ) -> Iterator[None]:
-    """Turn a dependency's exceptions into ours, keeping the original as ``__cause__``.
+    """Turn a dependency's exceptions (``catch``) raised inside the block into ``into``.
 
-    The most specific mapping wins; our own errors pass through untouched (with ``field`` added).
+    The one way the library translates a foreign error. The original is not chained: a
+    dependency's message may quote the input (an address, a document), which is personal data
+    and would reach logs through the traceback; its type stays in ``.cause``. Our own errors pass
+    through untouched.
 
     ```pycon
-    >>> with translate_errors({KeyError: NotFound}, message="no such currency", field="currency"):
+    >>> with translate_errors(KeyError, NotFound, "no such currency", field="currency"):
     ...     {}["XQQ"]
     Traceback (most recent call last):
     globalcrm.errors.NotFound: currency: no such currency
+    >>> try:
+    ...     with translate_errors(ValueError, InvalidFormat, "not a number"):
+    ...         int("12a")
+    ... except InvalidFormat as error:
+    ...     (error.cause, error.__cause__, error.__suppress_context__)
+    ('builtins.ValueError', None, True)
 
     ```
     """
     try:
         yield
-    except GlobalCRMError as error:
-        if field:
-            error.at(field=field)
+    except GlobalCRMError:
         raise
-    except BaseException as error:
-        for klass in type(error).__mro__:
-            target = mapping.get(klass)
-            if target is not None:
-                raise target(message, field=field) from error
-        raise
+    except catch as error:
+        translated = into(message, field=field)
+        translated.cause = f"{type(error).__module__}.{type(error).__qualname__}"
+        raise translated from None

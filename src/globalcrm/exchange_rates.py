@@ -52,6 +52,7 @@ from globalcrm.errors import (
     InvalidLength,
     NotFound,
     RuleViolation,
+    translate_errors,
 )
 from globalcrm.locale.text import FSI, LRI, PDI
 from globalcrm.money import ACCOUNTING, Money
@@ -328,22 +329,20 @@ def _read_bytes(file: object) -> bytes:
         path = os.fspath(file)
         if not isinstance(path, str) or not path or "\x00" in path or len(path) > 4096:
             raise InvalidFormat("expected a file path or an open file", field="file")
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(_MAX_FILE + 1)
-        except (OSError, UnicodeError) as error:
-            raise NotFound("the rates file cannot be read", field="file") from error
+        with translate_errors(
+            (OSError, UnicodeError), NotFound, "the rates file cannot be read", field="file"
+        ), open(path, "rb") as handle:
+            data = handle.read(_MAX_FILE + 1)
     elif hasattr(file, "read"):
-        try:
+        with translate_errors(
+            (OSError, ValueError), InvalidInput, "the rates file cannot be read", field="file"
+        ):
             data = file.read(_MAX_FILE + 1)
-        except (OSError, ValueError) as error:
-            raise InvalidInput("the rates file cannot be read", field="file") from error
         if isinstance(data, str):
-            try:
+            with translate_errors(
+                UnicodeError, InvalidFormat, "the file holds text that is not Unicode", field="file"
+            ):
                 data = data.encode("utf-8")
-            except UnicodeError as error:
-                message = "the file holds text that is not Unicode"
-                raise InvalidFormat(message, field="file") from error
         if not isinstance(data, bytes):
             raise InvalidFormat("the file did not return bytes or text", field="file")
     else:
@@ -354,10 +353,10 @@ def _read_bytes(file: object) -> bytes:
 
 
 def _ecb_as_of(text: str, field: str) -> dt.datetime:
-    try:
+    with translate_errors(
+        ValueError, InvalidFormat, "expected a date such as 2026-11-20", field=field
+    ):
         day = dt.date.fromisoformat(text)
-    except ValueError as error:
-        raise InvalidFormat("expected a date such as 2026-11-20", field=field) from error
     local = dt.datetime.combine(day, dt.time(16, 0), tzinfo=zoneinfo.ZoneInfo(_ECB_ZONE))
     return local.astimezone(dt.UTC)
 
@@ -368,10 +367,13 @@ def read_ecb_xml(file: str | os.PathLike[str] | IO[bytes] | IO[str]) -> list[Exc
     Rates are dated 16:00 Europe/Berlin on the day given by each ``Cube time``.
     """
     data = _read_bytes(file)
-    try:
+    with translate_errors(
+        (ParseError, DefusedXmlException, ValueError),
+        InvalidFormat,
+        "not a well-formed, safe XML document",
+        field="file",
+    ):
         root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError) as error:
-        raise InvalidFormat("not a well-formed, safe XML document", field="file") from error
     if not isinstance(root, Element) or not root.tag.endswith("Envelope"):
         raise InvalidFormat("not an ECB reference-rate file (no gesmes:Envelope)", field="file")
     rates: list[ExchangeRate] = []
@@ -407,12 +409,10 @@ def read_rates_csv(
     """
     default_source = None if source is None else _source(source)
     data = _read_bytes(file)
-    try:
+    with translate_errors(UnicodeDecodeError, InvalidFormat, "the CSV is not UTF-8", field="file"):
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidFormat("the CSV is not UTF-8", field="file") from error
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
+    with translate_errors(csv.Error, InvalidFormat, "the CSV does not parse", field="file"):
         header = reader.fieldnames or []
         missing = {"base", "quote", "rate", "as_of"} - {h.strip() for h in header}
         if default_source is None and "source" not in {h.strip() for h in header}:
@@ -434,20 +434,18 @@ def read_rates_csv(
                 )
             except GlobalCRMError as error:
                 raise error.at(row=row_number) from None
-    except csv.Error as error:
-        raise InvalidFormat("the CSV does not parse", field="file") from error
     return rates
 
 
 def _csv_time(text: str) -> dt.datetime:
     if len(text) > 40:
         raise InvalidFormat("expected an ISO 8601 date or datetime", field="as_of")
-    try:
+    with translate_errors(
+        ValueError, InvalidFormat, "expected an ISO 8601 date or datetime", field="as_of"
+    ):
         if len(text) == 10:
             return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(0), tzinfo=dt.UTC)
         value = dt.datetime.fromisoformat(text)
-    except ValueError as error:
-        raise InvalidFormat("expected an ISO 8601 date or datetime", field="as_of") from error
     if value.tzinfo is None:
         raise InvalidFormat("the datetime has no offset; add one such as +00:00", field="as_of")
     return value
@@ -600,8 +598,8 @@ def disclosure_text(amount: object, disclosure: object, *, locale: object) -> st
     """
     if not isinstance(disclosure, Disclosure):
         raise InvalidFormat("expected a Disclosure", field="disclosure")
-    number_value, code = _money._checked(amount, "amount")
-    converted = Money(number_value, _money._moneyed_currency(code))
+    number_value, code = _money.checked_money(amount, "amount")
+    converted = Money(number_value, _money.moneyed_currency(code))
     babel_locale = _money.babel_locale(locale)
     template, rtl = _sentence_template(disclosure, str(babel_locale))
     number = _money.format_money(converted, locale=str(locale))
@@ -663,13 +661,13 @@ def convert(
     is written in ``locale``'s language (English where no template exists), with its number and
     date formats, and bidi isolates around embedded values in right-to-left languages.
     """
-    number, code = _money._checked(amount, "amount")
+    number, code = _money.checked_money(amount, "amount")
     target = _currency(to, "to")
     when = _money_aware(at)
     if not isinstance(table, RateTable):
         raise InvalidFormat(f"expected a RateTable, got {type(table).__name__}", field="table")
     rate_markup = _markup(markup)
-    mode = _money._mode(rounding)
+    mode = _money.rounding_mode(rounding)
     babel_locale = _money.babel_locale(locale)
     if target == code:
         raise InvalidInput("the amount is already in that currency", field="to")
@@ -680,7 +678,7 @@ def convert(
         raise InvalidInput("the converted amount is too large", field="amount")
     step = Decimal(1).scaleb(-_money.minor_units(target))
     converted = Money(
-        exact.quantize(step, rounding=mode, context=_CONTEXT), _money._moneyed_currency(target)
+        exact.quantize(step, rounding=mode, context=_CONTEXT), _money.moneyed_currency(target)
     )
     disclosure = Disclosure(
         base=code,
@@ -692,7 +690,7 @@ def convert(
         as_of=rate.as_of,
         derivation=rate.derivation,
     )
-    original = Money(number, _money._moneyed_currency(code))
+    original = Money(number, _money.moneyed_currency(code))
     return Conversion(
         original=original,
         converted=converted,

@@ -34,8 +34,10 @@ __all__ = [
     "contacts_checked_ahead",
     "customer_from_row",
     "customer_to_row",
+    "neutralise_cell",
     "read_csv",
     "read_json",
+    "restore_cell",
     "row_errors",
     "row_values",
     "write_csv",
@@ -524,6 +526,41 @@ def _text_stream(stream: object, *, write: bool = False) -> None:
         raise InvalidFormat(f"expected a text stream, got {type(stream).__name__}", field="stream")
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def neutralise_cell(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet: a formula-like cell gets a leading ``'``.
+
+    OWASP's advice against CSV injection (https://owasp.org/www-community/attacks/CSV_Injection):
+    a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a
+    single quote, which spreadsheets show as text. A cell already starting with ``'`` and one of
+    those (or a second ``'``) is prefixed too, so :func:`restore_cell` gives back exactly the
+    value; ``'t Hooft`` is left alone.
+
+    ```pycon
+    >>> neutralise_cell("=SUM(A1:A9)"), neutralise_cell("+37061234567")
+    ("'=SUM(A1:A9)", "'+37061234567")
+    >>> restore_cell(neutralise_cell("-2+3")), neutralise_cell("'t Hooft")
+    ('-2+3', "'t Hooft")
+
+    ```
+    """
+    if text.startswith(_FORMULA_STARTS) or (
+        text.startswith("'") and text[1:2] and text[1:2] in "'=+-@\t\r"
+    ):
+        return "'" + text
+    return text
+
+
+def restore_cell(text: str) -> str:
+    """The value :func:`neutralise_cell` protected (a cell without its protecting ``'``)."""
+    if text.startswith("'") and text[1:2] and text[1:2] in "'=+-@\t\r":
+        return text[1:]
+    return text
+
+
 def read_csv(stream: IO[str]) -> Iterator[dict[str, str]]:
     """Rows of a CSV file with a header line (UTF-8 text, a BOM is ignored).
 
@@ -541,7 +578,7 @@ def read_csv(stream: IO[str]) -> Iterator[dict[str, str]]:
             line = reader.line_num
             if None in row:
                 raise InvalidFormat(f"row has more cells than the header (line {line})")
-            yield {k: (v or "") for k, v in row.items()}
+            yield {k: restore_cell(v or "") for k, v in row.items()}
     except GlobalCRMError:
         raise
     except UnicodeDecodeError as error:
@@ -591,7 +628,11 @@ def _writing() -> Iterator[None]:
 
 
 def write_csv(rows: Iterable[Mapping[str, str]], stream: IO[str]) -> int:
-    """Write rows under the export header; returns how many were written."""
+    """Write rows under the export header; returns how many were written.
+
+    Cells a spreadsheet would run as a formula are neutralised (:func:`neutralise_cell`);
+    :func:`read_csv` restores them, so an export imports back to the same customers.
+    """
     items = _rows(rows)
     _text_stream(stream, write=True)
     writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\n")
@@ -601,7 +642,7 @@ def write_csv(rows: Iterable[Mapping[str, str]], stream: IO[str]) -> int:
     for row in items:
         cells = _export_row(row, count)
         with _writing():
-            writer.writerow(cells)
+            writer.writerow({k: v if v is None else neutralise_cell(v) for k, v in cells.items()})
         count += 1
     return count
 

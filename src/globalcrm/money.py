@@ -53,8 +53,14 @@ import pycountry
 from babel.core import get_global
 from moneyed import Money
 
-from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidInput, RuleViolation
-from globalcrm.locale import _data as locale_data
+from globalcrm.errors import (
+    InvalidComponent,
+    InvalidFormat,
+    InvalidInput,
+    RuleViolation,
+    translate_errors,
+)
+from globalcrm.locale import datasets
 from globalcrm.locale.text import FSI, PDI
 
 __all__ = [
@@ -66,14 +72,17 @@ __all__ = [
     "add",
     "babel_locale",
     "cash_increment",
+    "checked_money",
     "currency_info",
     "format_money",
     "minor_units",
     "money",
+    "moneyed_currency",
     "narrow_symbol",
     "round_cash",
     "round_money",
     "round_to_increment",
+    "rounding_mode",
     "validate_currency",
 ]
 
@@ -245,7 +254,8 @@ def validate_currency(
 
 
 @functools.lru_cache(maxsize=1024)
-def _moneyed_currency(code: str) -> moneyed.Currency:
+def moneyed_currency(code: str) -> moneyed.Currency:
+    """py-moneyed's ``Currency`` for a checked ISO 4217 code, current or withdrawn."""
     known = moneyed.CURRENCIES.get(code)
     if known is not None:
         return known
@@ -321,11 +331,15 @@ def money(
     """  # noqa: E501
     number = _amount(amount, field)
     code = validate_currency(currency, allow_withdrawn=allow_withdrawn, field="currency")
-    return Money(number, _moneyed_currency(code))
+    return Money(number, moneyed_currency(code))
 
 
-def _checked(value: object, field: str) -> tuple[Decimal, str]:
-    """Check a caller's :class:`Money` (its amount may have been built from anything)."""
+def checked_money(value: object, field: str = "amount") -> tuple[Decimal, str]:
+    """The amount and currency code of a caller's :class:`Money`, both checked.
+
+    A ``Money`` may have been built from anything (a float, NaN, an unknown code): every
+    function that takes one checks it here first.
+    """
     if not isinstance(value, Money):
         raise InvalidFormat(f"expected Money, got {type(value).__name__}", field=field)
     amount = _amount(value.amount, field)
@@ -333,7 +347,8 @@ def _checked(value: object, field: str) -> tuple[Decimal, str]:
     return amount, code
 
 
-def _mode(rounding: object) -> str:
+def rounding_mode(rounding: object) -> str:
+    """``rounding`` if it is one of decimal's ``ROUND_*`` modes (:data:`ROUNDING_MODES`)."""
     if not isinstance(rounding, str) or rounding not in ROUNDING_MODES:
         raise InvalidComponent(
             "unknown rounding mode (use one of decimal's ROUND_* constants)", field="rounding"
@@ -376,11 +391,11 @@ def round_money(amount: object, *, rounding: str = ACCOUNTING) -> Money:
 
     ```
     """
-    number, code = _checked(amount, "amount")
-    mode = _mode(rounding)
+    number, code = checked_money(amount, "amount")
+    mode = rounding_mode(rounding)
     exponent = Decimal(1).scaleb(-minor_units(code))
     rounded = number.quantize(exponent, rounding=mode, context=_CONTEXT)
-    return Money(rounded, _moneyed_currency(code))
+    return Money(rounded, moneyed_currency(code))
 
 
 def round_to_increment(
@@ -402,7 +417,7 @@ def round_to_increment(
         -MAX_FRACTION_DIGITS <= increment.adjusted() < MAX_INTEGER_DIGITS
     ):
         raise InvalidInput("out of range", field="number")
-    mode = _mode(rounding)
+    mode = rounding_mode(rounding)
     steps = (number / increment).quantize(Decimal(1), rounding=mode, context=_CONTEXT)
     return (steps * increment).quantize(increment, context=_CONTEXT)
 
@@ -418,10 +433,10 @@ def round_cash(amount: object, *, rounding: str = DISPLAY) -> Money:
 
     ```
     """
-    number, code = _checked(amount, "amount")
-    mode = _mode(rounding)
+    number, code = checked_money(amount, "amount")
+    mode = rounding_mode(rounding)
     rounded = round_to_increment(number, cash_increment(code), rounding=mode)
-    return Money(rounded, _moneyed_currency(code))
+    return Money(rounded, moneyed_currency(code))
 
 
 def add(*amounts: object) -> Money:
@@ -438,13 +453,13 @@ def add(*amounts: object) -> Money:
     total = Decimal(0)
     currency: str | None = None
     for index, item in enumerate(amounts):
-        number, code = _checked(item, f"amounts[{index}]")
+        number, code = checked_money(item, f"amounts[{index}]")
         if currency is not None and code != currency:
             raise RuleViolation(f"cannot add {code} to {currency}; convert first", field="amounts")
         currency = code
         total = _CONTEXT.add(total, number)
     assert currency is not None  # noqa: S101
-    return Money(_amount(total, "amounts"), _moneyed_currency(currency))
+    return Money(_amount(total, "amounts"), moneyed_currency(currency))
 
 
 # --- formatting ---------------------------------------------------------------------------------
@@ -543,7 +558,7 @@ def format_money(
     code = getattr(amount.currency, "code", None)
     info = _info(code) if isinstance(code, str) and len(code) == 3 else None
     if info is None or not isinstance(number, Decimal) or not number.is_finite():
-        number, code = _checked(amount, "amount")
+        number, code = checked_money(amount, "amount")
         info = _info(code)
     assert info is not None  # noqa: S101
     code = info.code
@@ -554,12 +569,15 @@ def format_money(
         step = Decimal(1).scaleb(-info.minor_units)
         number = number.quantize(step, rounding=DISPLAY, context=_CONTEXT)
     if currency_display == "name":
-        try:
+        with translate_errors(
+            (ValueError, KeyError, decimal.InvalidOperation),
+            InvalidInput,
+            "the amount cannot be formatted",
+            field="amount",
+        ):
             text = babel.numbers.format_currency(
                 number, code, locale=babel_locale(locale), format_type="name"
             )
-        except (ValueError, KeyError, decimal.InvalidOperation) as error:
-            raise InvalidInput("the amount cannot be formatted", field="amount") from error
     else:
         if currency_display == "narrow":
             babel_obj, pattern = _narrow_pattern(locale, str(style), code)
@@ -576,7 +594,7 @@ def format_money(
 @functools.cache
 def _narrow_symbols() -> dict[str, dict[str, str]]:
     """CLDR's narrow currency symbols: ``{"root": {...}, "<locale>": {overrides}}``."""
-    return dict(locale_data.load("currency_symbols")["narrow"])
+    return dict(datasets.load("currency_symbols")["narrow"])
 
 
 def narrow_symbol(code: str, locale: babel.Locale) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from globalcrm.errors import InvalidFormat
+from globalcrm.errors import InvalidFormat, translate_errors
 
 __all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "encode_cursor"]
 
@@ -56,11 +56,14 @@ def decode_cursor(cursor: object, arity: int) -> list[Any]:
     """
     if not isinstance(cursor, str) or len(cursor) > 2000:
         raise InvalidFormat("not a cursor returned by this library", field="after")
-    try:
+    with translate_errors(
+        (binascii.Error, ValueError, UnicodeError),
+        InvalidFormat,
+        "not a cursor returned by this library",
+        field="after",
+    ):
         padded = cursor + "=" * (-len(cursor) % 4)
         parts = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (binascii.Error, ValueError, UnicodeError) as error:
-        raise InvalidFormat("not a cursor returned by this library", field="after") from error
     if (
         not isinstance(parts, list)
         or len(parts) != arity

@@ -197,8 +197,8 @@ def _aware_or_none(value: object, field: str) -> dt.datetime | None:
 
 
 def _money_value(value: object, field: str) -> Money:
-    number, code = _money._checked(value, field)
-    return Money(number, _money._moneyed_currency(code))
+    number, code = _money.checked_money(value, field)
+    return Money(number, _money.moneyed_currency(code))
 
 
 def _code_field(value: object) -> str:
@@ -485,7 +485,7 @@ def price_for(
             net = shown
             gross = net + _quantize(net * chosen.tax_rate, currency, ACCOUNTING)
 
-    unit = _money._moneyed_currency(currency)
+    unit = _money.moneyed_currency(currency)
     shown_money = Money(shown, unit)
     limits = book.bounds.get((product_code, chosen.code))
     if limits is not None:

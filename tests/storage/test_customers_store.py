@@ -256,3 +256,102 @@ def test_search_keys_stay_in_step_with_the_customers_they_derive_from(crm: gc.CR
         c.id for c in other.customers.list(limit=10)
     )}
     assert crm.customers.find_by_email("ona@example.lt") == []
+
+
+def test_a_loaded_customer_changed_in_a_transaction_is_not_stored(crm: gc.CRM) -> None:
+    stored = crm.customers.add(jonas(), now=NOW)
+    audit_before = len(crm.privacy.audit_entries())
+    with crm.transaction() as tx:
+        loaded = tx.customers.get(stored.id)
+        with pytest.raises(gc.InvalidInput):
+            loaded.tenant = "globex"
+        with pytest.raises(gc.InvalidInput):
+            loaded.country = "Jonas Petraitis was here"
+        loaded.country = "DE"  # valid, but only ``update`` writes (and audits) a change
+        loaded.tags = ("moved",)
+        page = tx.customers.list()
+        page.items[0].currency = "USD"
+    again = crm.customers.get(stored.id)
+    assert (again.country, again.tags, again.currency, again.tenant) == ("LT", (), "EUR", "default")
+    assert again.version == 1
+    assert len(crm.privacy.audit_entries()) == audit_before
+    assert crm.for_tenant("globex").customers.count() == 0
+
+
+def test_an_added_customer_is_the_stored_copy_and_the_callers_object_is_untouched(
+    crm: gc.CRM,
+) -> None:
+    mine = jonas()
+    with crm.transaction() as tx:
+        stored = tx.customers.add(mine, now=NOW)
+        stored.tags = ("changed-after-add",)
+    assert (mine.created_at, mine.version) == (None, 0)
+    assert stored.id == mine.id and stored.version == 1
+    assert crm.customers.get(mine.id).tags == ()
+
+
+def test_every_customer_method_takes_a_customer_or_its_id(crm: gc.CRM) -> None:
+    stored = crm.customers.add(jonas(), now=NOW)
+    assert crm.customers.get(stored).id == stored.id
+    updated = crm.customers.update(stored, expected_version=1, tags=["vip"])
+    assert updated.tags == ("vip",)
+    crm.interactions.record(updated, channel="whatsapp", direction="inbound", body="Labas")
+    assert len(crm.interactions.timeline(updated).items) == 1
+    assert crm.customers.display_name(updated.id) == crm.customers.display_name(updated)
+    crm.customers.delete(updated)
+    assert crm.customers.count() == 0
+    with pytest.raises(gc.InvalidInput) as caught:
+        crm.customers.get(42)  # type: ignore[arg-type]
+    assert caught.value.field == "customer"
+
+
+def test_update_names_an_unknown_field_as_unknown(crm: gc.CRM) -> None:
+    stored = crm.customers.add(jonas(), now=NOW)
+    with pytest.raises(gc.InvalidInput) as unknown:
+        crm.customers.update(stored.id, expected_version=1, favourite_colour="blue")
+    assert "unknown customer field 'favourite_colour'" in str(unknown.value)
+    with pytest.raises(gc.InvalidInput) as fixed:
+        crm.customers.update(stored.id, expected_version=1, tenant="acme")
+    assert "cannot be changed" in str(fixed.value)
+    assert crm.customers.get(stored.id).version == 1
+
+
+EXTREMES = [
+    dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    dt.datetime(1, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+]
+
+
+@pytest.mark.parametrize("moment", EXTREMES)
+def test_instants_outside_utc_are_refused_and_store_nothing(
+    crm: gc.CRM, moment: dt.datetime
+) -> None:
+    stored = crm.customers.add(jonas(), now=NOW)
+    with pytest.raises(gc.InvalidInput):
+        crm.customers.add(jonas(), now=moment)
+    with pytest.raises(gc.InvalidInput):
+        crm.customers.update(stored.id, expected_version=1, now=moment, tags=["x"])
+    with pytest.raises(gc.InvalidInput):
+        crm.interactions.record(stored, channel="sms", direction="inbound", occurred_at=moment)
+    assert crm.customers.count() == 1
+    assert crm.customers.get(stored.id).version == 1
+    assert crm.interactions.timeline(stored).items == []
+
+
+def test_an_event_is_recorded_when_it_has_happened(crm: gc.CRM) -> None:
+    stored = crm.customers.add(jonas(), now=NOW)
+    four_minutes = NOW + dt.timedelta(minutes=4)
+    made = crm.interactions.record(
+        stored, channel="sms", direction="inbound", occurred_at=four_minutes, now=NOW
+    )
+    assert made.occurred_at == four_minutes  # clock skew between machines is tolerated
+    with pytest.raises(gc.InvalidInput, match="in the future") as caught:
+        crm.interactions.record(
+            stored,
+            channel="sms",
+            direction="inbound",
+            occurred_at=NOW + dt.timedelta(days=365),
+            now=NOW,
+        )
+    assert caught.value.field == "occurred_at"
+    assert len(crm.interactions.timeline(stored).items) == 1

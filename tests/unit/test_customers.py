@@ -399,3 +399,110 @@ def test_fields_not_given_take_the_same_defaults_either_way() -> None:
     assert quick["attributes"] == {} and quick["attributes"] is not check_customer_fields(base)[
         "attributes"
     ]
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+def test_an_assignment_is_checked_as_construction_checks_it() -> None:
+    customer = gc.Customer(**BASE)
+    with pytest.raises(errors.InvalidFormat) as caught:
+        customer.country = "Jonas Petraitis was here"
+    assert caught.value.field == "country" and customer.country == "FI"
+    customer.country = "lv"
+    assert customer.country == "LV"
+    # assignments convert as __init__ does (mypy knows only the stored type)
+    customer.phones = ["21 234 567", {"number": "+37061234568", "primary": True}]  # type: ignore[assignment]
+    assert [p.number for p in customer.phones] == ["+37121234567", "+37061234568"]  # read in LV
+    with pytest.raises(errors.InvalidFormat) as phone:
+        customer.phones = ["12"]  # type: ignore[assignment]
+    assert phone.value.field == "phones[0]" and len(customer.phones) == 2
+
+
+def test_a_customer_never_changes_tenant_or_id() -> None:
+    customer = gc.Customer(**BASE)
+    for field, value in (("tenant", "globex"), ("id", "01KAQ3V4J5ZC6Y3W8N0R2T4V6X")):
+        with pytest.raises(errors.InvalidInput) as caught:
+            setattr(customer, field, value)
+        assert caught.value.field == field
+    assert customer.tenant == "default"
+
+
+def test_an_interaction_never_changes_customer_tenant_or_id() -> None:
+    interaction = gc.Interaction(**INTERACTION)
+    for field in ("customer_id", "tenant", "id"):
+        with pytest.raises(errors.InvalidInput):
+            setattr(interaction, field, "01KAQ3V4J5ZC6Y3W8N0R2T4V6Y")
+    with pytest.raises(errors.InvalidComponent):
+        interaction.channel = "carrier pigeon"
+    interaction.channel = "WhatsApp"
+    assert interaction.channel == "whatsapp"
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {" tier": "gold", "tier": "silver"},
+        {"caf\u00e9": 1, "cafe\u0301": 2},
+        {"a": {"k": 1, "k ": 2}},
+    ],
+)
+def test_keys_that_collapse_into_one_are_refused(attributes: dict[str, Any]) -> None:
+    with pytest.raises(errors.InvalidInput) as caught:
+        gc.Customer(**{**BASE, "attributes": attributes})
+    assert caught.value.message.startswith("two keys are the same")
+    assert caught.value.field is not None and caught.value.field.startswith("attributes")
+
+
+EXTREMES = [
+    dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    dt.datetime(1, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+]
+
+
+@pytest.mark.parametrize("moment", EXTREMES)
+def test_instants_without_a_utc_form_are_invalid_input(moment: dt.datetime) -> None:
+    with pytest.raises(errors.InvalidFormat) as caught:
+        gc.Customer(**{**BASE, "created_at": moment})
+    assert caught.value.field == "created_at"
+    with pytest.raises(errors.InvalidFormat):
+        gc.Interaction(**{**INTERACTION, "occurred_at": moment})
+    with pytest.raises(errors.InvalidFormat):
+        gc.Customer(**BASE).local_time(moment)
+    report_row = {**ROW, "created_at": moment.isoformat()}
+    with pytest.raises(errors.InvalidFormat):
+        import_export.row_values(report_row)
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        ({"given": "A", "Jonas Petraitis": "x"}, "name field"),
+        ({"given": "A", "Petraitis": "x", "locale": "lt"}, "name field"),
+    ],
+)
+def test_unknown_keys_are_named_by_position_unless_they_are_codes(
+    data: dict[str, str], what: str
+) -> None:
+    with pytest.raises(errors.InvalidComponent) as caught:
+        gc.PersonName.from_json(data)
+    assert "Petraitis" not in str(caught.value) and what in str(caught.value)
+    assert caught.value.field == "[#1]"
+    with pytest.raises(errors.InvalidComponent) as cldr:
+        gc.PersonName.from_cldr_fields(data)
+    assert "Petraitis" not in str(cldr.value)
+    mappings: list[Callable[[], object]] = [
+        lambda: gc.Customer(**{**BASE, "emails": [{"address": "a@example.fi", "Jonas P": 1}]}),
+        lambda: gc.Customer(**{**BASE, "contact_hours": {"start": "9:00", "Jonas P": 1}}),
+        lambda: gc.Customer(**{**BASE, "addresses": [{"city": "Espoo", "Jonas P": 1}]}),
+        lambda: gc.Customer(
+            **{**BASE, "handles": [{"service": "telegram", "handle": "@aino", "Jonas P": 1}]}
+        ),
+    ]
+    for make in mappings:
+        with pytest.raises(errors.InvalidComponent) as point:
+            make()
+        assert "Jonas" not in str(point.value), str(point.value)
+    with pytest.raises(errors.InvalidComponent) as code:
+        gc.PersonName.from_json({"given": "A", "nickname": "x"})
+    assert "'nickname'" in str(code.value)

@@ -8,7 +8,7 @@ from typing import Any
 from globalcrm import _checks
 from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.customers import Customer
-from globalcrm.errors import InvalidFormat, NotFound
+from globalcrm.errors import InvalidFormat, NotFound, translate_errors
 from globalcrm.identifiers import check_id
 from globalcrm.interactions import Interaction
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
@@ -113,10 +113,10 @@ def _position(after: str | None) -> tuple[dt.datetime, str] | None:
     if after is None:
         return None
     moment, last_id = decode_cursor(after, 2)
-    try:
+    with translate_errors(
+        ValueError, InvalidFormat, "not a cursor returned by this library", field="after"
+    ):
         return dt.datetime.fromisoformat(moment), last_id
-    except ValueError as error:
-        raise InvalidFormat("not a cursor returned by this library", field="after") from error
 
 
 def _page(items: list[Interaction], limit: int) -> Page[Interaction]:

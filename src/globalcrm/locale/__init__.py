@@ -3,7 +3,7 @@
 Functions follow babel's shape: one function per task, CLDR's vocabulary as keyword names.
 """
 
-from globalcrm.locale._data import data_sources
+from globalcrm.locale.datasets import data_sources
 from globalcrm.locale.folding import fold, tokens
 from globalcrm.locale.forms_of_address import (
     Formality,

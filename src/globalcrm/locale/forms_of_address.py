@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from globalcrm import _checks
-from globalcrm.locale._data import load
+from globalcrm.locale.datasets import load
 from globalcrm.locale.honorifics import (
     HONORIFICS,
     PRONOUNS,

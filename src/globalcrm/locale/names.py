@@ -47,7 +47,7 @@ import regex
 
 from globalcrm.errors import InvalidComponent, InvalidFormat
 from globalcrm.locale import transforms
-from globalcrm.locale._data import load
+from globalcrm.locale.datasets import load
 from globalcrm.locale.person_names import PersonName
 
 __all__ = ["FIELDS", "MODIFIERS", "format_person_name", "name_order"]

@@ -29,7 +29,7 @@ from typing import Final, Literal
 import babel
 
 from globalcrm import _checks
-from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidLength
+from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidLength, translate_errors
 
 Direction = Literal["ltr", "rtl"]
 
@@ -201,10 +201,13 @@ def locale_direction(locale: str) -> Direction:
     ```
     """
     tag = _checks.language(locale, field="locale")
-    try:
+    with translate_errors(
+        (ValueError, babel.UnknownLocaleError),
+        InvalidComponent,
+        f"locale {tag!r} is not known to CLDR",
+        field="locale",
+    ):
         parsed = babel.Locale.parse(tag, sep="-")
-    except (ValueError, babel.UnknownLocaleError) as exc:
-        raise InvalidComponent(f"locale {tag!r} is not known to CLDR", field="locale") from exc
     return "rtl" if parsed.text_direction == "rtl" else "ltr"
 
 
