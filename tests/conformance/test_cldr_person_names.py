@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from globalcrm.errors import GlobalCRMError
-from globalcrm.locale.names import format_person_name
+from globalcrm.locale.name_formatting import format_person_name
 
 AREA = "cldr-person-names"
 SEGMENTATION = frozenset({"km", "my"})

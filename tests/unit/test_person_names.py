@@ -10,8 +10,8 @@ import pytest
 
 from globalcrm import PersonName
 from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidInput
-from globalcrm.locale import data_sources, format_person_name, name_order
-from globalcrm.locale import names as names_module
+from globalcrm.locale import cldr_locales, data_sources, format_person_name, name_order
+from globalcrm.locale import name_formatting as names_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,15 +139,15 @@ def test_name_order_comes_from_the_formatting_locale_data() -> None:
 
 
 def test_locale_fallback_chain() -> None:
-    assert names_module._data_locale(*names_module._parse_locale("pt-BR")) == "pt"
-    assert names_module._data_locale(*names_module._parse_locale("zh-TW")) == "zh-Hant"
-    assert names_module._data_locale(*names_module._parse_locale("en-AU")) == "en-AU"
-    assert names_module._data_locale(*names_module._parse_locale("en-VU")) == "en-VU"
-    assert names_module._data_locale(*names_module._parse_locale("sr-Latn-XK")) == "sr-Latn-XK"
-    assert names_module._data_locale(*names_module._parse_locale("uz-Cyrl-UZ")) == "uz-Cyrl"
-    assert names_module._data_locale(*names_module._parse_locale("de-AT-1996")) == "de-AT"
-    assert names_module._data_locale(*names_module._parse_locale("root")) == "und"
-    assert names_module._data_locale(*names_module._parse_locale("haw-US")) == "haw"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("pt-BR")) == "pt"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("zh-TW")) == "zh-Hant"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("en-AU")) == "en-AU"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("en-VU")) == "en-VU"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("sr-Latn-XK")) == "sr-Latn-XK"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("uz-Cyrl-UZ")) == "uz-Cyrl"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("de-AT-1996")) == "de-AT"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("root")) == "und"
+    assert cldr_locales.data_locale(*cldr_locales.parse_locale("haw-US")) == "haw"
 
 
 def test_sorting_with_a_monogram_uses_the_name_order() -> None:

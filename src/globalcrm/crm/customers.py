@@ -28,8 +28,8 @@ from globalcrm.locale import (
     salutation,
 )
 from globalcrm.locale.folding import tokens
-from globalcrm.locale.names import Formality as NameFormality
-from globalcrm.locale.names import Length, Usage
+from globalcrm.locale.name_formatting import Formality as NameFormality
+from globalcrm.locale.name_formatting import Length, Usage
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
 from globalcrm.storage.repositories import CustomerRepository
 from globalcrm.storage.unit_of_work import storage_errors

@@ -18,8 +18,8 @@ from globalcrm.locale.forms_of_address import (
     salutation,
     vocative,
 )
+from globalcrm.locale.name_formatting import format_person_name, name_order
 from globalcrm.locale.name_parsing import parse_name
-from globalcrm.locale.names import format_person_name, name_order
 from globalcrm.locale.person_names import PersonName, choose_name, reading_sort_key
 from globalcrm.locale.romanisation import is_latin, romanise
 from globalcrm.locale.text import (

@@ -108,7 +108,7 @@ def parse_name(text: str, *, locale: str) -> PersonName:
     """
     import nameparser  # imported on first use: it takes 60 ms
 
-    from globalcrm.locale.names import name_order
+    from globalcrm.locale.name_formatting import name_order
 
     value = _text(text)
     tag = _checks.language(locale, field="locale")

@@ -41,12 +41,23 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 import regex
 
 from globalcrm.errors import InvalidComponent, InvalidFormat
 from globalcrm.locale import transforms
+from globalcrm.locale.cldr_locales import (
+    data_locale,
+    has_own_data,
+    join,
+    locale_tag,
+    maximize,
+    name_script,
+    parse_locale,
+    person_name_body,
+    scripts_match,
+)
 from globalcrm.locale.datasets import load
 from globalcrm.locale.person_names import PersonName
 
@@ -71,20 +82,9 @@ MODIFIERS = (
 )
 """CLDR 48's field modifiers, in the order their fallbacks are applied."""
 
-_MAX_LOCALE = 35
-_LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
 _JAVA_NOT_WHITESPACE = frozenset("\u00a0\u2007\u202f")
 _ASCII_SPACES = re.compile(r"[ \t\n\x0b\f\r]+")
-_MULTI_SCRIPTS = {
-    "Jpan": frozenset({"Jpan", "Hani", "Hira", "Kana", "Hrkt"}),
-    "Kore": frozenset({"Kore", "Hang", "Hani"}),
-    "Hans": frozenset({"Hans", "Hani"}),
-    "Hant": frozenset({"Hant", "Hani"}),
-    "Hanb": frozenset({"Hanb", "Hani", "Bopo"}),
-    "Hrkt": frozenset({"Hrkt", "Hira", "Kana"}),
-}
 _SAME_LANGUAGE_GROUP = frozenset({"ja", "zh", "yue"})
-_NOT_A_SCRIPT = frozenset({"Zyyy", "Zinh", "Zzzz"})
 _UPPER_SPECIAL = frozenset({"tr", "az", "el", "lt"})
 
 
@@ -116,169 +116,6 @@ def _person_name(value: object) -> PersonName:
         f"expected a PersonName or a mapping of CLDR fields, got {type(value).__name__}",
         field="name",
     )
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_locale(value: str, field: str = "locale") -> tuple[str, str, str]:
-    """Split a BCP 47 / CLDR locale id into (language, script, region), canonical case."""
-    tag = value.strip()
-    if not _LOCALE_SHAPE.fullmatch(tag):
-        raise InvalidFormat("expected a locale such as 'lt', 'pt-BR' or 'zh-Hant'", field=field)
-    parts = re.split(r"[-_]", tag)
-    language = parts[0].lower()
-    if language == "root":
-        language = "und"
-    if not 2 <= len(language) <= 3:
-        raise InvalidFormat("expected a locale such as 'lt', 'pt-BR' or 'zh-Hant'", field=field)
-    script = region = ""
-    rest = parts[1:]
-    if rest and len(rest[0]) == 4 and rest[0].isalpha():
-        script = rest.pop(0).title()
-    if rest and _is_region(rest[0]):
-        region = rest.pop(0).upper()
-    data = load("person_names")
-    known = _languages()
-    if language not in known and language not in data["likely_subtags"]:
-        raise InvalidComponent(f"locale {language!r} is not known to CLDR", field=field)
-    return language, script, region
-
-
-def _is_region(subtag: str) -> bool:
-    return (len(subtag) == 2 and subtag.isalpha()) or (len(subtag) == 3 and subtag.isdigit())
-
-
-@functools.cache
-def _languages() -> frozenset[str]:
-    return frozenset(tag.split("-")[0] for tag in load("person_names")["locales"])
-
-
-def _join(language: str, script: str = "", region: str = "") -> str:
-    return "-".join(part for part in (language, script, region) if part)
-
-
-def _locale_tag(value: object, field: str = "locale") -> tuple[str, str, str]:
-    if not isinstance(value, str):
-        raise InvalidFormat(f"expected a locale code, got {type(value).__name__}", field=field)
-    if not value.strip() or len(value) > _MAX_LOCALE:
-        raise InvalidFormat("expected a locale such as 'lt', 'pt-BR' or 'zh-Hant'", field=field)
-    return _parse_locale(value, field)
-
-
-# --------------------------------------------------------------------------- CLDR locale data
-
-
-@functools.lru_cache(maxsize=4096)
-def _maximize(language: str, script: str, region: str) -> tuple[str, str, str]:
-    """Add likely subtags (UTS #35 Part 1, Likely Subtags): the lookup order of CLDR 45+."""
-    likely: dict[str, str] = load("person_names")["likely_subtags"]
-    candidates = []
-    if script and region:
-        candidates.append(_join(language, script, region))
-    if region:
-        candidates.append(_join(language, "", region))
-    if script:
-        candidates.append(_join(language, script))
-    candidates.append(language)
-    if language != "und" and script:
-        candidates.append(_join("und", script))
-    match = next((likely[c] for c in candidates if c in likely), None)
-    if match is None:
-        match = likely.get("und", "en-Latn-US")
-    m_language, m_script, m_region = [*match.split("-"), "", ""][:3]
-    return (
-        language if language != "und" else m_language,
-        script or m_script,
-        region or m_region,
-    )
-
-
-def _parent(tag: str) -> str:
-    """The CLDR parent locale: explicit parentLocales, the nonlikelyScript rule, truncation."""
-    data = load("person_names")
-    explicit: dict[str, str] = data["parent_locales"]
-    if tag in explicit:
-        parent = explicit[tag]
-        return "und" if parent == "root" else parent
-    parts = tag.split("-")
-    if len(parts) == 1:
-        return "und"
-    if len(parts) == 2 and len(parts[1]) == 4:
-        language, script = parts
-        if _maximize(language, "", "")[1] != script:
-            return "und"
-    return "-".join(parts[:-1])
-
-
-@functools.lru_cache(maxsize=1024)
-def _data_locale(language: str, script: str, region: str) -> str:
-    """The locale whose personNames data applies: the first of the fallback chain with data."""
-    locales: dict[str, int] = load("person_names")["locales"]
-    if not script and region:
-        full = _maximize(language, "", region)[1]
-        if full != _maximize(language, "", "")[1]:
-            script = full  # zh-TW uses zh-Hant data, as ICU's locale fallback does
-    tag = _join(language, script, region)
-    while tag not in locales and tag != "und":
-        tag = _parent(tag)
-    return tag
-
-
-def _body(data_locale: str) -> dict[str, Any]:
-    data = load("person_names")
-    body: dict[str, Any] = data["bodies"][data["locales"][data_locale]]
-    return body
-
-
-def _has_own_data(language: str, script: str, region: str) -> bool:
-    """Whether a locale has person-name data of its own language (not root's)."""
-    found = _data_locale(language, script, region)
-    return found != "und" and found.split("-")[0] == language
-
-
-def _scripts_match(first: str, second: str) -> bool:
-    a = _MULTI_SCRIPTS.get(first, frozenset({first}))
-    b = _MULTI_SCRIPTS.get(second, frozenset({second}))
-    return bool(a & b)
-
-
-# --------------------------------------------------------------------------- scripts
-
-
-@functools.cache
-def _script_regex() -> regex.Pattern[str]:
-    import pycountry
-
-    codes = {s.alpha_4 for s in pycountry.scripts}
-    codes.update(
-        key[4:] for key in load("person_names")["likely_subtags"]
-        if key.startswith("und-") and len(key) == 8 and key[4:].isalpha()
-    )
-    groups = []
-    for script in sorted(codes):
-        if script in ("Zyyy", "Zinh", "Zzzz") or not script.isalpha():
-            continue
-        try:
-            regex.compile(rf"\p{{sc={script}}}")
-        except regex.error:
-            continue
-        groups.append(rf"(?P<{script}>\p{{sc={script}}})")
-    return regex.compile("|".join(groups))
-
-
-@functools.lru_cache(maxsize=8192)
-def _char_script(char: str) -> str:
-    match = _script_regex().match(char)
-    return match.lastgroup or "Zzzz" if match else "Zzzz"
-
-
-def _name_script(surname: str | None, given: str | None) -> str:
-    """The script of the first letter of the surname, then the given name (spec: name script)."""
-    for text in (surname, given):
-        for char in text or "":
-            script = _char_script(char)
-            if script not in _NOT_A_SCRIPT:
-                return script
-    return "Zzzz"
 
 
 # --------------------------------------------------------------------------- text operations
@@ -448,7 +285,7 @@ class _Pattern:
 def _patterns(
     data_locale: str, order: str, length: str, usage: str, formality: str
 ) -> tuple[_Pattern, ...]:
-    by_order = _body(data_locale)["personName"][order]
+    by_order = person_name_body(data_locale)["personName"][order]
     by_usage = by_order[length]
     entry = by_usage.get(usage) or by_usage["referring"]
     found = [entry[formality]]
@@ -589,11 +426,11 @@ def _order_chain(language: str, script: str, region: str) -> list[str]:
     """The lookup chain of the name ordering locale: ``de-Latn-DE, de-Latn, de-DE, de``."""
     chain = []
     if script and region:
-        chain.append(_join(language, script, region))
+        chain.append(join(language, script, region))
     if script:
-        chain.append(_join(language, script))
+        chain.append(join(language, script))
     if region:
-        chain.append(_join(language, "", region))
+        chain.append(join(language, "", region))
     chain.append(language)
     result = []
     for tag in chain:
@@ -615,13 +452,13 @@ def _lookup_order(
 
 @functools.lru_cache(maxsize=256)
 def _order_lists(data_locale: str) -> tuple[frozenset[str], frozenset[str]]:
-    body = _body(data_locale)
+    body = person_name_body(data_locale)
     return frozenset(body["givenFirst"]), frozenset(body["surnameFirst"])
 
 
 def _ordering_locale(language: str, script: str, region: str) -> tuple[str, str, str]:
     if script in ("Hani", "Hira", "Kana"):
-        script = _maximize(language, "", region)[1]
+        script = maximize(language, "", region)[1]
     return language, script, region
 
 
@@ -638,13 +475,13 @@ def name_order(locale: str, *, formatting_locale: str | None = None) -> Order:
 
     ```
     """
-    parsed = _ordering_locale(*_locale_tag(locale))
+    parsed = _ordering_locale(*locale_tag(locale))
     chain = _order_chain(*parsed)
     if formatting_locale is None:
         defaults = load("person_names")["name_order_defaults"]
         lists = (frozenset(defaults["givenFirst"]), frozenset(defaults["surnameFirst"]))
     else:
-        lists = _order_lists(_data_locale(*_locale_tag(formatting_locale, "formatting_locale")))
+        lists = _order_lists(data_locale(*locale_tag(formatting_locale, "formatting_locale")))
     if _lookup_order(chain, *lists) == "surnameFirst":
         return "surnameFirst"
     return "givenFirst"
@@ -661,11 +498,11 @@ class _Formatter:
     )
 
     def __init__(self, language: str, script: str, region: str) -> None:
-        self.data_locale = _data_locale(language, script, region)
-        full = _maximize(language, script, region)
+        self.data_locale = data_locale(language, script, region)
+        full = maximize(language, script, region)
         self.language = full[0]
         self.script = full[1]
-        body = _body(self.data_locale)
+        body = person_name_body(self.data_locale)
         self.initials = _Initials(body["initial"], body["initialSequence"])
         self.native_space = body["nativeSpaceReplacement"]
         self.foreign_space = body["foreignSpaceReplacement"]
@@ -683,8 +520,8 @@ def _name_locale(locale: str, script: str) -> tuple[str, str, str]:
     if locale == "und":
         if script == "Zzzz":
             return "und", "", ""
-        return _with_script(_maximize("und", script, "")[0], "", script, "")
-    language, own_script, region = _parse_locale(locale)
+        return _with_script(maximize("und", script, "")[0], "", script, "")
+    language, own_script, region = parse_locale(locale)
     if script == "Zzzz":
         return language, own_script, region
     return _with_script(language, own_script, script, region)
@@ -692,8 +529,8 @@ def _name_locale(locale: str, script: str) -> tuple[str, str, str]:
 
 def _with_script(language: str, own_script: str, script: str, region: str) -> tuple[str, str, str]:
     """``language`` written in ``script``; Han in Japanese is ``Jpan``, in Chinese ``Hans``..."""
-    likely_script = _maximize(language, own_script, region)[1]
-    if script != likely_script and _scripts_match(script, likely_script):
+    likely_script = maximize(language, own_script, region)[1]
+    if script != likely_script and scripts_match(script, likely_script):
         script = likely_script
     return language, script, region
 
@@ -734,7 +571,7 @@ def format_person_name(
         InvalidComponent: the locale or an option value is unknown.
     """
     person = _person_name(name)
-    language, script, region = _locale_tag(locale)
+    language, script, region = locale_tag(locale)
     length = _choice(length, _LENGTHS, "length")  # type: ignore[assignment]
     usage = _choice(usage, _USAGES, "usage")  # type: ignore[assignment]
     formality = _choice(formality, _FORMALITIES, "formality")  # type: ignore[assignment]
@@ -746,21 +583,21 @@ def format_person_name(
         else:
             usage = "referring"
 
-    name_script = _name_script(person.surname, person.given)
-    name_language, name_script_tag, name_region = _name_locale(person.locale, name_script)
+    written_in = name_script(person.surname, person.given)
+    name_language, name_script_tag, name_region = _name_locale(person.locale, written_in)
     formatter = _formatter(language, script, region)
-    if name_script != "Zzzz" and not _scripts_match(name_script, formatter.script):
-        if name_language != "und" and _has_own_data(name_language, name_script_tag, name_region):
+    if written_in != "Zzzz" and not scripts_match(written_in, formatter.script):
+        if name_language != "und" and has_own_data(name_language, name_script_tag, name_region):
             formatter = _formatter(name_language, name_script_tag, name_region)
         else:
-            likely = _maximize("und", name_script, name_region)[0]
-            formatter = _formatter(*_with_script(likely, "", name_script, name_region))
+            likely = maximize("und", written_in, name_region)[0]
+            formatter = _formatter(*_with_script(likely, "", written_in, name_region))
 
     if order is None:  # spec: the name ordering locale is the name's own locale if it has one
         if person.locale != "und":
-            ordering = _ordering_locale(*_parse_locale(person.locale))
-        elif name_script != "Zzzz":
-            ordering = _maximize("und", name_script, "")
+            ordering = _ordering_locale(*parse_locale(person.locale))
+        elif written_in != "Zzzz":
+            ordering = maximize("und", written_in, "")
         else:
             ordering = ("und", "", "")
         chosen = _lookup_order(_order_chain(*ordering), *formatter.lists)
