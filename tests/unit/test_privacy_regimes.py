@@ -65,7 +65,7 @@ def test_regime_lookup() -> None:
     gdpr = regimes.regime("EU_GDPR")
     assert gdpr.code == "eu-gdpr" and gdpr.rights["withdraw_consent"] == "Art. 7(3)"
     assert "recognised_legitimate_interests" in regimes.regime("uk-gdpr").lawful_bases
-    assert regimes.regime("us-ca-ccpa").rule("opt_out_deadline") is not None
+    assert regimes.regime("us-ca-ccpa").rule("request_deadline.opt_out_sale_share") is not None
     assert regimes.data_as_of() == dt.date(2026, 2, 1)
     with pytest.raises(InvalidComponent):
         regimes.regime("xx-law")
