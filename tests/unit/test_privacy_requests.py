@@ -88,7 +88,7 @@ def test_a_rejection_cites_its_ground() -> None:
 
 
 def test_bad_requests_are_refused_with_their_field() -> None:
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"right": "be forgotten by everyone"}, "right"),
         ({"regimes": []}, "regimes"),
         ({"regimes": ["mars-law"]}, "regimes[0]"),
