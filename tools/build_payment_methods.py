@@ -397,14 +397,13 @@ def _refs(ids: list[str]) -> str:
 def _amount_text(limit: dict[str, Any]) -> str:
     low, high = limit["min"], limit["max"]
     if low is None and high is None:
-        text = f"set by the {limit['set_by']}"
+        text = f"{limit['currency']}: set by the {limit['set_by']}"
     elif high is None:
-        text = f"from {low}"
+        text = f"from {low} {limit['currency']}"
     elif low is None:
-        text = f"up to {high}"
+        text = f"up to {high} {limit['currency']}"
     else:
-        text = f"{low}–{high}"
-    text = f"{text} {limit['currency']}"
+        text = f"{low}–{high} {limit['currency']}"
     if limit["per"] != "transaction":
         text += f" per {limit['per']}"
     if limit["applies_to"] != "payment":

@@ -85,14 +85,13 @@ class Limit:
 
     def __str__(self) -> str:
         if self.minimum is None and self.maximum is None:
-            text = f"set by the {self.set_by}"
+            text = f"{self.currency}: set by the {self.set_by}"
         elif self.maximum is None:
-            text = f"from {self.minimum}"
+            text = f"from {self.minimum} {self.currency}"
         elif self.minimum is None:
-            text = f"up to {self.maximum}"
+            text = f"up to {self.maximum} {self.currency}"
         else:
-            text = f"{self.minimum}-{self.maximum}"
-        text = f"{text} {self.currency}"
+            text = f"{self.minimum}-{self.maximum} {self.currency}"
         if self.per != "transaction":
             text += f" per {self.per}"
         if self.applies_to != "payment":
