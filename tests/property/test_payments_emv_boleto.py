@@ -103,6 +103,23 @@ def test_pix_dynamic_round_trip(path: str, name: str, city: str, amount: Decimal
 
 
 @settings(deadline=None)
+@given(
+    path=st.from_regex(r"[a-z0-9]{1,20}(/[A-Za-z0-9._-]{1,19}){0,2}", fullmatch=True),
+    name=_text(25), city=_text(15), key=st.none() | pix_keys(),
+)
+def test_pix_automatico_round_trip(
+    path: str, name: str, city: str, key: tuple[str, str] | None
+) -> None:
+    recurrence_url = f"pix.example.com/rec/{path}"
+    payload = pix.build(key=None if key is None else key[0], merchant_name=name,
+                        merchant_city=city, recurrence_url=recurrence_url)
+    code = pix.parse(payload)
+    assert code.recurrence_url == recurrence_url
+    assert code.kind == ("recurrence" if key is None else "static")
+    assert code.key == (None if key is None else key[0])
+
+
+@settings(deadline=None)
 @given(key=pix_keys(), name=_text(25), data=st.data())
 def test_crc_detects_any_single_character_change(
     key: tuple[str, str], name: str, data: st.DataObject

@@ -116,6 +116,27 @@ def test_iban_build_parse(country_bban: tuple[str, str]) -> None:
     assert iban.checksum_ok(value)
 
 
+@given(
+    country_bban=st.sampled_from([("DE", 18), ("AT", 16), ("BE", 12)]).flatmap(
+        lambda pair: st.tuples(st.just(pair[0]), st.text(string.digits, min_size=pair[1],
+                                                          max_size=pair[1]))
+    )
+)
+def test_iban_check_digit_twins_are_refused(country_bban: tuple[str, str]) -> None:
+    # Check digits d and d + 97 leave the same remainder: 97 -> 00, 98 -> 01, 02 -> 99 pass
+    # mod 97 too, but ISO 13616 only issues 02-98; every other check digit is a checksum error.
+    country, bban = country_bban
+    if country == "BE":  # keep the national check digits right; any bank code will do
+        body = bban[:10]
+        bban = body + f"{int(body) % 97 or 97:02d}"
+    value = iban.build(country, bban)
+    assert iban.is_valid(value)
+    digits = int(value[2:4])
+    for other in range(100):
+        twin = value[:2] + f"{other:02d}" + value[4:]
+        assert iban.is_valid(twin) == (other == digits), twin
+
+
 @settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow])
 @given(params=st.dictionaries(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), words,
                               min_size=1, max_size=8))

@@ -112,6 +112,17 @@ def test_builders_and_keywords(junk: object) -> None:
 
 
 @pytest.mark.parametrize("junk", JUNK, ids=_short)
+def test_catalog_keywords(junk: object) -> None:
+    _call(catalog.methods_for, "BR", currency=junk)
+    _call(catalog.methods_for, "BR", amount=junk)
+    _call(catalog.methods_for, "BR", preferred=junk)
+    _call(catalog.methods_for, "BR", preferred=[junk])
+    _call(catalog.method("pix").name_in, junk)
+    _call(catalog.method("pix").used_in, junk)
+    _call(catalog.method("pix").prevalence_in, junk)
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=_short)
 def test_signatures(junk: object) -> None:
     _call(alipay.verify_notification, junk, public_key_pem=junk)
     _call(alipay.verify_notification, {"sign": junk, "a": junk}, public_key_pem="x")

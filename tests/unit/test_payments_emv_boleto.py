@@ -213,6 +213,95 @@ def test_pix_rules() -> None:
     assert not pix.is_valid(payload(**{"26": two + "2515pix.example.com"}))
 
 
+# The composite QR codes of Pix Automático, as the BCB "Manual de Padrões para Iniciação do Pix"
+# v2.10.0 prints them (2.8.5.1 recurrence only, 2.8.5.2 static + recurrence, 2.8.5.3 dynamic +
+# recurrence); each CRC is the manual's.
+PIX_RECURRENCE_ONLY = (
+    "00020126180014br.gov.bcb.pix5204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***"
+    "80740014br.gov.bcb.pix2552pix.example.com/rec/2353c790eefb11eaadc10242ac1200026304F2DA"
+)
+PIX_STATIC_RECURRENCE = (
+    "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-426655440000520400005303986"
+    "5406100.505802BR5913Fulano de Tal6008BRASILIA62070503***"
+    "80740014br.gov.bcb.pix2552pix.example.com/rec/2353c790eefb11eaadc10242ac12000263042875"
+)
+PIX_DYNAMIC_RECURRENCE = (
+    "00020101021226700014br.gov.bcb.pix2548pix.example.com/8b3da2f39a4140d1a91abd93113bd441"
+    "5204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***"
+    "80740014br.gov.bcb.pix2552pix.example.com/rec/2353c790eefb11eaadc10242ac1200026304FB42"
+)
+RECURRENCE_URL = "pix.example.com/rec/2353c790eefb11eaadc10242ac120002"
+
+
+@pytest.mark.parametrize(
+    ("payload", "kind", "key", "url", "amount"),
+    [
+        (PIX_RECURRENCE_ONLY, "recurrence", None, None, None),
+        (PIX_STATIC_RECURRENCE, "static", "123e4567-e12b-12d1-a456-426655440000", None,
+         Decimal("100.50")),
+        (PIX_DYNAMIC_RECURRENCE, "dynamic", None,
+         "pix.example.com/8b3da2f39a4140d1a91abd93113bd441", None),
+    ],
+)
+def test_pix_automatico_composite_codes_of_the_manual(
+    payload: str, kind: str, key: str | None, url: str | None, amount: Decimal | None
+) -> None:
+    code = pix.parse(payload)
+    assert (code.kind, code.key, code.url, code.amount) == (kind, key, url, amount)
+    assert code.recurrence_url == RECURRENCE_URL
+    assert code.merchant_account_id == "26"
+    rebuilt = pix.build(
+        key=key, url=url, amount=amount, merchant_name="Fulano de Tal",
+        merchant_city="BRASILIA", recurrence_url=RECURRENCE_URL,
+        point_of_initiation="12" if url else None,
+    )
+    assert rebuilt == payload
+
+
+def test_pix_automatico_rules() -> None:
+    gui_only = emv_qr.build_template([("00", pix.GUI)])
+    recurrence = emv_qr.build_template([("00", pix.GUI), ("25", RECURRENCE_URL)])
+
+    def payload(account: str = gui_only, **extra: str) -> str:
+        objects = [("00", "01"), ("26", account), ("52", "0000"), ("53", "986"), ("58", "BR"),
+                   ("59", "Fulano"), ("60", "BRASILIA"), ("62", "0503***")]
+        return emv_qr.build(objects + sorted(extra.items()))
+
+    assert pix.parse(payload(**{"80": recurrence})).kind == "recurrence"
+    assert pix.parse(payload(**{"99": recurrence})).recurrence_url == RECURRENCE_URL
+    # the GUI alone, without a recurrence, names nothing to pay (brazilian-utils rejects it too)
+    with pytest.raises(InvalidFormat) as info:
+        pix.validate(payload())
+    assert info.value.position == 6
+    # the recurrence template needs its location, in the URL form of 26-25
+    bare = emv_qr.build_template([("00", pix.GUI)])
+    assert not pix.is_valid(payload(**{"80": bare}))
+    scheme = emv_qr.build_template([("00", pix.GUI), ("25", "https://" + RECURRENCE_URL)])
+    assert not pix.is_valid(payload(**{"80": scheme}))
+    # one recurrence template only
+    assert not pix.is_valid(payload(**{"80": recurrence, "81": recurrence}))
+    # another scheme's template in 80-99 is not ours to judge
+    other = emv_qr.build_template([("00", "com.example.loyalty"), ("01", "X")])
+    assert pix.is_valid(payload(**{"80": recurrence, "81": other}))
+    # both locations on the same PSP host (2.8.3)
+    dynamic = emv_qr.build_template([("00", pix.GUI), ("25", "psp.example.org/cob/abc")])
+    with pytest.raises(InvalidFormat) as host:
+        pix.validate(payload(dynamic, **{"80": recurrence}))
+    assert "same host" in host.value.message
+    # no Pix Saque/Troco in a composite code (2.4.3)
+    saque = emv_qr.build_template([("00", pix.GUI), ("01", "12345678909"), ("03", "12345678")])
+    assert pix.is_valid(payload(saque))
+    assert not pix.is_valid(payload(saque, **{"80": recurrence}))
+    with pytest.raises(InvalidFormat) as fss:
+        pix.build(key="12345678909", fss="12345678", merchant_name="A", merchant_city="B",
+                  recurrence_url=RECURRENCE_URL)
+    assert fss.value.field == "fss"
+    with pytest.raises(InvalidFormat) as other_host:
+        pix.build(url="psp.example.org/cob/abc", merchant_name="A", merchant_city="B",
+                  recurrence_url=RECURRENCE_URL)
+    assert other_host.value.field == "recurrence_url"
+
+
 def test_pix_build_refuses_bad_input() -> None:
     with pytest.raises(InvalidFormat):
         pix.build(merchant_name="A", merchant_city="B")

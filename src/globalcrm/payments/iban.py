@@ -5,9 +5,17 @@ https://www.swift.com/standards/data-standards/iban-international-bank-account-n
 
 An IBAN is a two-letter country code, two check digits and the country's BBAN. Moving the first
 four characters to the end and reading letters as 10-35 gives a number whose remainder modulo
-97 is 1. python-stdnum checks the country, the length, the BBAN's letter/digit positions and, for
-some countries (BE, ES, ME, NO), the national check digits too; schwifty names the bank code.
-Spaces, ``-`` and ``.`` are ignored, as in the paper form ``AT61 1904 3002 3457 3201``.
+97 is 1, and the check digits are computed as 98 minus a remainder, so they run from 02 to 98
+(ISO 13616-1:2020, 6.2; ``00``, ``01`` and ``99`` pass the modulo test but are never issued).
+python-stdnum checks the country, the length, the BBAN's letter/digit positions and, for some
+countries (BE, ES, ME, NO), the national check digits too; schwifty names the bank.
+
+A bank code missing from a bank list is not a reason to refuse an IBAN: banks open, merge and
+rename faster than any list is updated, so a checksum-valid IBAN of the registered structure is
+valid and :attr:`IBAN.bank` is ``None`` (python-stdnum refuses Belgian IBANs whose bank is not in
+its copy of the National Bank of Belgium's list, e.g. the SWIFT registry's own ``BE68 5390 0754
+7034``; we do not). Spaces (any Unicode space, as pasted from a PDF), ``-`` and ``.`` are
+ignored, as in the paper form ``AT61 1904 3002 3457 3201``.
 
 ```pycon
 >>> validate("at61 1904 3002 3457 3201")
@@ -17,6 +25,11 @@ Spaces, ``-`` and ``.`` are ignored, as in the paper form ``AT61 1904 3002 3457 
 >>> parse("AT61 1904 3002 3457 3201").bank_code
 '19043'
 >>> is_valid("AT61 1904 3002 3457 3202")
+False
+>>> record = parse("BE68 5390 0754 7034")
+>>> record.bank_code, record.bank
+('539', None)
+>>> is_valid("GB01BARC20040187654321")
 False
 >>> build("DE", "370400440532013000")
 'DE89370400440532013000'
@@ -28,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 import attrs
 import stdnum.exceptions
@@ -58,6 +72,8 @@ MAX_INPUT_LENGTH = 100
 """The longest text we look at: an IBAN has at most 34 characters, plus separators."""
 
 _SEPARATORS = str.maketrans("", "", " -.")
+_NEVER_ISSUED = frozenset(("00", "01", "99"))
+"""Check digits that pass mod 97 but that ISO 13616's 98-minus-remainder rule never produces."""
 
 
 @attrs.frozen
@@ -75,7 +91,12 @@ class IBAN:
     length: int
     """The number of characters of :attr:`compact`."""
     bank_code: str | None
-    """The bank identifier inside the BBAN (from schwifty's registry), ``None`` if not known."""
+    """The bank identifier inside the BBAN (its position from schwifty), ``None`` if not known."""
+    bank: str | None = None
+    """The bank's name in schwifty's bank registry; ``None`` when the bank is not listed there
+    (an unlisted bank does not make the IBAN invalid)."""
+    bic: str | None = None
+    """The bank's BIC from schwifty's bank registry, ``None`` when the bank is not listed."""
 
 
 def _text(text: object) -> str:
@@ -87,8 +108,11 @@ def _text(text: object) -> str:
 
 
 def compact(text: object) -> str:
-    """Return the IBAN without spaces, ``-`` and ``.``, upper case (no check)."""
-    return _text(text).strip().translate(_SEPARATORS).upper()
+    """Return the IBAN without spaces (any Unicode space), ``-`` and ``.``, upper case."""
+    value = _text(text).strip().translate(_SEPARATORS)
+    if not value.isascii():
+        value = "".join(c for c in value if unicodedata.category(c) != "Zs")
+    return value.upper()
 
 
 def checksum_ok(text: object) -> bool:
@@ -106,7 +130,8 @@ def validate(text: object) -> str:
     """Return the compact IBAN if it is valid, else raise an ``InvalidInput`` subclass.
 
     The error's ``position`` points at the part that is wrong: 0 for the country code, 2 for the
-    check digits, 4 for the BBAN.
+    check digits, 4 for the BBAN. A bank code that no bank list knows is accepted (see the
+    module docstring).
     """
     value = compact(text)
     if len(value) < 5:
@@ -118,8 +143,16 @@ def validate(text: object) -> str:
         raise InvalidFormat("an IBAN starts with a two-letter country code", position=0)
     if not value[2:4].isdigit():
         raise InvalidFormat("the IBAN check digits must be digits", position=2)
+    _check_structure(value)
+    if value[2:4] in _NEVER_ISSUED:
+        raise InvalidChecksum("IBAN check digits run from 02 to 98", position=2)
+    return value
+
+
+def _check_structure(value: str) -> None:
+    """Check country, length, BBAN structure, mod 97 and national check digits with stdnum."""
     try:
-        return str(_stdnum_iban.validate(value))
+        _stdnum_iban.validate(value)
     except stdnum.exceptions.InvalidChecksum as error:
         if not checksum_ok(value):
             # Report a wrong country, length or structure before the check digits.
@@ -133,9 +166,9 @@ def validate(text: object) -> str:
         raise InvalidChecksum("the IBAN check digits do not match", position=2) from error
     except stdnum.exceptions.InvalidComponent as error:
         if _stdnum_iban.is_valid(value, check_country=False):
-            raise InvalidComponent(
-                f"the bank code is not known for a {value[:2]} IBAN", position=4
-            ) from error
+            # Only a national module raises this after the generic checks pass, and only for a
+            # bank code missing from its bank list (BE): a fact about the list, not the IBAN.
+            return
         raise InvalidComponent(
             f"no IBAN format is registered for country code {value[:2]!r}", position=0
         ) from error
@@ -180,28 +213,35 @@ def format(text: object) -> str:
     return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
 
 
-def _bank_code(value: str) -> str | None:
+def _bank(value: str) -> tuple[str | None, str | None, str | None]:
+    """The bank code, bank name and BIC schwifty knows for a valid IBAN (``None`` where not)."""
     from schwifty import IBAN as _SchwiftyIBAN
     from schwifty.exceptions import SchwiftyException
 
     try:
-        code = _SchwiftyIBAN(value, validate_bban=False).bank_code
+        account = _SchwiftyIBAN(value, validate_bban=False)
+        code = account.bank_code
+        name = account.bank_name if account.bank else None
+        bic = account.bic
     except (SchwiftyException, ValueError, KeyError):
         # schwifty does not know this country's layout; stdnum already validated the IBAN.
-        return None
-    return str(code) if code else None
+        return None, None, None
+    return (str(code) if code else None), (str(name) if name else None), (str(bic) if bic else None)
 
 
 def parse(text: object) -> IBAN:
-    """Validate ``text`` and split it into its parts."""
+    """Validate ``text`` and split it into its parts (with the bank, if listed)."""
     value = validate(text)
+    bank_code, bank, bic = _bank(value)
     return IBAN(
         compact=value,
         country=value[:2],
         check_digits=value[2:4],
         bban=value[4:],
         length=len(value),
-        bank_code=_bank_code(value),
+        bank_code=bank_code,
+        bank=bank,
+        bic=bic,
     )
 
 

@@ -1,8 +1,9 @@
 """Pix BR Code: the Brazilian instant-payment QR and its "copia e cola" text.
 
-Spec: Banco Central do Brasil, "Manual de Padrões para Iniciação do Pix" (and its annex
-"Manual do BR Code"), https://www.bcb.gov.br/estabilidadefinanceira/pix (Regulamento Pix,
-manuals), on top of the EMV merchant-presented QR (:mod:`globalcrm.payments.emv_qr`).
+Spec: Banco Central do Brasil, "Manual de Padrões para Iniciação do Pix" version 2.10.0 (with
+the composite QR code of Pix Automático, sections 2.4.3, 2.5 and 2.8) and the "Manual do BR
+Code", https://www.bcb.gov.br/estabilidadefinanceira/pix (Regulamento Pix, manuals), on top of
+the EMV merchant-presented QR (:mod:`globalcrm.payments.emv_qr`).
 
 Rules checked (strict, as the manual writes them):
 
@@ -11,6 +12,11 @@ Rules checked (strict, as the manual writes them):
 - One merchant account template (IDs 26-51) whose ``00`` is ``br.gov.bcb.pix`` (any case), with
   exactly one of ``01`` key (static) or ``25`` location URL without scheme (dynamic), optional
   ``02`` description and ``03`` fss (8-digit ISPB, Pix Saque/Troco).
+- Composite codes (Pix Automático): at most one unreserved template (IDs 80-99) with the same
+  GUI, whose ``25`` is the location of the recurrence parameters (URL rules as for ``26-25``).
+  With it, the merchant account template may carry the GUI alone (a code that only offers the
+  recurrence, manual 2.8.1 and 2.8.5.1: ``kind`` is ``recurrence``); with a payment URL both
+  URLs must name the same host (2.8.3); Pix Saque/Troco (``fss``) is not offered (2.4.3).
 - The key in DICT form: CPF (11 digits, check digits), CNPJ (14, alphanumeric CNPJ allowed),
   ``+55`` phone, lower-case e-mail (at most 77), or an EVP (lower-case UUID).
 - ``52`` MCC (4 digits), ``53`` = ``986``, ``54`` amount (at most 13 characters, two decimals,
@@ -73,14 +79,16 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _URL_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?(?:/[\x21-\x7e]*)?")
 _CEP_RE = re.compile(r"[0-9]{8}")
 _FSS_RE = re.compile(r"[0-9]{8}")
+_UNRESERVED_IDS = tuple(f"{n:02d}" for n in range(80, 100))
 
 
 @attrs.frozen
 class PixCode:
     """A decoded Pix BR Code; attribute names follow the data objects they come from.
 
-    ``kind`` is ``static`` (a key) or ``dynamic`` (a location URL); ``amount`` is a ``Decimal``
-    or ``None``; optional objects are ``None`` when absent.
+    ``kind`` is ``static`` (a key), ``dynamic`` (a location URL) or ``recurrence`` (a composite
+    code that only offers a Pix Automático recurrence); ``amount`` is a ``Decimal`` or ``None``;
+    optional objects are ``None`` when absent.
     """
 
     kind: str
@@ -101,6 +109,8 @@ class PixCode:
     postal_code: str | None
     txid: str
     crc: str
+    recurrence_url: str | None = None
+    """The location of the Pix Automático recurrence parameters (template 80-99, ``25``)."""
 
 
 def compact(text: object) -> str:
@@ -159,29 +169,74 @@ def _merchant_account(
             "more than one merchant account template carries the Pix GUI",
             position=found[1][0].position,
         )
+    _no_repeats(found[0][1], "the Pix template")
     return found[0]
+
+
+def _no_repeats(inner: tuple[emv_qr.DataObject, ...], what: str) -> None:
+    ids = [obj.id for obj in inner]
+    for obj in inner:
+        if ids.count(obj.id) > 1:
+            raise InvalidFormat(f"{what} repeats sub-object {obj.id}", position=obj.position)
+
+
+def _location(obj: emv_qr.DataObject, what: str) -> str:
+    """Check a location URL (manual 2.5.2: no scheme, at most 77 characters) and return it."""
+    url = obj.value
+    if len(url) > 77 or not _URL_RE.fullmatch(url):
+        raise InvalidFormat(
+            f"the {what} must be a host name with a dot and a path, without scheme",
+            position=obj.value_position,
+        )
+    return url
+
+
+def _recurrence(payload: emv_qr.Payload) -> emv_qr.DataObject | None:
+    """The ``25`` of the Pix template in 80-99 (Pix Automático), ``None`` if there is none."""
+    found = emv_qr.templates_with_gui(payload, GUI, ids=_UNRESERVED_IDS)
+    if not found:
+        return None
+    if len(found) > 1:
+        raise InvalidFormat(
+            "more than one unreserved template (80-99) carries the Pix GUI",
+            position=found[1][0].position,
+        )
+    template, inner = found[0]
+    _no_repeats(inner, "the Pix recurrence template")
+    url_obj = emv_qr.sub_value(inner, "25")
+    if url_obj is None:
+        raise InvalidFormat(
+            "the Pix recurrence template (80-99) must carry the recurrence location (25)",
+            position=template.position,
+        )
+    _location(url_obj, "recurrence location (80-25)")
+    return url_obj
 
 
 def _decode(text: str) -> PixCode:
     payload = emv_qr.parse(text)
     poi = emv_qr.check_point_of_initiation(payload)
     account, inner = _merchant_account(payload)
-    ids = [obj.id for obj in inner]
-    for obj in inner:
-        if ids.count(obj.id) > 1:
-            raise InvalidFormat(
-                f"the Pix template repeats sub-object {obj.id}", position=obj.position
-            )
+    recurrence_obj = _recurrence(payload)
     key_obj = emv_qr.sub_value(inner, "01")
     url_obj = emv_qr.sub_value(inner, "25")
-    if (key_obj is None) == (url_obj is None):
+    if key_obj is not None and url_obj is not None:
         raise InvalidFormat(
             "the Pix template must carry exactly one of a key (01) or a URL (25)",
             position=account.position,
         )
+    if key_obj is None and url_obj is None and recurrence_obj is None:
+        raise InvalidFormat(
+            "the Pix template must carry a key (01) or a URL (25), or the code a recurrence "
+            "location (80-25)",
+            position=account.position,
+        )
     key = kind = None
     url = None
-    if key_obj is not None:
+    if key_obj is None and url_obj is None:
+        kind = "recurrence"
+        the_key_type = None
+    elif key_obj is not None:
         kind = "static"
         key = key_obj.value
         the_key_type = key_type(key)
@@ -194,17 +249,22 @@ def _decode(text: str) -> PixCode:
         assert url_obj is not None  # noqa: S101 - one of the two is set (checked above)
         kind = "dynamic"
         the_key_type = None
-        url = url_obj.value
-        if len(url) > 77 or not _URL_RE.fullmatch(url):
+        url = _location(url_obj, "Pix location (25)")
+        if recurrence_obj is not None and _host(url) != _host(recurrence_obj.value):
             raise InvalidFormat(
-                "the Pix location (25) must be a host name with a dot and a path, without scheme",
-                position=url_obj.value_position,
+                "the payment and recurrence locations must be on the same host",
+                position=recurrence_obj.value_position,
             )
     description_obj = emv_qr.sub_value(inner, "02")
     fss_obj = emv_qr.sub_value(inner, "03")
     if fss_obj is not None and not _FSS_RE.fullmatch(fss_obj.value):
         raise InvalidFormat(
             "the fss (03) must be an 8-digit ISPB", position=fss_obj.value_position
+        )
+    if fss_obj is not None and recurrence_obj is not None:
+        raise InvalidFormat(
+            "a composite code (Pix Automático) does not offer Pix Saque or Troco (fss)",
+            position=fss_obj.position,
         )
 
     mcc = emv_qr.check_mcc(payload)
@@ -264,7 +324,13 @@ def _decode(text: str) -> PixCode:
         postal_code=None if postal is None else postal.value,
         txid=txid,
         crc=payload.crc,
+        recurrence_url=None if recurrence_obj is None else recurrence_obj.value,
     )
+
+
+def _host(url: str) -> str:
+    """The host (``fqdnPspRecebedor``) of a location URL, lower case."""
+    return url.split("/", 1)[0].lower()
 
 
 def parse(text: object) -> PixCode:
@@ -310,23 +376,48 @@ def build(
     mcc: str = "0000",
     postal_code: str | None = None,
     point_of_initiation: str | None = None,
+    recurrence_url: str | None = None,
 ) -> str:
-    """Build a Pix payload: static with ``key`` or dynamic with ``url`` (exactly one).
+    """Build a Pix payload: static with ``key`` or dynamic with ``url`` (at most one).
 
-    Names and cities are folded to EMV's common character set (accents dropped), never cut:
-    a name longer than 25 characters or a city longer than 15 is an error. ``txid`` defaults to
-    ``***``; ``amount`` is a ``Decimal`` (or ``int``/text), never a float. The result is checked
-    with :func:`validate` before it is returned.
+    ``recurrence_url`` adds the location of Pix Automático recurrence parameters (template 80),
+    making a composite code; with neither ``key`` nor ``url`` the code only offers the
+    recurrence. Names and cities are folded to EMV's common character set (accents dropped),
+    never cut: a name longer than 25 characters or a city longer than 15 is an error. ``txid``
+    defaults to ``***``; ``amount`` is a ``Decimal`` (or ``int``/text), never a float. The
+    result is checked with :func:`validate` before it is returned.
 
     ```pycon
     >>> build(key="fulano@example.com", merchant_name="José", merchant_city="São Paulo",
     ...       amount=Decimal("10.5"), txid="PEDIDO123")[-52:]
     '5802BR5904Jose6009Sao Paulo62130509PEDIDO12363045BBC'
+    >>> offer = build(merchant_name="Fulano de Tal", merchant_city="BRASILIA",
+    ...               recurrence_url="pix.example.com/rec/2353c790eefb11eaadc10242ac120002")
+    >>> offer[-8:], parse(offer).kind
+    ('6304F2DA', 'recurrence')
 
     ```
     """
-    if (key is None) == (url is None):
-        raise InvalidFormat("pass exactly one of key (static) or url (dynamic)", field="key")
+    if key is not None and url is not None:
+        raise InvalidFormat("pass at most one of key (static) or url (dynamic)", field="key")
+    if key is None and url is None and recurrence_url is None:
+        raise InvalidFormat(
+            "pass a key (static), a url (dynamic) or a recurrence_url (Pix Automático)",
+            field="key",
+        )
+    recurrence: list[tuple[str, str]] = []
+    if recurrence_url is not None:
+        if (
+            not isinstance(recurrence_url, str)
+            or len(recurrence_url) > 77
+            or not _URL_RE.fullmatch(recurrence_url)
+        ):
+            raise InvalidFormat("expected a location URL without scheme", field="recurrence_url")
+        if fss is not None:
+            raise InvalidFormat(
+                "a composite code does not offer Pix Saque or Troco", field="fss"
+            )
+        recurrence = [("80", emv_qr.build_template([("00", GUI), ("25", recurrence_url)]))]
     account: list[tuple[str, str]] = [("00", GUI)]
     if key is not None:
         if key_type(key) is None:
@@ -334,9 +425,14 @@ def build(
                 "not a CPF, CNPJ, +55 phone, lower-case e-mail or EVP in DICT form", field="key"
             )
         account.append(("01", key))
-    else:
+    elif url is not None:
         if not isinstance(url, str) or len(url) > 77 or not _URL_RE.fullmatch(url):
             raise InvalidFormat("expected a location URL without scheme", field="url")
+        if isinstance(recurrence_url, str) and _host(url) != _host(recurrence_url):
+            raise InvalidFormat(
+                "the payment and recurrence locations must be on the same host",
+                field="recurrence_url",
+            )
         account.append(("25", url))
     if description is not None:
         if not isinstance(description, str) or not description or "\x00" in description:
@@ -377,5 +473,5 @@ def build(
             raise InvalidFormat("expected an 8-digit CEP", field="postal_code")
         objects.append(("61", postal_code))
     objects.append(("62", emv_qr.build_template([("05", the_txid)])))
-    payload = emv_qr.build(objects)
+    payload = emv_qr.build(objects + recurrence)
     return validate(payload)

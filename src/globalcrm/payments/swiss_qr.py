@@ -278,13 +278,19 @@ def compact(text: object) -> str:
     return value
 
 
+_USER_ASSIGNED_IN_USE = frozenset({"XK"})
+"""ISO 3166-1 user-assigned codes that banks use as country codes: ``XK`` (Kosovo) is in the
+SWIFT IBAN Registry and used by the European Commission and Switzerland; refusing it would turn
+away a Kosovan creditor or debtor (QRCoder added it to its Swiss QR check: Shane32/QRCoder#497)."""
+
+
 @functools.lru_cache(maxsize=512)
 def _country(code: str) -> bool:
     return (
         len(code) == 2
         and code.isascii()
         and code.isupper()
-        and (pycountry.countries.get(alpha_2=code) is not None)
+        and (code in _USER_ASSIGNED_IN_USE or pycountry.countries.get(alpha_2=code) is not None)
     )
 
 
