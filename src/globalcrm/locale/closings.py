@@ -41,7 +41,7 @@ import attrs
 from globalcrm.errors import InvalidComponent
 from globalcrm.locale.formality import Formality
 from globalcrm.locale.recipients import CLOSING_FACTS, SALUTATION_FACTS, Recipient, recipient_from
-from globalcrm.locale.salutation_styles import informal
+from globalcrm.locale.salutation_styles import _informal
 from globalcrm.locale.salutations import _options, salutation
 
 __all__ = ["CLOSING_LOCALES", "CLOSING_SOURCES", "closing"]
@@ -249,7 +249,7 @@ def closing(
     if found is None or form == "spoken":
         return ""
     row = found[1]
-    if informal(level):
+    if _informal(level):
         return row.informal
     if level == Formality.NEUTRAL and row.neutral:
         return row.neutral

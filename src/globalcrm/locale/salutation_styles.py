@@ -24,6 +24,8 @@ from globalcrm.locale.honorifics import honorifics
 from globalcrm.locale.recipients import Recipient
 from globalcrm.locale.text import isolate
 
+__all__ = ["FALLBACK", "ONLINE", "SALUTATION_SOURCES", "STYLES", "Builder"]
+
 Builder = Callable[[Recipient, str, str, str], str]
 """A locale's salutation: recipient, full tag, formality level, form."""
 
@@ -57,17 +59,17 @@ SALUTATION_SOURCES: Final[dict[str, str]] = {
 """Style guide behind each locale's salutations; others follow the research table (verify)."""
 
 
-def informal(level: str) -> bool:
+def _informal(level: str) -> bool:
     """Whether ``level`` is an informal register (``informal`` or ``familiar``)."""
     return level in ("informal", "familiar")
 
 
-def cap(text: str) -> str:
+def _cap(text: str) -> str:
     """``text`` with its first letter upper-cased (the rest kept)."""
     return text[:1].upper() + text[1:]
 
 
-def voc(name: str | None, tag: str, gender: str | None, part: str) -> str | None:
+def _voc(name: str | None, tag: str, gender: str | None, part: str) -> str | None:
     """The vocative of ``name`` (None stays None)."""
     if not name:
         return None
@@ -79,7 +81,7 @@ def voc(name: str | None, tag: str, gender: str | None, part: str) -> str | None
 
 def _de(r: Recipient, tag: str, level: str, form: str) -> str:
     end = "" if tag.endswith(("-CH", "-LI")) else ","
-    if informal(level):
+    if _informal(level):
         greeting = r.greeting
         if r.given and r.gender and not greeting:
             return f"{'Liebe' if r.gender == 'female' else 'Lieber'} {r.given}{end}"
@@ -111,9 +113,9 @@ def _de_title(title: str, gender: str | None) -> str:
 
 
 def _nl(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"{r.greeting or 'Beste'} {r.given or r.full()},".replace(" ,", ",")
-    surname = cap(r.surname) if r.surname else None
+    surname = _cap(r.surname) if r.surname else None
     word = {"male": "heer", "female": "mevrouw"}.get(r.gender or "", "heer of mevrouw")
     return " ".join(p for p in ("Geachte", word, surname) if p) + ","
 
@@ -123,7 +125,7 @@ def _en(r: Recipient, tag: str, level: str, form: str) -> str:
     british = region in ("GB", "IE", "AU", "NZ")
     end = "" if british else ","
     greeting = r.greeting or "Dear"
-    if informal(level):
+    if _informal(level):
         if not r.has_name:
             return f"{r.greeting or 'Hello'}{end}"
         return f"{greeting} {r.given or r.full()}".rstrip() + end
@@ -147,7 +149,7 @@ def _nordic(words: tuple[str, str, str]) -> Builder:
 
     def build(r: Recipient, tag: str, level: str, form: str) -> str:
         greeting = r.greeting
-        if informal(level) or not r.has_name:
+        if _informal(level) or not r.has_name:
             name = r.given or r.full()
             return f"{greeting or hello} {name}," if name else f"{greeting or unknown},"
         return f"{greeting or dear} {r.full()},"
@@ -156,11 +158,11 @@ def _nordic(words: tuple[str, str, str]) -> Builder:
 
 
 def _fi(r: Recipient, tag: str, level: str, form: str) -> str:
-    greeting = r.greeting or ("Hei" if informal(level) else "Hyvä")
+    greeting = r.greeting or ("Hei" if _informal(level) else "Hyvä")
     if r.recipient in ("customer", "user") and not r.has_name:
         noun = "asiakas" if r.recipient == "customer" else "käyttäjä"
         return f"{greeting} {noun}!"
-    if informal(level):
+    if _informal(level):
         return f"{greeting} {r.given or r.full()},"
     if r.has_name:
         return f"{greeting} {r.full()},"
@@ -171,7 +173,7 @@ def _fi(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _fr(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         greeting = r.greeting
         if r.given and r.gender and not greeting:
             return f"{'Chère' if r.gender == 'female' else 'Cher'} {r.given},"
@@ -196,11 +198,11 @@ def _fr(r: Recipient, tag: str, level: str, form: str) -> str:
 def _es(r: Recipient, tag: str, level: str, form: str) -> str:
     if r.greeting:
         interjection = r.greeting.lower().startswith(("hola", "buen", "saludos"))
-        name = r.given if informal(level) else r.full()
-        if not informal(level) and r.gender and r.surname:
+        name = r.given if _informal(level) else r.full()
+        if not _informal(level) and r.gender and r.surname:
             name = f"{r.title or ('Sra.' if r.gender == 'female' else 'Sr.')} {r.surname}"
         return f"{r.greeting}{',' if interjection else ''} {name or r.full()}:".replace(" :", ":")
-    if informal(level):
+    if _informal(level):
         if r.given and r.gender:
             return f"{'Querida' if r.gender == 'female' else 'Querido'} {r.given}:"
         return f"Hola, {r.given or r.full()}:"
@@ -215,7 +217,7 @@ def _es(r: Recipient, tag: str, level: str, form: str) -> str:
 
 def _pt(r: Recipient, tag: str, level: str, form: str) -> str:
     brazil = tag.endswith("-BR")
-    if informal(level):
+    if _informal(level):
         return f"Olá, {r.given or r.full()},"
     word = {"male": "Senhor", "female": "Senhora"}.get(r.gender or "")
     if word and r.function:
@@ -235,7 +237,7 @@ def _pt(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _it(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         greeting = r.greeting
         if r.given and r.gender and not greeting:
             return f"{'Cara' if r.gender == 'female' else 'Caro'} {r.given},"
@@ -249,7 +251,7 @@ def _it(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _ro(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Dragă {r.given or r.full()},"
     if r.gender and (r.surname or r.function):
         if r.gender == "female":
@@ -265,12 +267,12 @@ def _ro(r: Recipient, tag: str, level: str, form: str) -> str:
 
 def _ga(r: Recipient, tag: str, level: str, form: str) -> str:
     if r.given:
-        return f"A {voc(r.given, tag, r.gender, 'given')}, a chara,"
+        return f"A {_voc(r.given, tag, r.gender, 'given')}, a chara,"
     return "A chara,"
 
 
 def _et(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Tere, {r.given or r.full()}!"
     if r.gender and r.surname:
         return f"Lugupeetud {'proua' if r.gender == 'female' else 'härra'} {r.surname}!"
@@ -280,7 +282,7 @@ def _et(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _hu(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Kedves {r.given or r.full()}!"
     if r.gender and r.surname:
         return f"Tisztelt {r.surname} {'Asszony' if r.gender == 'female' else 'Úr'}!"
@@ -290,7 +292,7 @@ def _hu(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _tr(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Merhaba {r.given or r.full()},"
     if r.function and not r.has_name:
         return f"Sayın {r.function},"
@@ -306,7 +308,7 @@ def _he(r: Recipient, tag: str, level: str, form: str) -> str:
     if r.recipient == "impersonal" or not r.has_name:
         return "א.ג.נ.,"
     name = isolate(r.full(), within="rtl")
-    if informal(level):
+    if _informal(level):
         return f"{isolate(r.given or r.full(), within='rtl')} שלום רב,"
     title = {"male": "מר", "female": "גב׳"}.get(r.gender or "")
     if title and level == "neutral":
@@ -322,7 +324,7 @@ def _ar(r: Recipient, tag: str, level: str, form: str) -> str:
     if not r.has_name:
         return "السادة المحترمون،"
     name = isolate(r.full(), within="rtl")
-    if informal(level):
+    if _informal(level):
         return f"عزيزي {name}،" if r.gender == "male" else f"مرحبًا {name}،"
     if r.gender == "male":
         return f"السيد {name} المحترم،"
@@ -347,7 +349,7 @@ def _cjk_name(r: Recipient) -> str:
 def _ja(r: Recipient, tag: str, level: str, form: str) -> str:
     lines = [p for p in (r.company, r.department) if p]
     if r.has_name:
-        casual = informal(level)
+        casual = _informal(level)
         person = f"{r.surname or _cjk_name(r)}さん" if casual else f"{_cjk_name(r)}様"
         if r.position:
             person = f"{r.position} {person}"
@@ -363,7 +365,7 @@ def _ko(r: Recipient, tag: str, level: str, form: str) -> str:
     name = _cjk_name(r) if r.has_name else None
     if name is None:
         return "고객님께" if r.recipient == "customer" else "안녕하세요."
-    if informal(level):
+    if _informal(level):
         return f"{name} 씨, 안녕하세요."
     if form == "envelope":
         return f"{name} {r.position}" if r.position else f"{name} 귀하"
@@ -377,7 +379,7 @@ def _ko(r: Recipient, tag: str, level: str, form: str) -> str:
 def _zh(r: Recipient, tag: str, level: str, form: str) -> str:
     taiwan = tag.endswith(("-TW", "-HK", "-MO")) or "Hant" in tag
     title = {"male": "先生", "female": "小姐" if taiwan else "女士"}.get(r.gender or "")
-    if informal(level):
+    if _informal(level):
         dear = "親愛的" if taiwan else "亲爱的"
         return f"{dear}{r.given or _cjk_name(r)}：" if r.has_name else "你好！"
     if r.surname and r.position:
@@ -394,7 +396,7 @@ def _zh(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _vi(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Chào {r.given or r.full()},"
     if r.has_name and r.gender:
         return f"Kính gửi {'Bà' if r.gender == 'female' else 'Ông'} {r.full(surname_first=True)},"
@@ -415,7 +417,7 @@ def _th(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _id(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Halo {r.given or r.full()},"
     if not r.has_name:
         return "Dengan hormat,"
@@ -431,7 +433,7 @@ def _ms(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _hi(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"प्रिय {r.given or r.full()},"
     if not r.has_name:
         return "महोदय/महोदया,"
@@ -448,7 +450,7 @@ def _uz(r: Recipient, tag: str, level: str, form: str) -> str:
     if r.given and r.honorific:
         greeting = "ассалому алайкум" if cyrillic else "assalomu alaykum"
         return f"{head} {r.given} {_uz_honorific(r.honorific, tag)}, {greeting}."
-    if informal(level):
+    if _informal(level):
         return f"{'Салом' if cyrillic else 'Salom'}, {r.given or r.full()}!"
     if r.gender and r.surname:
         titles = ("janob", "xonim") if not cyrillic else ("жаноб", "хоним")

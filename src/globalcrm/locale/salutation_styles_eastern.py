@@ -14,22 +14,24 @@ from typing import Final
 
 from globalcrm.errors import InvalidComponent
 from globalcrm.locale.recipients import Recipient
-from globalcrm.locale.salutation_styles import ONLINE, Builder, cap, informal, voc
+from globalcrm.locale.salutation_styles import ONLINE, Builder, _cap, _informal, _voc
+
+__all__ = ["STYLES"]
 
 # --------------------------------------------------------------------------- Slavic
 
 
 def _pl(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         if r.given and r.gender:
-            vocative = voc(r.given, tag, r.gender, "given")
+            vocative = _voc(r.given, tag, r.gender, "given")
             return f"{'Droga' if r.gender == 'female' else 'Drogi'} {vocative},"
         return "Dzień dobry,"
     if r.gender is None or r.recipient in ("unknown", "organisation"):
         return "Szanowni Państwo,"
-    function = voc(r.function, tag, r.gender, "title")
+    function = _voc(r.function, tag, r.gender, "title")
     head = "Szanowna Pani" if r.gender == "female" else "Szanowny Panie"
-    return " ".join(p for p in (head, cap(function) if function else None) if p) + ","
+    return " ".join(p for p in (head, _cap(function) if function else None) if p) + ","
 
 
 _CS_TITLES: Final = {
@@ -49,9 +51,9 @@ _CS_TITLES: Final = {
 def _cs(r: Recipient, tag: str, level: str, form: str) -> str:
     if r.recipient in ("unknown", "organisation"):
         return "Vážené paní, vážení pánové,"
-    if informal(level):
+    if _informal(level):
         if r.given and r.gender:
-            vocative = voc(r.given, tag, r.gender, "given")
+            vocative = _voc(r.given, tag, r.gender, "given")
             return f"{'Milá' if r.gender == 'female' else 'Milý'} {vocative},"
         return "Dobrý den,"
     if r.gender is None:
@@ -59,18 +61,18 @@ def _cs(r: Recipient, tag: str, level: str, form: str) -> str:
     academic = _CS_TITLES.get((r.title or "").lower().rstrip("."), (None, None))
     academic_title = academic[r.gender == "female"]
     if r.function:
-        name = voc(r.function, tag, r.gender, "title")
+        name = _voc(r.function, tag, r.gender, "title")
     elif academic_title:
         name = academic_title
     else:
-        name = voc(r.surname, tag, r.gender, "surname")
+        name = _voc(r.surname, tag, r.gender, "surname")
     if r.gender == "female":
         return " ".join(p for p in ("Vážená paní", name) if p) + ","
     return " ".join(p for p in ("Vážený pane", name) if p) + ","
 
 
 def _sk(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Ahoj {r.given or r.full()},"
     if r.gender and (r.surname or r.function):
         if r.gender == "female":
@@ -82,8 +84,8 @@ def _sk(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _uk(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
-        vocative = voc(r.given, tag, r.gender, "given") if r.gender else r.given
+    if _informal(level):
+        vocative = _voc(r.given, tag, r.gender, "given") if r.gender else r.given
         return f"{'Привіт, ' + vocative if vocative else 'Привіт'}!"
     if r.recipient in ("unknown", "organisation") or (not r.has_name and not r.function):
         return "Шановні пані та панове"
@@ -91,20 +93,20 @@ def _uk(r: Recipient, tag: str, level: str, form: str) -> str:
         return "Доброго дня, " + r.full() if r.has_name else "Доброго дня"
     head = "Шановна" if r.gender == "female" else "Шановний"
     if r.given and r.patronymic:
-        given = voc(r.given, tag, r.gender, "given")
-        patronymic = voc(r.patronymic, tag, r.gender, "patronymic")
+        given = _voc(r.given, tag, r.gender, "given")
+        patronymic = _voc(r.patronymic, tag, r.gender, "patronymic")
         return f"{head} {given} {patronymic}"
     title = "пані" if r.gender == "female" else "пане"
     if r.function:
-        rest = voc(r.function, tag, r.gender, "title")
+        rest = _voc(r.function, tag, r.gender, "title")
     else:
-        given = r.initials or voc(r.given, tag, r.gender, "given")
+        given = r.initials or _voc(r.given, tag, r.gender, "given")
         rest = " ".join(p for p in (given, r.surname) if p)
     return f"{head} {title} {rest}"
 
 
 def _ru(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         if r.given and r.gender:
             return f"{'Дорогая' if r.gender == 'female' else 'Дорогой'} {r.given}!"
         return f"Привет, {r.given}!" if r.given else "Привет!"
@@ -120,7 +122,7 @@ def _ru(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _bg(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Здравей, {r.given or r.full()},"
     if r.gender and (r.surname or r.function):
         if r.gender == "female":
@@ -134,11 +136,11 @@ def _bg(r: Recipient, tag: str, level: str, form: str) -> str:
 def _sr(r: Recipient, tag: str, level: str, form: str) -> str:
     cyrillic = "Cyrl" in tag or (tag.split("-")[0] == "sr" and "Latn" not in tag and
                                  bool(re.search("[\u0400-\u04ff]", r.full() or "")))
-    if informal(level):
-        vocative = voc(r.given, tag, r.gender, "given") if r.given else ""
+    if _informal(level):
+        vocative = _voc(r.given, tag, r.gender, "given") if r.given else ""
         return (f"Здраво {vocative}," if cyrillic else f"Zdravo {vocative},").replace(" ,", ",")
     if r.gender and r.surname:
-        surname = voc(r.surname, tag, r.gender, "surname")
+        surname = _voc(r.surname, tag, r.gender, "surname")
         if cyrillic:
             head = "Поштована госпођо" if r.gender == "female" else "Поштовани господине"
         else:
@@ -150,11 +152,11 @@ def _sr(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _hr(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
-        given = voc(r.given, tag, r.gender, "given") if r.gender else r.given
+    if _informal(level):
+        given = _voc(r.given, tag, r.gender, "given") if r.gender else r.given
         return f"Bok {given or r.full()},"
     if r.gender and r.surname:
-        surname = voc(r.surname, tag, r.gender, "surname")
+        surname = _voc(r.surname, tag, r.gender, "surname")
         head = "Poštovana gospođo" if r.gender == "female" else "Poštovani gospodine"
         return f"{head} {surname},"
     if r.has_name:
@@ -163,7 +165,7 @@ def _hr(r: Recipient, tag: str, level: str, form: str) -> str:
 
 
 def _sl(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
+    if _informal(level):
         return f"Živjo {r.given or r.full()},"
     if r.gender and r.surname:
         head = "Spoštovana gospa" if r.gender == "female" else "Spoštovani gospod"
@@ -178,12 +180,12 @@ def _sl(r: Recipient, tag: str, level: str, form: str) -> str:
 
 def _lt(r: Recipient, tag: str, level: str, form: str) -> str:
     end = "" if form == "spoken" else ("," if form in ONLINE else "!")
-    if informal(level):
-        name = voc(r.given, tag, r.gender, "given")
+    if _informal(level):
+        name = _voc(r.given, tag, r.gender, "given")
         return f"Sveiki, {name}{end}" if name else f"Sveiki{end}"
-    function = voc(r.function, tag, r.gender, "title")
-    surname = voc(r.surname, tag, r.gender, "surname")
-    given = voc(r.given, tag, r.gender, "given")
+    function = _voc(r.function, tag, r.gender, "title")
+    surname = _voc(r.surname, tag, r.gender, "surname")
+    given = _voc(r.given, tag, r.gender, "given")
     if form == "spoken":
         if r.gender == "female":
             title = "ponia" if (surname or function) else "panele"
@@ -195,7 +197,7 @@ def _lt(r: Recipient, tag: str, level: str, form: str) -> str:
     register = _lt_register(r.register)
     if function:
         adjective = {"female": "Gerbiamoji ponia"}.get(r.gender or "", "Gerbiamasis")
-        return f"{register or adjective} {cap(function)}{end}"
+        return f"{register or adjective} {_cap(function)}{end}"
     if r.gender and (surname or given):
         female = r.gender == "female"
         adjective = register or ("Gerbiamoji" if female else "Gerbiamasis")
@@ -213,7 +215,7 @@ def _lt_register(text: str | None) -> str | None:
     if not _ADJECTIVE.fullmatch(text):
         raise InvalidComponent("expected an address adjective such as 'gerbiamasis'",
                                field="register")
-    return cap(text)
+    return _cap(text)
 
 
 _ADJECTIVE: Final = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)?")
@@ -257,8 +259,8 @@ def _lv_genitive(surname: str, gender: str | None) -> str:
 
 
 def _lv(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
-        name = voc(r.given, tag, r.gender, "given")
+    if _informal(level):
+        name = _voc(r.given, tag, r.gender, "given")
         return f"Sveiki, {name}!" if name else "Sveiki!"
     if r.gender is None:
         return f"Labdien, {r.full()}!" if r.has_name else "Godātie kungi un dāmas!"
@@ -272,25 +274,25 @@ def _lv(r: Recipient, tag: str, level: str, form: str) -> str:
                 "expected an address adjective, optionally followed by '+ kungs' or "
                 "', no kungs' (kundze for a woman)", field="register")
         adjective, with_title = match.group("adjective"), match.group("without") is None
-    given = voc(r.given, tag, r.gender, "given")
+    given = _voc(r.given, tag, r.gender, "given")
     if with_title and r.surname:
         title = "kundze" if female else "kungs"
         name = " ".join(p for p in (given, _lv_genitive(r.surname, r.gender), title) if p)
     else:
-        surname = voc(r.surname, tag, r.gender, "surname")
+        surname = _voc(r.surname, tag, r.gender, "surname")
         name = " ".join(p for p in (given, surname) if p)
-    return f"{cap(adjective)} {name}!"
+    return f"{_cap(adjective)} {name}!"
 
 
 def _el(r: Recipient, tag: str, level: str, form: str) -> str:
-    if informal(level):
-        name = voc(r.given, tag, r.gender, "given")
+    if _informal(level):
+        name = _voc(r.given, tag, r.gender, "given")
         return f"{'Αγαπητή' if r.gender == 'female' else 'Αγαπητέ'} {name}," if name and r.gender \
             else f"Γεια σου {r.given or ''},".replace(" ,", ",")
     if r.gender and r.surname:
         if r.gender == "female":
             return f"Αγαπητή κυρία {r.surname},"
-        return f"Αγαπητέ κύριε {voc(r.surname, tag, r.gender, 'surname')},"
+        return f"Αγαπητέ κύριε {_voc(r.surname, tag, r.gender, 'surname')},"
     if r.has_name:
         return f"Καλημέρα σας, {r.full()},"
     return "Αξιότιμες κυρίες και κύριοι,"
