@@ -158,3 +158,14 @@ def test_fact_values_must_be_text() -> None:
     with pytest.raises(InvalidFormat) as info:
         salutation(locale="de", greeting=3)
     assert info.value.field == "greeting"
+
+
+def test_the_functions_stay_importable_where_they_were() -> None:
+    from globalcrm.locale import closings, forms_of_address
+    from globalcrm.locale import salutations as module
+    from globalcrm.locale.salutations import closing as old_closing
+
+    assert old_closing is closings.closing is forms_of_address.closing
+    assert module.salutation is forms_of_address.salutation
+    with pytest.raises(AttributeError):
+        module.no_such_name  # noqa: B018

@@ -7,10 +7,12 @@ e-mail ``Kind regards``; a French letter repeats the appel (``Veuillez agréer, 
 regional row (``fr-CH``, ``de-CH``, ``en-GB``, ``en-US``, ``pt-BR``…) is chosen before the
 language's, and its own rules with it: Swiss French letters end ``Meilleures salutations,``.
 
-Every row names its source in ``CLOSING_SOURCES`` (see ``../shared/research/address.md`` §7 and
-``../shared/conformance/address/SOURCE.md``). Punctuation is the source's: Czech, Slovak, Polish,
-German, Finnish and Norwegian put no comma after the closing (ÚJČ, STN 01 6910, PWN, DIN 5008,
-Kotus, Språkrådet); British English writes none when the opening has none (open punctuation).
+A row's formal closings come from the source ``CLOSING_SOURCES`` names, else from the cnice
+vector of that locale, else from the research table (verify); see
+``../shared/research/address.md`` §7 and ``../shared/conformance/address/SOURCE.md``.
+Punctuation is the source's: Czech, Slovak, Polish, German, Finnish and Norwegian put no comma
+after the closing (ÚJČ, STN 01 6910, PWN, DIN 5008, Kotus, Språkrådet); British English writes
+none when the opening has none (open punctuation).
 
 ```pycon
 >>> closing(locale="ja")
@@ -173,7 +175,8 @@ CLOSING_SOURCES: Final[dict[str, str]] = {
     "da": "cnice vector 'danish'",
     "en": "cnice vector 'english'; e-mail: ego4u.com Business English, Greeting",
     "en-GB": "BBC Learning English, Beginning and ending the letter; ego4u.com (faithfully after "
-             "Dear Sir or Madam, e-mail Kind regards, open punctuation); also en-IE, en-AU, en-NZ",
+             "Dear Sir or Madam, e-mail Kind regards, open punctuation); en-IE, en-AU and en-NZ "
+             "follow it as their salutations do (verify)",
     "en-US": "US business-English textbook (NUNG p. 76); ego4u.com (Sincerely; in e-mail "
              "Kind regards)",
     "fi": "Kotus, Kielitoimiston ohjepankki (Sähköposti, kirje; nosto 16.8.2023), no comma",
