@@ -1,8 +1,10 @@
-"""Vocative calls per second over mixed locales, against babel's format_currency as reference.
+"""Vocative, salutation and closing calls per second, against babel's format_currency.
 
 The issue asks for ``vocative`` per second; babel's ``format_currency`` is the project's reference
 cost of one CLDR formatting call. Distinct generated names defeat the per-process cache in the
-cold run; the warm run repeats names, as a mail merge over a customer list does.
+cold run; the warm run repeats names, as a mail merge over a customer list does. The salutation
+and closing runs cover every locale with a style table, on a letter and on WhatsApp, with the
+fact checks and the closing's worked-out opening included.
 
 Run: ``.venv/bin/python benchmarks/bench_vocative.py``
 """
@@ -15,7 +17,8 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
-from globalcrm.locale import vocative
+from globalcrm.locale import closing, salutation, vocative
+from globalcrm.locale.salutations import SALUTATION_LOCALES
 from globalcrm.locale.vocatives import _inflect
 
 STEMS = {
@@ -48,6 +51,25 @@ def _time(calls: list[tuple[str, str, str]]) -> float:
     return time.perf_counter() - start
 
 
+def _time_address(rounds: int) -> tuple[int, float, float]:
+    """Time ``salutation`` and ``closing`` for every styled locale, gender and channel."""
+    calls = [
+        (locale, gender, channel, f"Name{index}")
+        for index in range(rounds)
+        for locale in sorted(SALUTATION_LOCALES)
+        for gender in ("female", "male", None)
+        for channel in ("letter", "whatsapp")
+    ]
+    start = time.perf_counter()
+    for locale, gender, channel, name in calls:
+        salutation(locale=locale, channel=channel, gender=gender, given="Ann", surname=name)
+    opening = time.perf_counter() - start
+    start = time.perf_counter()
+    for locale, gender, channel, name in calls:
+        closing(locale=locale, channel=channel, gender=gender, given="Ann", surname=name)
+    return len(calls), opening, time.perf_counter() - start
+
+
 def main() -> None:
     """Print vocative calls per second (cold and warm) and the ratio to format_currency."""
     calls = _names(60)
@@ -66,6 +88,13 @@ def main() -> None:
     print(f"vocative, same names again (warm cache): {warm:.3f} s, {n / warm:,.0f} calls/s")
     print(f"babel format_currency, {n} calls: {babel_time:.3f} s, {n / babel_time:,.0f} calls/s")
     print(f"ratio vocative (cold) / format_currency: {cold / babel_time:.2f}")
+    count, opening, ending = _time_address(20)
+    per_babel = babel_time / n
+    print(f"salutation, {count} calls over {len(SALUTATION_LOCALES)} locales: "
+          f"{opening / count * 1e6:.1f} µs/call, ratio to format_currency "
+          f"{opening / count / per_babel:.2f}")
+    print(f"closing (opening worked out from the facts), {count} calls: "
+          f"{ending / count * 1e6:.1f} µs/call, ratio {ending / count / per_babel:.2f}")
 
 
 if __name__ == "__main__":

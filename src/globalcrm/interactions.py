@@ -2,12 +2,27 @@
 
 A conversation id ties a WhatsApp message, the email reply and the phone call about the same
 order into one thread, whatever the channel.
+
+``CHANNELS`` is the package's one channel vocabulary: every function that asks for a channel
+(``salutation``, ``closing``, ``decide_formality``, ``crm.customers.salutation_for``...) takes
+these values. ``CHANNEL_MEDIA`` maps each channel, once, to the medium that decides the form of
+address: a WhatsApp message is a ``chat``, a letter a ``letter``, a phone call ``spoken``.
+
+```pycon
+>>> CHANNEL_MEDIA["whatsapp"], CHANNEL_MEDIA["letter"], CHANNEL_MEDIA["video_call"]
+('chat', 'letter', 'spoken')
+>>> medium_of("WhatsApp"), medium_of("chat")
+('chat', 'chat')
+
+```
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
 
 import attrs
 
@@ -15,7 +30,7 @@ from globalcrm import _checks
 from globalcrm.errors import InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id, new_id
 
-__all__ = ["CHANNELS", "DIRECTIONS", "Interaction"]
+__all__ = ["CHANNELS", "CHANNEL_MEDIA", "DIRECTIONS", "MEDIA", "Interaction", "medium_of"]
 
 CHANNELS = (
     "email",
@@ -41,6 +56,52 @@ CHANNELS = (
     "video_call",
 )
 """The channels an interaction can happen on."""
+
+MEDIA: Final = ("letter", "email", "chat", "spoken")
+"""The media a channel reaches the customer through, which decide the form of address.
+
+``letter``: paper post, the most formal written form; ``email``: a written electronic message
+(a reply to a web form is one); ``chat``: a short message in a messaging app, an SMS, a social
+post or an in-app or push notification; ``spoken``: a call, a video call or a visit."""
+
+CHANNEL_MEDIA: Final[Mapping[str, str]] = MappingProxyType({
+    "email": "email",
+    "phone": "spoken",
+    "sms": "chat",
+    "live_chat": "chat",
+    "whatsapp": "chat",
+    "wechat": "chat",
+    "line": "chat",
+    "telegram": "chat",
+    "viber": "chat",
+    "kakaotalk": "chat",
+    "signal": "chat",
+    "zalo": "chat",
+    "facebook_messenger": "chat",
+    "instagram": "chat",
+    "social": "chat",
+    "in_app": "chat",
+    "push": "chat",
+    "in_person": "spoken",
+    "web_form": "email",
+    "letter": "letter",
+    "video_call": "spoken",
+})
+"""The medium of every channel in ``CHANNELS`` (the one mapping; other modules use it)."""
+
+_CHANNEL_WORDS: Final = (*CHANNELS, *(m for m in MEDIA if m not in CHANNELS))
+
+
+def medium_of(channel: object, *, field: str = "channel") -> str:
+    """Return the medium (``MEDIA``) of ``channel``, a value of ``CHANNELS`` or a medium itself.
+
+    A medium may be named directly (``chat``, ``spoken``) where the exact channel does not
+    matter. Anything else raises ``InvalidComponent``.
+    """
+    if not isinstance(channel, str):
+        raise InvalidFormat(f"expected a channel, got {type(channel).__name__}", field=field)
+    word = _checks.choice(channel, _CHANNEL_WORDS, field=field, what="channel")
+    return CHANNEL_MEDIA.get(word, word)
 
 DIRECTIONS = ("inbound", "outbound", "internal")
 """``inbound`` from the customer, ``outbound`` to them, ``internal`` a note between agents."""

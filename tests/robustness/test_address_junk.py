@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from globalcrm.customers import PersonName
+from globalcrm.locale import PersonName
 from globalcrm.errors import GlobalCRMError
+from globalcrm.interactions import medium_of
 from globalcrm.locale import (
     choose_name,
     closing,
@@ -28,6 +29,7 @@ from globalcrm.locale import (
     strip_isolates,
     vocative,
 )
+from globalcrm.locale.formality import parse_formality
 from globalcrm.locale.honorifics import Honorific
 
 JUNK: list[Any] = [None, b"bytes", 12, 1.5, [], {}, "x" * 100_000, "\x00\x1b", "", " ", "\u202e",
@@ -49,8 +51,22 @@ CALLS: list[tuple[str, Callable[[Any], object]]] = [
     ("salutation recipient", lambda j: salutation(locale="fi", recipient=j)),
     ("salutation register", lambda j: salutation(locale="lv", gender="male", given="Juris",
                                                  surname="Bērziņš", register=j)),
+    ("salutation greeting", lambda j: salutation(locale="en", greeting=j)),
+    ("salutation greeting refused", lambda j: salutation(locale="de", greeting=j)),
+    ("salutation lt register", lambda j: salutation(locale="lt", gender="male",
+                                                    surname="Petrauskas", register=j)),
+    ("salutation honorific", lambda j: salutation(locale="uz", given="Anvar", honorific=j)),
+    ("salutation fact name", lambda j: salutation(
+        locale="de", **({j: "x"} if isinstance(j, str) else {}))),
     ("closing locale", lambda j: closing(locale=j)),
     ("closing salutation", lambda j: closing(locale="fr", salutation=j)),
+    ("closing channel", lambda j: closing(locale="ja", channel=j)),
+    ("closing formality", lambda j: closing(locale="fi", formality=j)),
+    ("closing sender", lambda j: closing(locale="id", sender=j)),
+    ("closing recipient", lambda j: closing(locale="en-GB", recipient=j)),
+    ("closing surname", lambda j: closing(locale="en-GB", gender="male", surname=j)),
+    ("medium_of", medium_of),
+    ("parse_formality", parse_formality),
     ("grammatical_cases", grammatical_cases),
     ("has_vocative", has_vocative),
     ("honorifics", honorifics),

@@ -66,3 +66,20 @@ def test_bad_arguments_are_invalid_input(crm: gc.CRM, people: dict[str, gc.Custo
         crm.customers.display_name(people["LT"], formality="casual")  # type: ignore[arg-type]
     with pytest.raises(gc.InvalidInput):
         crm.customers.salutation_for(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        ("letter", "Gerbiamasis pone Petraiti!"),
+        ("email", "Gerbiamasis pone Petraiti,"),
+        ("whatsapp", "Gerbiamasis pone Petraiti,"),
+        ("live_chat", "Gerbiamasis pone Petraiti,"),
+        ("phone", "pone Petraiti"),
+    ],
+)
+def test_a_customer_is_greeted_on_any_interaction_channel(
+    crm: gc.CRM, people: dict[str, gc.Customer], channel: str, expected: str
+) -> None:
+    got = crm.customers.salutation_for(people["LT"], channel=channel, formality="formal")
+    assert got == expected

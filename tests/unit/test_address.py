@@ -237,7 +237,7 @@ def test_closings() -> None:
     assert closing(locale="en-GB", salutation="Dear Mr Potter") == "Yours sincerely"
     assert closing(locale="en-US") == "Sincerely,"
     assert closing(locale="fi", formality="neutral") == "Terveisin"
-    assert closing(locale="pt-BR", recipient="higher authority") == "Respeitosamente,"
+    assert closing(locale="pt-BR", recipient="authority") == "Respeitosamente,"
     assert closing(locale="th", salutation="เรียน") == "ขอแสดงความนับถือ"
     assert closing(locale="de", formality="informal") == "Viele Grüße"
     assert closing(locale="kk") == ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from globalcrm.customers import PersonName
+from globalcrm.locale import PersonName
 from globalcrm.errors import InvalidComponent, InvalidFormat
 from globalcrm.locale import (
     choose_name,

@@ -2,8 +2,10 @@
 
 The public face of the address layer, which sits after CLDR person-name formatting (UTS #35
 Part 8 gives the order and parts of a name, never its case or the letter's opening line). The work
-is split by what it holds: ``vocatives`` (the vocative case), ``salutations`` (opening and closing
-lines per style guide), ``honorifics`` (titles, position, T-V formality). ``grammatical_cases``
+is split by what it holds: ``vocatives`` (the vocative case), ``salutations`` (opening lines per
+style guide, with the per-locale ``salutation_styles``), ``closings`` (closing formulas),
+``recipients`` (the facts both take), ``honorifics`` (titles, position, T-V choice) and
+``formality`` (the one ``Formality``). ``grammatical_cases``
 reads CLDR 48's ``grammaticalFeatures.json`` (generated into package data by
 ``tools/build_grammatical_cases.py``, loaded lazily).
 
@@ -25,21 +27,23 @@ from __future__ import annotations
 from typing import Any
 
 from globalcrm import _checks
+from globalcrm.locale.closings import CLOSING_LOCALES, closing
 from globalcrm.locale.datasets import load
+from globalcrm.locale.formality import Formality
 from globalcrm.locale.honorifics import (
     HONORIFICS,
     PRONOUNS,
-    Formality,
     Honorific,
     decide_formality,
     honorific_for,
     honorifics,
     pronouns,
 )
-from globalcrm.locale.salutations import SALUTATION_LOCALES, closing, salutation
+from globalcrm.locale.salutations import SALUTATION_LOCALES, salutation
 from globalcrm.locale.vocatives import VOCATIVE_LANGUAGES, vocative
 
 __all__ = [
+    "CLOSING_LOCALES",
     "HONORIFICS",
     "PRONOUNS",
     "SALUTATION_LOCALES",

@@ -7,16 +7,17 @@ goes before the name (``Herr Müller``) or after it (``山田様``, ``Bērziņa 
 which gender it marks (``None`` = gender-neutral), and its vocative where the language has one
 (``pone``).
 
-``Formality`` is the T-V choice (tu/vous, du/Sie, ты/Вы, sen/siz, tu/jūs) that templates use;
-``decide_formality`` derives it from the customer's stated preference, the channel and the
-relationship, in that order of precedence.
+``decide_formality`` chooses the T-V register (tu/vous, du/Sie, ты/Вы, sen/siz, tu/jūs) that
+templates use, a ``Formality`` (``globalcrm.locale.formality``), from the customer's stated
+preference, the relationship and the channel (any of ``globalcrm.interactions.CHANNELS``),
+in that order of precedence.
 
 ```pycon
 >>> [h.text for h in honorifics("lt") if h.gender == "female"]
 ['ponia', 'panelė']
 >>> honorific_for("ja", formality="formal").text, honorific_for("ja").position
 ('様', 'suffix')
->>> decide_formality(locale="de", channel="chat")
+>>> decide_formality(locale="de", channel="whatsapp")
 <Formality.FORMAL: 'formal'>
 >>> decide_formality(locale="sv", channel="email")
 <Formality.INFORMAL: 'informal'>
@@ -28,21 +29,27 @@ relationship, in that order of precedence.
 
 from __future__ import annotations
 
-import enum
 from typing import Final, Literal
 
 import attrs
 
 from globalcrm import _checks
+from globalcrm.interactions import medium_of
+from globalcrm.locale.formality import Formality, parse_formality
+
+__all__ = [
+    "HONORIFICS",
+    "HONORIFIC_SOURCES",
+    "PRONOUNS",
+    "Formality",
+    "Honorific",
+    "decide_formality",
+    "honorific_for",
+    "honorifics",
+    "pronouns",
+]
 
 Position = Literal["prefix", "suffix"]
-
-
-class Formality(enum.StrEnum):
-    """The T-V register of an address: ``informal`` (tu, du, ты) or ``formal`` (vous, Sie, Вы)."""
-
-    INFORMAL = "informal"
-    FORMAL = "formal"
 
 
 @attrs.frozen
@@ -249,11 +256,9 @@ _INFORMAL_BY_DEFAULT: Final = frozenset({"sv", "da", "no", "nb", "nn", "is", "fi
 """Languages whose customer service addresses customers informally by default (du-reform in
 Sweden, Finnish business usage per Kotus); a stated preference still wins."""
 
-_INFORMAL_CHANNELS: Final = frozenset({"chat", "sms", "social", "messenger", "push"})
 _INFORMAL_RELATIONSHIPS: Final = frozenset({"close", "friend", "family", "peer", "colleague"})
 _FORMAL_RELATIONSHIPS: Final = frozenset({"new", "business", "official", "complaint", "legal"})
 _RELATIONSHIPS: Final = _INFORMAL_RELATIONSHIPS | _FORMAL_RELATIONSHIPS | {"customer", "unknown"}
-_CHANNELS: Final = _INFORMAL_CHANNELS | {"letter", "email", "phone", "spoken", "envelope", "web"}
 
 
 def _keys(locale: object) -> list[str]:
@@ -299,7 +304,7 @@ def honorific_for(
 
     ```
     """
-    wanted = _checks.choice(formality, ("formal", "informal"), field="formality", what="formality")
+    wanted = parse_formality(formality).tv
     if gender is not None:
         gender = _checks.choice(
             gender, ("female", "male", "nonbinary", "unknown"), field="gender", what="gender"
@@ -329,31 +334,40 @@ def decide_formality(
 ) -> Formality:
     """Decide T-V formality from preference, relationship and channel, in that order.
 
-    The customer's ``preference`` (``formal``/``informal``/``auto``) wins; then a close
-    ``relationship``; then the language's default (formal, except sv, da, no, is, fi, et,
-    whose customer service uses the informal you). A letter is always formal.
+    The customer's ``preference`` (a ``Formality`` level, folded to formal or informal, or
+    ``auto`` for none) wins; then a close ``relationship``; then the channel: a letter (any
+    channel whose medium is ``letter``, or ``envelope``) is always formal; then the language's
+    default (formal, except sv, da, no, nb, nn, is, fi, et, whose customer service uses the
+    informal you). ``channel`` is any value of ``globalcrm.interactions.CHANNELS`` or a medium.
 
     Style choice: a chat channel alone never makes a German, French or Polish reply informal.
+
+    ```pycon
+    >>> decide_formality(locale="fi", channel="letter")
+    <Formality.FORMAL: 'formal'>
+    >>> decide_formality(locale="fi", channel="whatsapp")
+    <Formality.INFORMAL: 'informal'>
+
+    ```
     """
-    tag = _checks.language(locale, field="locale")
-    language = tag.split("-")[0]
+    language = _checks.language(locale, field="locale").split("-")[0]
+    stated = None
     if preference is not None:
-        choice = _checks.choice(
-            preference, ("formal", "informal", "auto"), field="preference", what="formality"
-        )
-        if choice != "auto":
-            return Formality(choice)
+        auto = isinstance(preference, str) and preference.strip().lower() == "auto"
+        stated = None if auto else parse_formality(preference, field="preference").tv
+    rel = None
     if relationship is not None:
         rel = _checks.choice(
             relationship, _RELATIONSHIPS, field="relationship", what="relationship"
         )
-        if rel in _INFORMAL_RELATIONSHIPS:
-            return Formality.INFORMAL
-        if rel in _FORMAL_RELATIONSHIPS:
-            return Formality.FORMAL
-    default = Formality.INFORMAL if language in _INFORMAL_BY_DEFAULT else Formality.FORMAL
+    letter = False
     if channel is not None:
-        kind = _checks.choice(channel, _CHANNELS, field="channel", what="channel")
-        if kind == "letter":
-            return Formality.FORMAL
-    return default
+        envelope = isinstance(channel, str) and channel.strip().lower() == "envelope"
+        letter = envelope or medium_of(channel) == "letter"
+    if stated is not None:
+        return stated
+    if rel in _INFORMAL_RELATIONSHIPS:
+        return Formality.INFORMAL
+    if rel in _FORMAL_RELATIONSHIPS or letter:
+        return Formality.FORMAL
+    return Formality.INFORMAL if language in _INFORMAL_BY_DEFAULT else Formality.FORMAL

@@ -174,24 +174,58 @@ _PL_IRREGULAR: Final = {
     "lew": "lwie", "ksiądz": "księże", "bóg": "boże", "ojciec": "ojcze", "poseł": "pośle",
 }
 _PL_SOFTEN_BEFORE_C: Final = {"n": "ń", "s": "ś", "z": "ź"}
+_PL_SOFT_BEFORE_CONSONANT: Final = {"ni": "ń", "si": "ś", "ci": "ć", "zi": "ź"}
+"""A soft consonant spelt with ``i`` before a vowel is spelt with an accent before a consonant:
+``Maciek → Maćku``, ``Stasieniek → Stasieńku`` (when the fleeting ``e`` drops)."""
+_PL_FIXED_O: Final = ("król", "chór", "stróż", "wójt", "tchórz", "mózg", "wiór")
+"""Nouns whose ``ó`` does not alternate (ó niewymienne: ``króla``, ``stróża``, ``wójta``)."""
 
 
 def _pl_vowel_groups(stem: str) -> int:
     return len(re.findall(f"[{_PL_VOWELS}]+", stem))
 
 
+def _pl_open_o(word: str) -> str:
+    """``ó`` in the last syllable of a masculine noun becomes ``o`` once an ending opens it.
+
+    ``pokój → pokoju``, ``stół → stole``, ``Mściwój → Mściwoju``, ``Mróz → Mrozie``: the
+    alternation holds in every case but the nominative (polishnative.pl, "dół — na dole; stół —
+    na stole"; jpmatura.pl, Wymiana ó na o), except in the few nouns whose ``ó`` never alternates
+    (``_PL_FIXED_O``: ``król → królu``).
+    """
+    match = re.search(f"ó([^{_PL_VOWELS}]+)$", word)
+    if match is None or word.endswith(_PL_FIXED_O):
+        return word
+    return word[: match.start()] + "o" + match.group(1)
+
+
 def _pl_masculine(word: str) -> str:
-    """Polish masculine nouns (Nagórko, *Zarys gramatyki polskiej*, vocative = locative form)."""
+    """Polish masculine nouns (Nagórko, *Zarys gramatyki polskiej*, vocative = locative form).
+
+    Hypocoristics in ``-io`` after a soft consonant take ``-u`` (``Kazio → Kaziu``, ``Józio →
+    Józiu``: the vocative the PWN and Zaleski's *Wołacz w funkcji mianownika*, Język Polski
+    XXXIX, cite for the Stasio type); a fleeting ``e`` drops before ``-ku``/``-cu`` and a soft
+    consonant before it takes its accent (``Maciek → Maćku``, Narodowe Centrum Kultury, Wołacz:
+    ``Stasieńku``).
+    """
     if word in _PL_IRREGULAR:
         return _PL_IRREGULAR[word]
     if word.endswith("a"):
         return word[:-1] + "o"
     if word.endswith("ko"):
         return word[:-1] + "u"
+    if word.endswith("io") and word[-3:-2] in ("s", "c", "z", "n") and \
+            _pl_vowel_groups(word[:-2]) <= 1:
+        return word[:-1] + "u"
     if word[-1] in _PL_VOWELS or word[-1] == "e":
         return word
+    word = _pl_open_o(word)
     if word.endswith("ek") and len(word) > 3:
-        return word[:-2] + "ku"
+        stem = word[:-2]
+        soft = _PL_SOFT_BEFORE_CONSONANT.get(stem[-2:])
+        if soft and len(stem) > 2:
+            stem = stem[:-2] + soft
+        return stem + "ku"
     if word.endswith("iec") and len(word) > 4 and word[-4] not in _PL_VOWELS:
         return word[:-4] + _PL_SOFTEN_BEFORE_C.get(word[-4], word[-4]) + "cu"
     if word.endswith("ec") and len(word) > 3:
@@ -228,17 +262,32 @@ def _pl_masculine(word: str) -> str:
 
 
 def _pl_feminine(word: str) -> str:
-    """Polish feminine ``-a→-o``; two-syllable hypocoristics ``-Cia/-Vja`` and ``-ola`` take ``-u``.
+    """Polish feminine ``-a→-o``; a soft stem, the mark of a hypocoristic, takes ``-u``.
 
-    ``Anna→Anno``, ``Kasia→Kasiu``, ``Maja→Maju``, ``Mariola→Mariolu`` (SGJP forms).
+    The rule (Poradnia PWN, J. Grzenia, "wołacz", 2006): feminine nouns whose stem ends in a
+    soft consonant take ``-o`` or ``-u``, names and words for people mostly ``-u`` (``Kasiu``,
+    ``Olu``, ``mamusiu``); stems in ``-l`` take both (E. Kołodziejek, "Nikolo!", 2023). Spelt:
+
+    * ``-sia``, ``-zia``, ``-dzia``, ``-cia`` (ś, ź, dź, ć) always: ``Kasia → Kasiu``,
+      ``Marysia → Marysiu``, ``Małgosia → Małgosiu``, ``Jadzia → Jadziu``;
+    * ``-nia`` in a two-syllable name or after the diminutive ``-unia``: ``Ania → Aniu``,
+      ``Elżunia → Elżuniu``; longer names in ``-nia`` are borrowed full names whose ``ni``
+      is n + j (``Stefania → Stefanio``, ``Eugenia → Eugenio``);
+    * ``-ja`` after a vowel in a two-syllable name: ``Maja → Maju``;
+    * the short hypocoristics in ``-la`` (one vowel before the ``l``: ``Ala, Ela, Ola, Ula,
+      Jola → Alu, Elu, Olu, Ulu, Jolu``; NSPP via jezykowedylematy.pl, pisze-czytam.pl) and
+      names in ``-ola`` (``Mariola → Mariolu``, SGJP); other ``-la`` names keep the ``-o`` that
+      SGJP lists first (``Kamila → Kamilo``, ``Paula → Paulo``).
     """
     if not word.endswith("a"):
         return word
-    if word.endswith("ia") and _pl_vowel_groups(word[:-2]) <= 1 and word[-3] in "cnsz":
+    if word.endswith(("sia", "zia", "cia")) and len(word) > 3:
+        return word[:-1] + "u"
+    if word.endswith("nia") and (_pl_vowel_groups(word[:-3]) <= 1 or word.endswith("unia")):
         return word[:-1] + "u"
     if word.endswith("ja") and _pl_vowel_groups(word[:-2]) <= 1 and word[-3] in _PL_VOWELS:
         return word[:-1] + "u"
-    if word.endswith("ola"):
+    if word.endswith("ola") or re.fullmatch(f"[^{_PL_VOWELS}]*[{_PL_VOWELS}]la", word):
         return word[:-1] + "u"
     return word[:-1] + "o"
 
