@@ -49,14 +49,14 @@ def main() -> None:
     money = [(Decimal(rng.randrange(1, 10**7)) / 100, rng.choice(CURRENCIES)) for _ in range(CALLS)]
     for (name, locale), (length, usage, formality) in work[:1000]:  # warm caches for both
         format_person_name(name, locale=locale, length=length, usage=usage,  # type: ignore[arg-type]
-                           formality=formality)  # type: ignore[arg-type]
+                           formality=formality)
     for amount, (currency, locale) in money[:1000]:
         format_currency(amount, currency, locale=locale)
 
     start = time.perf_counter()
     for (name, locale), (length, usage, formality) in work:
         format_person_name(name, locale=locale, length=length, usage=usage,  # type: ignore[arg-type]
-                           formality=formality)  # type: ignore[arg-type]
+                           formality=formality)
     ours = time.perf_counter() - start
 
     start = time.perf_counter()

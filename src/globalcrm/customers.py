@@ -31,6 +31,7 @@ from globalcrm.errors import GlobalCRMError, InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id, new_id
 from globalcrm.interactions import CHANNELS
 from globalcrm.locale.folding import fold
+from globalcrm.locale.formality import T_V, Formality, parse_formality
 from globalcrm.locale.person_names import PersonName, person_name
 
 __all__ = [
@@ -176,10 +177,8 @@ def _contact_hours(value: object) -> ContactHours | None:
         return _checks.from_mapping(ContactHours, value)
 
 
-def _formality(value: object) -> str | None:
-    if value is None:
-        return None
-    return _checks.choice(value, ("formal", "informal"), field="formality", what="formality")
+def _formality(value: object) -> Formality | None:
+    return None if value is None else parse_formality(value, levels=T_V)
 
 
 def _gender(value: object) -> str | None:
@@ -420,7 +419,7 @@ class Customer:
     contact_hours: ContactHours | None = attrs.field(
         default=None, converter=_contact_hours, repr=False
     )
-    formality: str | None = attrs.field(default=None, converter=_formality, repr=False)
+    formality: Formality | None = attrs.field(default=None, converter=_formality, repr=False)
     gender: str | None = attrs.field(default=None, converter=_gender, repr=False)
     pronouns: str | None = attrs.field(default=None, converter=_pronouns, repr=False)
     birth_date: dt.date | None = attrs.field(default=None, converter=_birth_date, repr=False)

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from globalcrm.locale import PersonName
 from globalcrm.errors import GlobalCRMError
 from globalcrm.interactions import medium_of
 from globalcrm.locale import (
+    PersonName,
     choose_name,
     closing,
     decide_formality,

@@ -63,7 +63,7 @@ def test_bad_arguments_are_invalid_input(crm: gc.CRM, people: dict[str, gc.Custo
     with pytest.raises(gc.InvalidInput):
         crm.customers.display_name(people["LT"], reader_locale="xx")
     with pytest.raises(gc.InvalidInput):
-        crm.customers.display_name(people["LT"], formality="casual")  # type: ignore[arg-type]
+        crm.customers.display_name(people["LT"], formality="casual")
     with pytest.raises(gc.InvalidInput):
         crm.customers.salutation_for(42)  # type: ignore[arg-type]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from globalcrm.locale import PersonName
 from globalcrm.errors import InvalidComponent, InvalidFormat
 from globalcrm.locale import (
+    PersonName,
     choose_name,
     direction,
     isolate,

@@ -28,7 +28,7 @@ from globalcrm.locale import (
     salutation,
 )
 from globalcrm.locale.folding import tokens
-from globalcrm.locale.name_formatting import Formality as NameFormality
+from globalcrm.locale.formality import T_V, Formality, parse_formality
 from globalcrm.locale.name_formatting import Length, Usage
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
 from globalcrm.storage.repositories import CustomerRepository
@@ -274,7 +274,7 @@ class Customers:
         reader_locale: str | None = None,
         length: Length = "medium",
         usage: Usage = "referring",
-        formality: NameFormality | None = None,
+        formality: Formality | str | None = None,
     ) -> str:
         """The customer's name as a reader of ``reader_locale`` should see it (CLDR person names).
 
@@ -284,11 +284,8 @@ class Customers:
         person = self._resolve(customer)
         reader = _checks.language(reader_locale or person.language, field="reader_locale")
         name = choose_name(person.names, reader_locale=reader)
-        if formality is not None:
-            _checks.choice(formality, ("formal", "informal"), field="formality", what="formality")
-        register: NameFormality = (
-            "informal" if (formality or person.formality) == "informal" else "formal"
-        )
+        chosen = None if formality is None else parse_formality(formality, levels=T_V)
+        register = chosen or person.formality or Formality.FORMAL
         return format_person_name(
             name,
             locale=reader,
@@ -329,13 +326,23 @@ class Customers:
             title=name.title,
         )
 
-    def closing_for(self, customer: Customer | str, *, formality: str | None = None) -> str:
+    def closing_for(
+        self,
+        customer: Customer | str,
+        *,
+        channel: str = "email",
+        formality: str | None = None,
+        relationship: str | None = None,
+    ) -> str:
         """The closing formula for a message to the customer, in their language and register."""
         person = self._resolve(customer)
         register = decide_formality(
-            locale=person.language, preference=formality or person.formality
+            locale=person.language,
+            preference=formality or person.formality,
+            channel=channel,
+            relationship=relationship,
         )
-        return closing(locale=person.language, formality=register.value)
+        return closing(locale=person.language, formality=register.value, channel=channel)
 
     def _resolve(self, customer: Customer | str) -> Customer:
         if isinstance(customer, Customer):

@@ -16,7 +16,7 @@ messages. ``Formality`` holds all six, ordered from the most to the least formal
 >>> parse_formality("familiar", levels=T_V)
 Traceback (most recent call last):
 ...
-globalcrm.errors.InvalidComponent: formality: unknown formality (expected one of informal, formal)
+globalcrm.errors.InvalidComponent: formality: unknown formality 'familiar' (expected one of informal, formal)
 
 ```
 """
@@ -24,6 +24,7 @@ globalcrm.errors.InvalidComponent: formality: unknown formality (expected one of
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from typing import Final
 
@@ -61,6 +62,10 @@ T_V: Final = (Formality.INFORMAL, Formality.FORMAL)
 """The two registers CLDR person names and T-V pronouns know."""
 
 
+_CODE: Final = re.compile(r"[a-z][a-z_-]{0,19}")
+"""A value shaped like a code (``casual``) is echoed in an error; anything else may be personal."""
+
+
 def _key(text: str) -> str:
     return text.strip().lower().replace("_", "-").replace(" ", "-")
 
@@ -85,5 +90,6 @@ def parse_formality(
         raise InvalidFormat(f"expected a formality, got {type(value).__name__}", field=field)
     if level is None or level not in allowed:
         shown = ", ".join(item.value for item in allowed)
-        raise InvalidComponent(f"unknown formality (expected one of {shown})", field=field)
+        given = f" {value!r}" if isinstance(value, str) and _CODE.fullmatch(value) else ""
+        raise InvalidComponent(f"unknown formality{given} (expected one of {shown})", field=field)
     return level

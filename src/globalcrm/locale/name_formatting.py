@@ -59,6 +59,7 @@ from globalcrm.locale.cldr_locales import (
     scripts_match,
 )
 from globalcrm.locale.datasets import load
+from globalcrm.locale.formality import T_V, Formality, parse_formality
 from globalcrm.locale.person_names import PersonName
 
 __all__ = ["FIELDS", "MODIFIERS", "format_person_name", "name_order"]
@@ -66,12 +67,10 @@ __all__ = ["FIELDS", "MODIFIERS", "format_person_name", "name_order"]
 Order = Literal["givenFirst", "surnameFirst", "sorting"]
 Length = Literal["long", "medium", "short"]
 Usage = Literal["referring", "addressing", "monogram"]
-Formality = Literal["formal", "informal"]
 
 _ORDERS = ("givenFirst", "surnameFirst", "sorting")
 _LENGTHS = ("long", "medium", "short")
 _USAGES = ("referring", "addressing", "monogram")
-_FORMALITIES = ("formal", "informal")
 
 FIELDS = ("title", "given", "given2", "surname", "surname2", "generation", "credentials")
 """The name fields a CLDR pattern may use."""
@@ -545,7 +544,7 @@ def format_person_name(
     locale: str,
     length: Length = "medium",
     usage: Usage = "referring",
-    formality: Formality = "formal",
+    formality: Formality | str = Formality.FORMAL,
     order: Order | None = None,
 ) -> str:
     """Format ``name`` for a reader of ``locale`` as CLDR person names do (UTS #35 Part 8).
@@ -574,7 +573,7 @@ def format_person_name(
     language, script, region = locale_tag(locale)
     length = _choice(length, _LENGTHS, "length")  # type: ignore[assignment]
     usage = _choice(usage, _USAGES, "usage")  # type: ignore[assignment]
-    formality = _choice(formality, _FORMALITIES, "formality")  # type: ignore[assignment]
+    register = parse_formality(formality, levels=T_V)
     if order is not None:
         order = _choice(order, _ORDERS, "order")  # type: ignore[assignment]
     if order == "sorting":
@@ -604,7 +603,7 @@ def format_person_name(
     else:
         chosen = order
 
-    patterns = _patterns(formatter.data_locale, chosen, length, usage, formality)
+    patterns = _patterns(formatter.data_locale, chosen, length, usage, register.value)
     values = _Values(person)
     pattern = _best(patterns, values.available)
     text = _apply(pattern, values, formatter.initials, formatter.language)

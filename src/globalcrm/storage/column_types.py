@@ -9,6 +9,7 @@ domain constructor, so what comes out of the store is validated like what went i
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import JSON, DateTime, Dialect, String
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["JSONOf", "UTCDateTime", "json_type", "search_key_type"]
+__all__ = ["CodeOf", "JSONOf", "UTCDateTime", "json_type", "search_key_type"]
 
 
 def json_type() -> TypeEngine[Any]:
@@ -51,6 +52,25 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class CodeOf(TypeDecorator[Any]):
+    """A string enum of the domain (``Formality``...) stored as its code, loaded as the enum."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, kind: type[enum.StrEnum], length: int = 32) -> None:
+        super().__init__(length)
+        self._kind = kind
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """The enum's code (a plain string that the enum knows is accepted too)."""
+        return None if value is None else str(self._kind(value).value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """The enum member for the stored code."""
+        return None if value is None else self._kind(value)
 
 
 class JSONOf(TypeDecorator[Any]):

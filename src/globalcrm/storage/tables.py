@@ -26,7 +26,9 @@ from sqlalchemy import (
 
 from globalcrm.addresses import PostalAddress
 from globalcrm.contact_points import EmailAddress, MessagingHandle, PhoneNumber
+from globalcrm.locale.formality import Formality
 from globalcrm.storage.column_types import (
+    CodeOf,
     UTCDateTime,
     codes_type,
     contact_hours_type,
@@ -103,7 +105,7 @@ customers = Table(
     Column("handles", contact_points_type(MessagingHandle), nullable=False, info=_pii("contact")),
     Column("preferred_channels", codes_type(), nullable=False, info=_pii("preference")),
     Column("contact_hours", contact_hours_type(), nullable=True, info=_pii("preference")),
-    Column("formality", String(16), nullable=True, info=_pii("preference")),
+    Column("formality", CodeOf(Formality, 16), nullable=True, info=_pii("preference")),
     Column("gender", String(16), nullable=True, info=_pii("demographic")),
     Column("pronouns", String(64), nullable=True, info=_pii("demographic")),
     Column("birth_date", Date, nullable=True, info=_pii("demographic")),
