@@ -19,6 +19,7 @@ import phonenumbers
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidFormat
+from globalcrm.interactions import MESSAGING_CHANNELS
 
 __all__ = [
     "MESSAGING_SERVICES",
@@ -30,20 +31,7 @@ __all__ = [
     "parse_phone",
 ]
 
-MESSAGING_SERVICES = (
-    "whatsapp",
-    "wechat",
-    "line",
-    "telegram",
-    "viber",
-    "kakaotalk",
-    "signal",
-    "zalo",
-    "facebook_messenger",
-    "instagram",
-    "imessage",
-    "skype",
-)
+MESSAGING_SERVICES = MESSAGING_CHANNELS
 """Messaging services a customer may give a handle on (each is also an interaction channel)."""
 _PHONE_HANDLE_SERVICES = frozenset({"whatsapp", "viber", "signal", "imessage"})
 _TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")

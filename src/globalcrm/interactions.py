@@ -30,13 +30,17 @@ from globalcrm import _checks
 from globalcrm.errors import InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id, new_id
 
-__all__ = ["CHANNELS", "CHANNEL_MEDIA", "DIRECTIONS", "MEDIA", "Interaction", "medium_of"]
+__all__ = [
+    "CHANNELS",
+    "CHANNEL_MEDIA",
+    "DIRECTIONS",
+    "MEDIA",
+    "MESSAGING_CHANNELS",
+    "Interaction",
+    "medium_of",
+]
 
-CHANNELS = (
-    "email",
-    "phone",
-    "sms",
-    "live_chat",
+MESSAGING_CHANNELS = (
     "whatsapp",
     "wechat",
     "line",
@@ -47,6 +51,17 @@ CHANNELS = (
     "zalo",
     "facebook_messenger",
     "instagram",
+    "imessage",
+    "skype",
+)
+"""Messaging services: channels a customer can also give a handle on (``MessagingHandle``)."""
+
+CHANNELS = (
+    "email",
+    "phone",
+    "sms",
+    "live_chat",
+    *MESSAGING_CHANNELS,
     "social",
     "in_app",
     "push",
@@ -79,6 +94,8 @@ CHANNEL_MEDIA: Final[Mapping[str, str]] = MappingProxyType({
     "zalo": "chat",
     "facebook_messenger": "chat",
     "instagram": "chat",
+    "imessage": "chat",
+    "skype": "chat",
     "social": "chat",
     "in_app": "chat",
     "push": "chat",
