@@ -16,7 +16,7 @@ messages. ``Formality`` holds all six, ordered from the most to the least formal
 >>> parse_formality("familiar", levels=T_V)
 Traceback (most recent call last):
 ...
-globalcrm.errors.InvalidComponent: formality: unknown formality 'familiar' (expected one of informal, formal)
+globalcrm.errors.InvalidComponent: formality: unknown formality 'familiar' (expected one of ...)
 
 ```
 """
