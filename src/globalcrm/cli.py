@@ -271,20 +271,33 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
-    format: Annotated[str, typer.Option("--format", help="csv or json (JSON Lines).")] = "csv",  # noqa: A002
+    format: Annotated[  # noqa: A002
+        str,
+        typer.Option(
+            "--format", help="csv (flat rows), json (an array of nested documents) or jsonl."
+        ),
+    ] = "csv",
 ) -> None:
     """Export every customer of a tenant; the file imports back to the same customers."""
     with _reported():
-        if format not in ("csv", "json"):
-            raise gc.InvalidInput("expected csv or json", field="format")
+        if format not in ("csv", "json", "jsonl"):
+            raise gc.InvalidInput("expected csv, json or jsonl", field="format")
         crm = gc.open(url, tenant=tenant)
-        rows = crm.customers.export_rows()
-        writer = import_export.write_csv if format == "csv" else import_export.write_json
-        if output is None:
-            count = writer(rows, sys.stdout)
+        if format == "csv":
+            rows = crm.customers.export_rows()
+            if output is None:
+                count = import_export.write_csv(rows, sys.stdout)
+            else:
+                with output.open("w", encoding="utf-8", newline="") as stream:
+                    count = import_export.write_csv(rows, stream)
         else:
-            with output.open("w", encoding="utf-8", newline="") as stream:
-                count = writer(rows, stream)
+            documents = crm.customers.export_documents()
+            write = import_export.write_json if format == "json" else import_export.write_jsonl
+            if output is None:
+                count = write(documents, sys.stdout)
+            else:
+                with output.open("w", encoding="utf-8", newline="") as stream:
+                    count = write(documents, stream)
         crm.close()
     stderr.print(f"{count} customers exported")
 

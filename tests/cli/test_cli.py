@@ -116,18 +116,25 @@ def test_export_then_import_round_trips(tmp_path: Path) -> None:
     _write_csv(source, [ROW, {**ROW, "given": "Eino", "emails": "eino@example.fi"}])
     first = f"sqlite:///{tmp_path / 'a.db'}"
     assert runner.invoke(app, ["import", str(source), "--url", first]).exit_code == 0
-    out = tmp_path / "out.jsonl"
-    exported = runner.invoke(app, ["export", "--url", first, "--format", "json", "-o", str(out)])
-    assert exported.exit_code == 0
-    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert sorted(line["given"] for line in lines) == ["Aino", "Eino"]
-    second = f"sqlite:///{tmp_path / 'b.db'}"
-    assert runner.invoke(app, ["import", str(out), "--url", second]).exit_code == 0
-    a, b = gc.open(first), gc.open(second)
-    assert [c.id for c in a.customers.list()] == [c.id for c in b.customers.list()]
-    assert [c.phones for c in a.customers.list()] == [c.phones for c in b.customers.list()]
-    a.close()
-    b.close()
+    for fmt in ("jsonl", "json"):
+        out = tmp_path / f"out.{fmt}"
+        exported = runner.invoke(app, ["export", "--url", first, "--format", fmt, "-o", str(out)])
+        assert exported.exit_code == 0
+        text = out.read_text(encoding="utf-8")
+        if fmt == "jsonl":
+            documents = [json.loads(line) for line in text.splitlines()]
+        else:
+            documents = json.loads(text)
+        assert sorted(d["name"]["given"] for d in documents) == ["Aino", "Eino"]
+        assert all(isinstance(d["emails"], list) and "address" in d["emails"][0] for d in documents)
+        second = f"sqlite:///{tmp_path / f'b-{fmt}.db'}"
+        assert runner.invoke(app, ["import", str(out), "--url", second]).exit_code == 0
+        a, b = gc.open(first), gc.open(second)
+        assert [c.id for c in a.customers.list()] == [c.id for c in b.customers.list()]
+        assert [c.phones for c in a.customers.list()] == [c.phones for c in b.customers.list()]
+        assert [c.name for c in a.customers.list()] == [c.name for c in b.customers.list()]
+        a.close()
+        b.close()
 
 
 def test_find_and_migrate_and_errors_without_traceback(tmp_path: Path) -> None:

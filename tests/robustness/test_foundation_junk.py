@@ -423,7 +423,7 @@ def test_values_of_the_wrong_type_are_refused_not_coerced(crm: gc.CRM) -> None:
         (lambda: import_export.customer_to_row("x"), "customer"),  # type: ignore[arg-type]
         (lambda: import_export.write_csv(["x"], io.StringIO()), "rows[0]"),  # type: ignore[list-item]
         (lambda: import_export.write_json(["x"], io.StringIO()), "rows[0]"),  # type: ignore[list-item]
-        (lambda: import_export.write_json([{"id": b"x"}], io.StringIO()), "rows[0].id"),  # type: ignore[dict-item]
+        (lambda: import_export.write_json([{"id": b"x"}], io.StringIO()), "rows[0].id"),
         (lambda: import_export.write_csv([{"shoe_size": "42"}], io.StringIO()), "rows[0]"),
         (lambda: import_export.write_csv([], "out.csv"), "stream"),  # type: ignore[arg-type]
     ]

@@ -19,7 +19,7 @@ from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer, EmailAddress, PhoneNumber
 from globalcrm.errors import Conflict, InvalidComponent, InvalidFormat, InvalidInput
-from globalcrm.import_export import ImportReport, customer_to_row
+from globalcrm.import_export import ImportReport, customer_to_document, customer_to_row
 from globalcrm.locale import (
     choose_name,
     closing,
@@ -372,7 +372,16 @@ class Customers:
         )
 
     def export_rows(self, *, batch_size: int = 500) -> Iterator[dict[str, str]]:
-        """Every customer of the tenant as a flat row, oldest first, read a page at a time."""
+        """Every customer of the tenant as a flat row (CSV), oldest first, a page at a time."""
+        for customer in self._every(batch_size):
+            yield customer_to_row(customer)
+
+    def export_documents(self, *, batch_size: int = 500) -> Iterator[dict[str, Any]]:
+        """Every customer of the tenant as a nested JSON document, oldest first."""
+        for customer in self._every(batch_size):
+            yield customer_to_document(customer)
+
+    def _every(self, batch_size: int) -> Iterator[Customer]:
         batch_size = check_limit(batch_size)
         after: str | None = None
         while True:
@@ -380,8 +389,7 @@ class Customers:
                 items = uow.customers.page(after=after, limit=batch_size)
             if not items:
                 return
-            for customer in items:
-                yield customer_to_row(customer)
+            yield from items
             after = items[-1].id
 
 
