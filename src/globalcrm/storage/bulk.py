@@ -225,7 +225,7 @@ def insert_rows(connection: Connection, table: Any, rows: Sequence[Sequence[Any]
         values = list(row)
         for index, encode in encoders:
             values[index] = encode(values[index])
-        encoded.append(values)
+        encoded.append(tuple(values))
     columns = [column.name for column in table.columns]
     if connection.dialect.name == "postgresql":
         _copy(connection, table.name, columns, encoded)
