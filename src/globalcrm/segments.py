@@ -24,27 +24,32 @@ The total is then compared exactly with ``value``. The store does the same in 64
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import decimal
 import json
-import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Final
 
 import attrs
-import isodate
 
 from globalcrm import _checks
 from globalcrm import money as _money
+from globalcrm import segment_values as values
 from globalcrm.customers import Customer
-from globalcrm.errors import GlobalCRMError, InvalidInput, InvalidRule, NotFound
+from globalcrm.errors import InvalidInput, InvalidRule, NotFound
 from globalcrm.exchange_rates import RateTable
-from globalcrm.interactions import CHANNELS, DIRECTIONS, Interaction
+from globalcrm.interactions import Interaction
 from globalcrm.privacy.consent import ConsentEvent, Purpose, can_contact
 from globalcrm.purchases import Purchase
+from globalcrm.segment_values import (
+    COUNT_OPS,
+    FACTOR_DECIMALS,
+    FIELDS,
+    OPS,
+    conversion_factor,
+    convert_minor,
+    window_start,
+)
 
 __all__ = [
     "COUNT_OPS",
@@ -70,179 +75,6 @@ __all__ = [
     "window_start",
 ]
 
-OPS: Final = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "exists", "contains")
-"""Every operator of a field rule."""
-COUNT_OPS: Final = ("eq", "ne", "lt", "le", "gt", "ge")
-"""Operators comparing a count or a total."""
-_TEXT_OPS: Final = ("eq", "ne", "in", "not_in", "exists")
-_LIST_OPS: Final = ("contains", "in", "not_in", "exists")
-_TIME_OPS: Final = ("eq", "ne", "lt", "le", "gt", "ge", "exists")
-
-FIELDS: Final = {
-    "country": "text",
-    "language": "text",
-    "time_zone": "text",
-    "formality": "text",
-    "tier": "text",
-    "tags": "list",
-    "dietary_needs": "list",
-    "created_at": "time",
-}
-"""Customer fields a rule can test, and their kind; ``attributes.<key>`` tests a JSON value.
-
-``tier`` is the customer's loyalty tier (a code such as ``gold``), a fact given to the rule."""
-_KIND_OPS: Final = {"text": _TEXT_OPS, "list": _LIST_OPS, "time": _TIME_OPS, "json": OPS}
-FACTOR_DECIMALS: Final = 12
-"""Decimals of a conversion factor per minor unit (see the module docstring)."""
-_EXACT: Final = decimal.Context(
-    prec=80, rounding=decimal.ROUND_HALF_EVEN, traps=[decimal.InvalidOperation]
-)
-_MAX_DEPTH: Final = 32
-_MAX_NODES: Final = 1000
-_FIELD_SHAPE: Final = re.compile(r"[a-z][a-z0-9_.]{0,63}")
-"""A field name shaped like a code may be echoed in an error; anything else may be personal."""
-
-
-# --------------------------------------------------------------------------- errors
-
-
-@contextlib.contextmanager
-def _at(path: str) -> Iterator[None]:
-    """Errors inside become ``InvalidRule`` with ``path`` prefixed to their field."""
-    try:
-        yield
-    except InvalidRule as error:
-        error.at(field=path)
-        raise
-    except InvalidInput as error:
-        raise _rule_error(error).at(field=path) from None
-
-
-def _rule_error(error: GlobalCRMError) -> InvalidRule:
-    translated = InvalidRule(error.message, field=error.field, position=error.position)
-    return translated
-
-
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
-# --------------------------------------------------------------------------- value checks
-
-
-def _duration(value: object) -> str:
-    """An ISO 8601 duration, positive, as given (``P30D``)."""
-    if not isinstance(value, str) or not 2 <= len(value.strip()) <= 64:
-        raise InvalidRule("expected an ISO 8601 duration such as 'P30D'", field="within")
-    text = value.strip()
-    try:
-        parsed = isodate.parse_duration(text)
-    except (isodate.ISO8601Error, ValueError, ArithmeticError):
-        raise InvalidRule(
-            "expected an ISO 8601 duration such as 'P30D'", field="within"
-        ) from None
-    probe = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    try:
-        positive = probe + parsed > probe
-    except (OverflowError, ValueError):
-        positive = True  # longer than the calendar: every event falls inside
-    if text.startswith("-") or not positive:
-        raise InvalidRule("a duration is greater than zero", field="within")
-    return text
-
-
-def window_start(now: dt.datetime, within: str | None) -> dt.datetime | None:
-    """The first instant of the window ``within`` before ``now`` (``None``: no lower bound)."""
-    if within is None:
-        return None
-    try:
-        start = now - isodate.parse_duration(within)
-    except (OverflowError, ValueError):
-        return None  # reaches before year 1: the window holds everything
-    return _checks.aware_utc(start, field="within")
-
-
-def _scalar(value: object, *, field: str) -> Any:
-    """A JSON scalar (text, finite number, true or false) as a rule value."""
-    if isinstance(value, bool) or value is None:
-        if value is None:
-            raise InvalidRule("expected a value (text, number, true or false)", field=field)
-        return value
-    if isinstance(value, int):
-        if abs(value) > 2**53:
-            raise InvalidRule("integer too large to survive JSON", field=field)
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidRule("not a finite number", field=field)
-        return value
-    if isinstance(value, str):
-        return _checks.text(value, field=field, max_length=1000, allow_empty=True)
-    raise InvalidRule(
-        f"expected text, a number, true or false, got {type(value).__name__}", field=field
-    )
-
-
-def _values(value: object, check: Any, *, field: str) -> tuple[Any, ...]:
-    if isinstance(value, str) or not isinstance(value, list | tuple):
-        raise InvalidRule("expected a list of values", field=field)
-    if len(value) > 1000:
-        raise InvalidRule("at most 1000 values", field=field)
-    checked: dict[Any, None] = {}
-    for index, item in enumerate(value):
-        with _at(f"{field}[{index}]"):
-            checked.setdefault(_typed_key(check(item)), None)
-    return tuple(item for _, item in checked)
-
-
-def _typed_key(value: Any) -> tuple[str, Any]:
-    """Dedup key that keeps ``1``, ``1.0`` and ``True`` apart as JSON keeps them apart."""
-    return (type(value).__name__, value)
-
-
-def _text_value(name: str, value: object) -> Any:
-    if name == "country":
-        return _checks.country(value, field="")
-    if name == "language":
-        return _checks.language(value, field="")
-    if name == "time_zone":
-        return _checks.time_zone(value, field="")
-    if name == "formality":
-        return _checks.choice(value, ("formal", "informal"), field="", what="formality")
-    return _checks.code(value, field="")
-
-
-def _time_value(value: object) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return _checks.aware_utc(value, field="")
-    if not isinstance(value, str) or len(value) > 40:
-        raise InvalidRule("expected an ISO 8601 time with an offset")
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidRule("expected an ISO 8601 time with an offset") from None
-    return _checks.aware_utc(parsed, field="")
-
-
-def _field_name(value: object) -> tuple[str, str]:
-    """``(name, kind)`` of a field: a customer field, or ``attributes.<key>``."""
-    if not isinstance(value, str):
-        raise InvalidRule(f"expected a field name, got {type(value).__name__}", field="field")
-    if value in FIELDS:
-        return value, FIELDS[value]
-    prefix, dot, key = value.partition(".")
-    if prefix == "attributes" and dot:
-        _checks.code(key, field="field")
-        if key != value.partition(".")[2]:
-            raise InvalidRule("an attribute key is a snake_case code", field="field")
-        return value, "json"
-    shown = f" {value!r}" if _FIELD_SHAPE.fullmatch(value) else ""
-    raise InvalidRule(
-        f"unknown field{shown} (expected one of {', '.join(FIELDS)} or attributes.<key>)",
-        field="field",
-    )
-
-
 # --------------------------------------------------------------------------- facts
 
 
@@ -262,68 +94,6 @@ class Facts:
     rates: RateTable | None = None
     tier: str | None = None
 
-
-def conversion_factor(
-    source: str, target: str, *, rates: RateTable | None, at: dt.datetime
-) -> Decimal:
-    """Target minor units per source minor unit at ``at``, to :data:`FACTOR_DECIMALS` decimals.
-
-    ```pycon
-    >>> from globalcrm.exchange_rates import ExchangeRate
-    >>> table = RateTable()
-    >>> table.add(ExchangeRate(base="EUR", quote="JPY", rate="161.23", source="ECB",
-    ...                        as_of=dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)))
-    >>> conversion_factor("EUR", "JPY", rates=table, at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC))
-    Decimal('1.612300000000')
-
-    ```
-    """
-    if source == target:
-        return Decimal(1)
-    if rates is None:
-        raise NotFound(f"no {source}/{target} rate: no rates were given", field="rates")
-    rate = rates.rate(source, target, at=at).rate
-    shift = _money.minor_units(target) - _money.minor_units(source)
-    factor = _EXACT.multiply(rate, Decimal(1).scaleb(shift))
-    return factor.quantize(Decimal(1).scaleb(-FACTOR_DECIMALS), context=_EXACT)
-
-
-def convert_minor(amount: int, factor: Decimal) -> int:
-    """``amount`` minor units times ``factor``, rounded half up to a whole minor unit."""
-    exact = _EXACT.multiply(Decimal(amount), factor)
-    return int(exact.to_integral_value(rounding=decimal.ROUND_HALF_UP, context=_EXACT))
-
-
-def _compare(left: Any, op: str, right: Any) -> bool:
-    if op == "eq":
-        return bool(left == right)
-    if op == "ne":
-        return bool(left != right)
-    if op == "lt":
-        return bool(left < right)
-    if op == "le":
-        return bool(left <= right)
-    if op == "gt":
-        return bool(left > right)
-    return bool(left >= right)
-
-
-def _json_kind(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if value is None:
-        return None
-    return "array" if isinstance(value, list) else "object"
-
-
-def _json_equal(left: Any, right: Any) -> bool:
-    kind = _json_kind(right)
-    return _json_kind(left) == kind and (float(left) == float(right) if kind == "number"
-                                         else bool(left == right))
 
 
 # --------------------------------------------------------------------------- rules
@@ -460,10 +230,10 @@ class FieldRule(Rule):
     value: Any = None
 
     def __attrs_post_init__(self) -> None:
-        name, kind = _field_name(self.field)
-        if not isinstance(self.op, str) or self.op not in _KIND_OPS[kind]:
+        name, kind = values.field_name(self.field)
+        if not isinstance(self.op, str) or self.op not in values.KIND_OPS[kind]:
             raise InvalidRule(
-                f"{name} takes the operators {', '.join(_KIND_OPS[kind])}", field="op"
+                f"{name} takes the operators {', '.join(values.KIND_OPS[kind])}", field="op"
             )
         object.__setattr__(self, "value", self._checked_value(name, kind))
 
@@ -476,28 +246,34 @@ class FieldRule(Rule):
         many = op in ("in", "not_in")
         if kind == "json":
             if many:
-                return _values(value, lambda item: _scalar(item, field=""), field="value")
-            checked = _scalar(value, field="value")
+                return values.value_list(
+                    value, lambda item: values.scalar(item, field=""), field="value"
+                )
+            checked = values.scalar(value, field="value")
             if op in ("lt", "le", "gt", "ge") and isinstance(checked, bool):
                 raise InvalidRule("compare a number or a text, not true or false", field="value")
             return checked
         if kind == "time":
-            with _at("value"):
-                return _time_value(value)
+            with values.at_path("value"):
+                return values.time_value(value)
         if kind == "list":
             if many:
-                return _values(value, lambda item: _checks.code(item, field=""), field="value")
-            with _at("value"):
+                return values.value_list(
+                    value, lambda item: _checks.code(item, field=""), field="value"
+                )
+            with values.at_path("value"):
                 return _checks.code(value, field="")
         if many:
-            return _values(value, lambda item: _text_value(name, item), field="value")
-        with _at("value"):
-            return _text_value(name, value)
+            return values.value_list(
+                value, lambda item: values.text_value(name, item), field="value"
+            )
+        with values.at_path("value"):
+            return values.text_value(name, value)
 
     @property
     def kind(self) -> str:
         """``text``, ``list``, ``time`` or ``json``."""
-        return _field_name(self.field)[1]
+        return values.field_name(self.field)[1]
 
     def to_json(self) -> dict[str, Any]:
         """``{"field": ..., "op": ..., "value": ...}``."""
@@ -531,65 +307,30 @@ class FieldRule(Rule):
             return True
         if op == "in":
             return actual in self.value
-        return _compare(actual, op, self.value)
+        return values.compare(actual, op, self.value)
 
     def _match_json(self, actual: Any) -> bool:
         op, value = self.op, self.value
         if op == "ne":
-            return not _json_equal(actual, value)
+            return not values.json_equal(actual, value)
         if op == "not_in":
-            return not any(_json_equal(actual, item) for item in value)
+            return not any(values.json_equal(actual, item) for item in value)
         if op == "exists":
             return actual is not None
         if op == "eq":
-            return _json_equal(actual, value)
+            return values.json_equal(actual, value)
         if op == "in":
-            return any(_json_equal(actual, item) for item in value)
+            return any(values.json_equal(actual, item) for item in value)
         if op == "contains":
-            return isinstance(actual, list) and any(_json_equal(item, value) for item in actual)
-        kind = _json_kind(value)
-        if _json_kind(actual) != kind:
+            return isinstance(actual, list) and any(
+                values.json_equal(item, value) for item in actual
+            )
+        kind = values.json_kind(value)
+        if values.json_kind(actual) != kind:
             return False
         if kind == "number":
-            return _compare(float(actual), op, float(value))
-        return _compare(actual, op, value)
-
-
-def _count_value(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
-        raise InvalidRule("expected a whole number from 0", field="value")
-    return value
-
-
-def _count_op(value: object) -> str:
-    if not isinstance(value, str) or value not in COUNT_OPS:
-        raise InvalidRule(f"expected one of {', '.join(COUNT_OPS)}", field="op")
-    return value
-
-
-def _opt_duration(value: object) -> str | None:
-    return None if value is None else _duration(value)
-
-
-def _opt_channel(value: object) -> str | None:
-    if value is None:
-        return None
-    with _at("channel"):
-        return _checks.choice(value, CHANNELS, field="", what="channel")
-
-
-def _opt_direction(value: object) -> str | None:
-    if value is None:
-        return None
-    with _at("direction"):
-        return _checks.choice(value, DIRECTIONS, field="", what="direction")
-
-
-def _opt_outcome(value: object) -> str | None:
-    if value is None:
-        return None
-    with _at("outcome"):
-        return _checks.text(value, field="", max_length=200)
+            return values.compare(float(actual), op, float(value))
+        return values.compare(actual, op, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -600,12 +341,12 @@ class InteractionRule(Rule):
     """
 
     key: ClassVar[str] = "interactions"
-    op: str = attrs.field(converter=_count_op)
-    value: int = attrs.field(converter=_count_value)
-    channel: str | None = attrs.field(default=None, converter=_opt_channel)
-    direction: str | None = attrs.field(default=None, converter=_opt_direction)
-    outcome: str | None = attrs.field(default=None, converter=_opt_outcome)
-    within: str | None = attrs.field(default=None, converter=_opt_duration)
+    op: str = attrs.field(converter=values.count_op)
+    value: int = attrs.field(converter=values.count_value)
+    channel: str | None = attrs.field(default=None, converter=values.opt_channel)
+    direction: str | None = attrs.field(default=None, converter=values.opt_direction)
+    outcome: str | None = attrs.field(default=None, converter=values.opt_outcome)
+    within: str | None = attrs.field(default=None, converter=values.opt_duration)
 
     def to_json(self) -> dict[str, Any]:
         """``{"interactions": {...}, "op": ..., "value": ...}``."""
@@ -632,63 +373,7 @@ class InteractionRule(Rule):
         )
 
     def _match(self, customer: Customer, facts: Facts, now: dt.datetime) -> bool:
-        return _compare(self.count(customer, facts, now), self.op, self.value)
-
-
-def _measure(value: object) -> str:
-    if value not in ("count", "total"):
-        raise InvalidRule("expected count or total", field="measure")
-    return str(value)
-
-
-def _opt_category(value: object) -> str | None:
-    if value is None:
-        return None
-    with _at("category"):
-        return _checks.code(value, field="")
-
-
-def _opt_attribute(value: object) -> str | None:
-    if value is None:
-        return None
-    with _at("attribute"):
-        return _checks.code(value, field="")
-
-
-def _opt_product(value: object) -> str | None:
-    if value is None:
-        return None
-    with _at("product"):
-        return _checks.text(value, field="", max_length=200)
-
-
-def _opt_currency(value: object) -> str | None:
-    if value is None:
-        return None
-    with _at("currency"):
-        return _money.validate_currency(value, allow_withdrawn=True, field="")
-
-
-def _amount_value(value: object) -> Decimal | int:
-    if isinstance(value, bool):
-        raise InvalidRule("expected a number", field="value")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidRule("expected a finite number", field="value")
-        value = repr(value)
-    if isinstance(value, Decimal):
-        value = str(value)
-    if not isinstance(value, str) or len(value) > 40:
-        raise InvalidRule("expected a number or a decimal text such as '100.50'", field="value")
-    try:
-        number = Decimal(value.strip())
-    except decimal.InvalidOperation:
-        raise InvalidRule("expected a decimal number such as '100.50'", field="value") from None
-    if not number.is_finite():
-        raise InvalidRule("expected a finite number", field="value")
-    return number
+        return values.compare(self.count(customer, facts, now), self.op, self.value)
 
 
 @attrs.frozen(kw_only=True)
@@ -703,21 +388,21 @@ class PurchaseRule(Rule):
     """
 
     key: ClassVar[str] = "purchases"
-    op: str = attrs.field(converter=_count_op)
-    value: Decimal | int = attrs.field(converter=_amount_value)
-    measure: str = attrs.field(default="count", converter=_measure)
-    currency: str | None = attrs.field(default=None, converter=_opt_currency)
-    within: str | None = attrs.field(default=None, converter=_opt_duration)
-    channel: str | None = attrs.field(default=None, converter=_opt_channel)
-    category: str | None = attrs.field(default=None, converter=_opt_category)
-    product: str | None = attrs.field(default=None, converter=_opt_product)
-    attribute: str | None = attrs.field(default=None, converter=_opt_attribute)
+    op: str = attrs.field(converter=values.count_op)
+    value: Decimal | int = attrs.field(converter=values.amount_value)
+    measure: str = attrs.field(default="count", converter=values.measure)
+    currency: str | None = attrs.field(default=None, converter=values.opt_currency)
+    within: str | None = attrs.field(default=None, converter=values.opt_duration)
+    channel: str | None = attrs.field(default=None, converter=values.opt_channel)
+    category: str | None = attrs.field(default=None, converter=values.opt_category)
+    product: str | None = attrs.field(default=None, converter=values.opt_product)
+    attribute: str | None = attrs.field(default=None, converter=values.opt_attribute)
 
     def __attrs_post_init__(self) -> None:
         if self.measure == "count":
             if self.currency is not None:
                 raise InvalidRule("a count takes no currency", field="currency")
-            object.__setattr__(self, "value", _count_value(self.value))
+            object.__setattr__(self, "value", values.count_value(self.value))
             return
         if self.currency is None:
             raise InvalidRule("a total needs the currency to add up in", field="currency")
@@ -799,17 +484,7 @@ class PurchaseRule(Rule):
         return result
 
     def _match(self, customer: Customer, facts: Facts, now: dt.datetime) -> bool:
-        return _compare(self.measure_of(customer, facts, now), self.op, self.value_minor)
-
-
-def _purpose_key(value: object) -> str:
-    with _at("purpose"):
-        return _checks.text(value, field="", max_length=64)
-
-
-def _consent_channel(value: object) -> str:
-    with _at("channel"):
-        return _checks.text(value, field="", max_length=64)
+        return values.compare(self.measure_of(customer, facts, now), self.op, self.value_minor)
 
 
 @attrs.frozen(kw_only=True)
@@ -821,8 +496,8 @@ class ConsentRule(Rule):
     """
 
     key: ClassVar[str] = "consent"
-    purpose: str = attrs.field(converter=_purpose_key)
-    channel: str = attrs.field(converter=_consent_channel)
+    purpose: str = attrs.field(converter=values.purpose_key)
+    channel: str = attrs.field(converter=values.consent_channel)
 
     def to_json(self) -> dict[str, Any]:
         """``{"consent": {"purpose": ..., "channel": ...}}``."""
@@ -941,9 +616,9 @@ _SHAPES: Final = {
 
 def _parse(data: object, path: str, depth: int, counter: list[int]) -> Rule:
     counter[0] += 1
-    if depth > _MAX_DEPTH or counter[0] > _MAX_NODES:
+    if depth > values.MAX_DEPTH or counter[0] > values.MAX_NODES:
         raise InvalidRule(
-            f"a rule is at most {_MAX_DEPTH} levels deep and {_MAX_NODES} rules large",
+            f"a rule is at most {values.MAX_DEPTH} levels deep and {values.MAX_NODES} rules large",
             field=path or None,
         )
     if not isinstance(data, Mapping):
@@ -957,19 +632,19 @@ def _parse(data: object, path: str, depth: int, counter: list[int]) -> Rule:
     for index, key in enumerate(data):
         if not isinstance(key, str) or key not in _SHAPES[shape]:
             error = _checks.unknown_key(key, index, what="key")
-            raise _rule_error(error).at(field=path or None)
+            raise values.rule_error(error).at(field=path or None)
     if shape in ("all", "any"):
         items = data[shape]
         if isinstance(items, str) or not isinstance(items, list | tuple):
-            raise InvalidRule("expected a list of rules", field=_join(path, shape))
+            raise InvalidRule("expected a list of rules", field=values.join_path(path, shape))
         parsed = tuple(
-            _parse(item, f"{_join(path, shape)}[{index}]", depth + 1, counter)
+            _parse(item, f"{values.join_path(path, shape)}[{index}]", depth + 1, counter)
             for index, item in enumerate(items)
         )
         return AllOf(rules=parsed) if shape == "all" else AnyOf(rules=parsed)
     if shape == "not":
-        return Not(rule=_parse(data["not"], _join(path, "not"), depth + 1, counter))
-    with _at(path):
+        return Not(rule=_parse(data["not"], values.join_path(path, "not"), depth + 1, counter))
+    with values.at_path(path):
         if shape == "field":
             return FieldRule(data["field"], str(data.get("op")), data.get("value"))
         if shape == "consent":
@@ -1012,5 +687,5 @@ def _filters(value: object, names: Sequence[str], where: str) -> dict[str, Any]:
     for index, key in enumerate(value):
         if not isinstance(key, str) or key not in names:
             error = _checks.unknown_key(key, index, what="filter")
-            raise _rule_error(error).at(field=where)
+            raise values.rule_error(error).at(field=where)
     return dict(value)

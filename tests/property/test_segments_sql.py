@@ -275,12 +275,14 @@ def _populate(
     assert report.errors == [] and report.imported == len(made)
     for who, purpose, channel, state in consent_steps:
         person = people[who % len(people)]
+        extra: dict[str, Any] = (
+            {"notice_id": notice, "consent_type": "explicit"}
+            if state == "given" and purpose == "newsletter" else {}
+        )
         try:
             crm.privacy.record(
                 person, purpose=purpose, channel=channel, state=state, now=NOW,
-                occurred_at=NOW - dt.timedelta(days=1),
-                **({"notice_id": notice, "consent_type": "explicit"}
-                   if state == "given" and purpose == "newsletter" else {}),
+                occurred_at=NOW - dt.timedelta(days=1), **extra,
             )
         except gc.GlobalCRMError:  # a step the consent rules refuse is not recorded
             continue
