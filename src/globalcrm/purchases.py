@@ -203,8 +203,9 @@ def line_item(value: object, currency: str) -> LineItem:
 # --------------------------------------------------------------------------- purchases
 
 
-def _customer_id(value: object) -> str:
-    return check_id(value, field="customer_id")
+def _customer_id(value: object) -> str | None:
+    """The buyer's id; ``None`` once the customer was erased (the sale is kept, not the link)."""
+    return None if value is None else check_id(value, field="customer_id")
 
 
 def _channel(value: object) -> str:
@@ -264,7 +265,7 @@ class Purchase:
     ```
     """
 
-    customer_id: str = attrs.field(converter=_customer_id)
+    customer_id: str | None = attrs.field(converter=_customer_id)
     channel: str = attrs.field(converter=_channel)
     occurred_at: dt.datetime = attrs.field(converter=_occurred_at)
     amount: Money = attrs.field(converter=_amount)

@@ -192,8 +192,7 @@ def field_name(value: object) -> tuple[str, str]:
         return value, FIELDS[value]
     prefix, dot, key = value.partition(".")
     if prefix == "attributes" and dot:
-        _checks.code(key, field="field")
-        if key != value.partition(".")[2]:
+        if _checks.code(key, field="field") != key:
             raise InvalidRule("an attribute key is a snake_case code", field="field")
         return value, "json"
     shown = f" {value!r}" if _FIELD_SHAPE.fullmatch(value) else ""

@@ -65,9 +65,10 @@ class Purchases:
         ``occurred_at`` may be at most five minutes after ``now`` (clocks differ).
         """
         stamp = self._context.now(now)
+        buyer = customer_id_of(customer)
         purchase = domain.check_new(
             Purchase(
-                customer_id=customer_id_of(customer),
+                customer_id=buyer,
                 occurred_at=_checks.event_time(occurred_at, field="occurred_at", now=stamp),
                 channel=channel,
                 amount=amount,
@@ -87,7 +88,7 @@ class Purchases:
                             field="idempotency_key",
                         )
                     return first
-            if not uow.customers.exists(purchase.customer_id):
+            if not uow.customers.exists(buyer):
                 raise NotFound("no customer with this id", field="customer_id")
             uow.purchases.add(purchase, now=stamp)
             record_audit(
@@ -278,7 +279,7 @@ class Purchases:
             connection = uow.session.connection()
             with storage_errors():
                 customers = store.existing_customers(
-                    connection, self._context.tenant, [p.customer_id for _, p in batch]
+                    connection, self._context.tenant, [p.customer_id or "" for _, p in batch]
                 )
                 taken_ids = store.existing_purchase_ids(connection, [p.id for _, p in batch])
                 taken_keys = uow.purchases.existing_keys(
