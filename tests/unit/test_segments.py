@@ -204,6 +204,6 @@ def test_matches_checks_its_arguments() -> None:
     with pytest.raises(gc.InvalidInput):
         rule.matches("Ona", now=NOW)  # type: ignore[arg-type]
     with pytest.raises(gc.InvalidInput):
-        rule.matches(ONA, now=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+        rule.matches(ONA, now=dt.datetime(2026, 1, 1))
     with pytest.raises(gc.InvalidInput):
         rule.matches(ONA, {"tier": "gold"}, now=NOW)  # type: ignore[arg-type]

@@ -421,6 +421,10 @@ def _sales(kind: str, *, export: bool = True) -> dict[str, object]:
     return _classified(kind, export=export, erase="keep", ground=_SALES_RECORDS)
 
 
+# Segments ask "who wrote on WhatsApp in the last 30 days": the channel and a window of time
+# pick out the few interactions, instead of a scan of every contact ever recorded.
+Index(None, interactions.c.tenant, interactions.c.channel, interactions.c.occurred_at)
+
 purchases = Table(
     "purchases",
     metadata,

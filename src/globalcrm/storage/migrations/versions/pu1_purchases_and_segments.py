@@ -1,4 +1,5 @@
-"""Purchases (with line items and refunds) and segments (saved rules, snapshots, members).
+"""Purchases (with line items and refunds), segments (saved rules, snapshots, members), and an
+index on interactions by channel and time for segment rules such as "wrote on WhatsApp lately".
 
 Amounts are whole minor units in 64-bit integers; erasing a customer nulls the purchases' link
 (``ON DELETE SET NULL``): the sale stays on the books without the person.
@@ -26,6 +27,11 @@ def _json() -> sa.types.TypeEngine[Any]:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_interactions_tenant_channel_occurred_at"),
+            ["tenant", "channel", "occurred_at"], unique=False,
+        )
     op.create_table(
         "purchases",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -146,3 +152,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_purchases_tenant_currency"))
         batch_op.drop_index(batch_op.f("ix_purchases_tenant_customer_id_occurred_at"))
     op.drop_table("purchases")
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_interactions_tenant_channel_occurred_at"))
