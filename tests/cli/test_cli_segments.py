@@ -80,3 +80,12 @@ def test_errors_are_one_line_with_the_json_path(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "no segment with this name" in missing.output
     wrong = runner.invoke(app, ["segments", "count", "nope", "--url", url, "--format", "xml"])
     assert wrong.exit_code == 1 and "format" in wrong.output
+
+
+def test_the_demo_shows_the_baltic_whatsapp_segment(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--db", str(tmp_path / "demo.db")],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    shown = result.output[result.output.index("Baltic customers who wrote on WhatsApp"):]
+    assert "Jonas Petraitis" in shown and "Līga Bērziņa" in shown
+    assert "Noa" not in shown and "Ana Souza" not in shown
