@@ -110,10 +110,11 @@ def _duration(value: object) -> str:
 
 def window_start(now: dt.datetime, within: str | None) -> dt.datetime | None:
     """The first instant of the window ``within`` before ``now`` (``None``: no lower bound)."""
+    instant = _checks.aware_utc(now, field="now")
     if within is None:
         return None
     try:
-        start = now - isodate.parse_duration(within)
+        start = instant - isodate.parse_duration(_duration(within))
     except (OverflowError, ValueError):
         return None  # reaches before year 1: the window holds everything
     return _checks.aware_utc(start, field="within")
