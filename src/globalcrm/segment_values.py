@@ -113,8 +113,9 @@ def window_start(now: dt.datetime, within: str | None) -> dt.datetime | None:
     instant = _checks.aware_utc(now, field="now")
     if within is None:
         return None
+    duration = isodate.parse_duration(_duration(within))
     try:
-        start = instant - isodate.parse_duration(_duration(within))
+        start = instant - duration
     except (OverflowError, ValueError):
         return None  # reaches before year 1: the window holds everything
     return _checks.aware_utc(start, field="within")

@@ -66,9 +66,9 @@ def test_junk_raises_only_our_errors_without_the_input(name: str) -> None:
         except GlobalCRMError as error:
             caught.append(error)
     assert caught
-    for error in caught:
-        assert "Jonas" not in str(error), name
-        assert error.__cause__ is None or isinstance(error.__cause__, GlobalCRMError)
+    for failure in caught:
+        assert "Jonas" not in str(failure), name
+        assert failure.__cause__ is None or isinstance(failure.__cause__, GlobalCRMError)
 
 
 json_junk = st.recursive(
