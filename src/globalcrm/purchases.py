@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -54,6 +55,12 @@ store's 64-bit integers with room to spare."""
 _QUANTITY_CONTEXT: Final = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
 
 
+@functools.lru_cache(maxsize=512)
+def _digits(code: str) -> int:
+    """A checked currency code's minor digits (CLDR), remembered: it is asked for every amount."""
+    return _money.minor_units(code)
+
+
 def to_minor(value: object, *, field: str = "amount") -> int:
     """A ``Money``'s amount in whole minor units (``12.30 EUR`` is 1230); refuses fractions.
 
@@ -64,10 +71,10 @@ def to_minor(value: object, *, field: str = "amount") -> int:
     ```
     """
     number, code = _money.checked_money(value, field)
-    scaled = number.scaleb(_money.minor_units(code))
+    scaled = number.scaleb(_digits(code))
     if scaled != scaled.to_integral_value():
         raise InvalidInput(
-            f"{code} has {_money.minor_units(code)} decimals; a charged amount is in whole "
+            f"{code} has {_digits(code)} decimals; a charged amount is in whole "
             "minor units",
             field=field,
         )
@@ -78,17 +85,22 @@ def to_minor(value: object, *, field: str = "amount") -> int:
 
 def from_minor(minor: int, currency: str) -> Money:
     """The ``Money`` of ``minor`` minor units of ``currency`` (the inverse of :func:`to_minor`)."""
-    digits = _money.minor_units(currency)
-    return Money(Decimal(minor).scaleb(-digits), _money.moneyed_currency(currency))
+    return Money(Decimal(minor).scaleb(-_digits(currency)), _money.moneyed_currency(currency))
 
 
 def _non_negative(value: object, field: str) -> Money:
+    """``value`` if it is a ``Money`` of whole minor units, not negative (checked once)."""
     if not isinstance(value, Money):
         raise InvalidFormat(f"expected Money, got {type(value).__name__}", field=field)
-    minor = to_minor(value, field=field)
-    if minor < 0:
+    if to_minor(value, field=field) < 0:
         raise InvalidInput("must not be negative", field=field)
-    return from_minor(minor, _money.checked_money(value, field)[1])
+    return value
+
+
+def _minor_of(value: Money) -> int:
+    """The minor units of a ``Money`` already checked by :func:`_non_negative`."""
+    code = str(value.currency.code)
+    return int(value.amount.scaleb(_digits(code)))
 
 
 # --------------------------------------------------------------------------- line items
@@ -153,18 +165,21 @@ class LineItem:
     unit_price: Money = attrs.field(converter=_unit_price)
     category: str | None = attrs.field(default=None, converter=_category)
     attributes: tuple[str, ...] = attrs.field(default=(), converter=_attributes)
+    total_minor: int = attrs.field(init=False, repr=False, eq=False)
+    """Quantity times unit price in whole minor units (half-even), worked out once."""
+
+    def __attrs_post_init__(self) -> None:
+        exact = _QUANTITY_CONTEXT.multiply(self.quantity, self.unit_price.amount)
+        scaled = exact.scaleb(_digits(self.currency))
+        if abs(scaled) >= MAX_MINOR:
+            raise InvalidInput("the line's total is too large", field="quantity")
+        total = int(scaled.to_integral_value(rounding=_money.ACCOUNTING))
+        object.__setattr__(self, "total_minor", total)
 
     @property
     def currency(self) -> str:
         """The unit price's currency code."""
         return str(self.unit_price.currency.code)
-
-    @property
-    def total_minor(self) -> int:
-        """Quantity times unit price in whole minor units (half-even)."""
-        exact = _QUANTITY_CONTEXT.multiply(self.quantity, self.unit_price.amount)
-        scaled = exact.scaleb(_money.minor_units(self.currency))
-        return int(scaled.to_integral_value(rounding=_money.ACCOUNTING))
 
     @property
     def total(self) -> Money:
@@ -278,8 +293,13 @@ class Purchase:
     recorded_at: dt.datetime | None = attrs.field(
         default=None, converter=_recorded_at, repr=False
     )
+    amount_minor: int = attrs.field(init=False, repr=False, eq=False)
+    """The amount charged, in minor units (worked out once)."""
+    refunded_minor: int = attrs.field(init=False, repr=False, eq=False)
+    """How much was given back, in minor units."""
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "amount_minor", _minor_of(self.amount))
         code = self.currency
         items = _checks.each(self.items, "items", lambda item: line_item(item, code))
         for index, item in enumerate(items):
@@ -294,24 +314,16 @@ class Purchase:
         )
         if str(refunded.currency.code) != code:
             raise InvalidInput("a refund is in the purchase's currency", field="refunded")
-        if to_minor(refunded) > self.amount_minor:
+        refunded_minor = _minor_of(refunded)
+        if refunded_minor > self.amount_minor:
             raise InvalidInput("more refunded than was paid", field="refunded")
         object.__setattr__(self, "refunded", refunded)
+        object.__setattr__(self, "refunded_minor", refunded_minor)
 
     @property
     def currency(self) -> str:
         """The currency the purchase was charged in."""
         return str(self.amount.currency.code)
-
-    @property
-    def amount_minor(self) -> int:
-        """The amount charged, in minor units."""
-        return to_minor(self.amount)
-
-    @property
-    def refunded_minor(self) -> int:
-        """How much was given back, in minor units."""
-        return 0 if self.refunded is None else to_minor(self.refunded, field="refunded")
 
     @property
     def net(self) -> Money:

@@ -8,6 +8,7 @@ exclusive) so that two refunds at once never give back more than was paid.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -29,12 +30,12 @@ __all__ = [
     "write_purchases",
 ]
 
-_PURCHASE_COLUMNS = [column.name for column in tables.purchases.columns]
-_ITEM_COLUMNS = [column.name for column in tables.purchase_items.columns]
+_PURCHASE_ORDER = operator.itemgetter(*(column.name for column in tables.purchases.columns))
+_ITEM_ORDER = operator.itemgetter(*(column.name for column in tables.purchase_items.columns))
 
 
 def purchase_row(purchase: Purchase, recorded_at: dt.datetime) -> dict[str, Any]:
-    """The ``purchases`` row of a purchase."""
+    """The ``purchases`` row of a purchase, in the table's column order."""
     return {
         "id": purchase.id,
         "tenant": purchase.tenant,
@@ -51,7 +52,7 @@ def purchase_row(purchase: Purchase, recorded_at: dt.datetime) -> dict[str, Any]
 
 
 def item_rows(purchase: Purchase) -> list[dict[str, Any]]:
-    """The ``purchase_items`` rows of a purchase, in order."""
+    """The ``purchase_items`` rows of a purchase, in order, each in the table's column order."""
     return [
         {
             "purchase_id": purchase.id,
@@ -254,12 +255,8 @@ def write_purchases(
     """
     if not purchases:
         return
-    rows = [tuple(purchase_row(p, now)[name] for name in _PURCHASE_COLUMNS) for p in purchases]
-    lines = [
-        tuple(line[name] for name in _ITEM_COLUMNS)
-        for p in purchases
-        for line in item_rows(p)
-    ]
+    rows = [_PURCHASE_ORDER(purchase_row(p, now)) for p in purchases]
+    lines = [_ITEM_ORDER(line) for p in purchases for line in item_rows(p)]
     bulk.insert_rows(connection, tables.purchases, rows)
     bulk.insert_rows(connection, tables.purchase_items, lines)
 
