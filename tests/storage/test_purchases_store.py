@@ -201,3 +201,18 @@ def test_an_atomic_import_with_one_bad_row_stores_nothing(crm: gc.CRM) -> None:
     assert _rows(crm) == (0, 0, 0)
     good = crm.purchases.import_rows([_row(ona), _row(ona)], atomic=True, now=NOW)
     assert good.committed and good.imported == 2 and _rows(crm) == (2, 2, 0)
+
+
+def test_every_new_column_says_what_export_and_erasure_do() -> None:
+    added = [tables.purchases, tables.purchase_items, tables.purchase_refunds, tables.segments,
+             tables.segment_snapshots, tables.segment_members]
+    for table in added:
+        for column in table.columns:
+            info = column.info
+            where = f"{table.name}.{column.name}"
+            assert info["pii"] in tables.PII_CLASSES, where
+            assert isinstance(info["export"], bool), where
+            assert info["erase"] in ("delete", "null", "anonymise", "shred", "keep"), where
+            assert info["erase"] != "keep" or info.get("ground"), where
+    assert tables.purchases.c.customer_id.info["erase"] == "null"
+    assert tables.segment_members.c.customer_id.info["erase"] == "delete"
