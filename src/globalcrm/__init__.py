@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers; loaded lazily at run
     from globalcrm import payments as payments
     from globalcrm import prices as prices
     from globalcrm import privacy as privacy
+    from globalcrm import purchases as purchases
+    from globalcrm import segments as segments
     from globalcrm.addresses import PostalAddress
     from globalcrm.contact_points import ContactHours, EmailAddress, MessagingHandle, PhoneNumber
     from globalcrm.crm import CRM, DuplicateMatch, open
@@ -35,6 +37,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers; loaded lazily at run
         Conflict,
         GlobalCRMError,
         InvalidInput,
+        InvalidRule,
         NotFound,
         PluginError,
         RuleViolation,
@@ -44,6 +47,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers; loaded lazily at run
     from globalcrm.interactions import Interaction
     from globalcrm.locale.person_names import PersonName
     from globalcrm.pagination import Page
+    from globalcrm.purchases import LineItem, Purchase
 
 __version__ = "0.1.0"
 
@@ -59,6 +63,8 @@ _NAMES = {
     "ImportReport": "globalcrm.import_export",
     "Interaction": "globalcrm.interactions",
     "InvalidInput": "globalcrm.errors",
+    "InvalidRule": "globalcrm.errors",
+    "LineItem": "globalcrm.purchases",
     "MessagingHandle": "globalcrm.contact_points",
     "NotFound": "globalcrm.errors",
     "Page": "globalcrm.pagination",
@@ -66,6 +72,7 @@ _NAMES = {
     "PhoneNumber": "globalcrm.contact_points",
     "PluginError": "globalcrm.errors",
     "PostalAddress": "globalcrm.addresses",
+    "Purchase": "globalcrm.purchases",
     "RowError": "globalcrm.import_export",
     "RuleViolation": "globalcrm.errors",
     "StorageError": "globalcrm.errors",
@@ -88,6 +95,8 @@ _SUBMODULES = frozenset({
     "payments",
     "prices",
     "privacy",
+    "purchases",
+    "segments",
 })
 
 __all__ = [
@@ -102,6 +111,8 @@ __all__ = [
     "ImportReport",
     "Interaction",
     "InvalidInput",
+    "InvalidRule",
+    "LineItem",
     "MessagingHandle",
     "NotFound",
     "Page",
@@ -109,6 +120,7 @@ __all__ = [
     "PhoneNumber",
     "PluginError",
     "PostalAddress",
+    "Purchase",
     "RowError",
     "RuleViolation",
     "StorageError",

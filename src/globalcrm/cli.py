@@ -6,12 +6,13 @@ no traceback reaches the user.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -359,6 +360,149 @@ def demo(
 
     with _reported():
         run_demo(db, console).close()
+
+
+# --------------------------------------------------------------------------- segments
+# Added with purchases and segments: define, count and export a saved segment.
+
+segments_app = typer.Typer(
+    help="Segments: rules over customers, counted and exported in one query.",
+    no_args_is_help=True,
+)
+app.add_typer(segments_app, name="segments")
+FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
+NowOption = Annotated[
+    str | None,
+    typer.Option("--now", help="Evaluate as of this ISO 8601 time with an offset (default: now)."),
+]
+
+
+def _output_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise gc.InvalidInput("expected text or json", field="format")
+    return value
+
+
+def _moment(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise gc.InvalidInput("expected an ISO 8601 time with an offset", field="now") from None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+@segments_app.command("define")
+def segments_define(
+    file: Annotated[Path, typer.Argument(help="The rule's JSON form ({\"all\": [...]}...).")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Segment name (default: the file's stem).")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: FormatOption = "text",  # noqa: A002
+) -> None:
+    """Save the rule in FILE as a segment; a bad rule is reported with its JSON path."""
+    from globalcrm import segments
+
+    with _reported():
+        shown = _output_format(format)
+        if not file.is_file():
+            raise gc.InvalidInput("no such file", field="file")
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeError) as error:
+            raise gc.InvalidInput("the file cannot be read as UTF-8 text", field="file") from error
+        rule = segments.parse(text)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            saved = crm.segments.save(name or file.stem, rule)
+        finally:
+            crm.close()
+    if shown == "json":
+        _print_json({"name": saved.name, "version": saved.version, "rule": saved.rule.to_json()})
+    else:
+        console.print(f"segment {saved.name} saved (version {saved.version})", highlight=False)
+
+
+@segments_app.command("count")
+def segments_count(
+    name: Annotated[str, typer.Argument(help="A saved segment's name.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    now: NowOption = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Break the count down by country or language.")
+    ] = None,
+    format: FormatOption = "text",  # noqa: A002
+) -> None:
+    """Count the members of segment NAME (one SQL query), optionally by country or language."""
+    with _reported():
+        shown = _output_format(format)
+        moment = _moment(now)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            total = crm.segments.count(name, now=moment)
+            parts = None if by is None else crm.segments.breakdown(name, now=moment, by=by)
+        finally:
+            crm.close()
+    if shown == "json":
+        data: dict[str, Any] = {"name": name, "count": total}
+        if parts is not None:
+            data[f"by_{by}"] = parts
+        _print_json(data)
+        return
+    console.print(f"{name}: {total} customers", highlight=False)
+    if parts is not None:
+        table = Table(str(by), "customers")
+        for key, count in parts.items():
+            table.add_row(key, str(count))
+        console.print(table)
+
+
+@segments_app.command("export")
+def segments_export(
+    name: Annotated[str, typer.Argument(help="A saved segment's name.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    now: NowOption = None,
+    format: FormatOption = "text",  # noqa: A002
+) -> None:
+    """Write the members of segment NAME as customer rows (the import format) to a CSV file."""
+    with _reported():
+        shown = _output_format(format)
+        moment = _moment(now)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            at = moment or dt.datetime.now(dt.UTC)  # one instant for the count and the pages
+            total = crm.segments.count(name, now=at)
+            with Progress(
+                TextColumn("[bold]exporting"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=stderr, transient=False,
+            ) as progress, output.open("w", encoding="utf-8", newline="") as stream:
+                task = progress.add_task("export", total=total)
+
+                def rows() -> Iterator[dict[str, str]]:
+                    for done, customer in enumerate(crm.segments.iter_members(name, now=at), 1):
+                        yield import_export.customer_to_row(customer)
+                        if done % 500 == 0:
+                            progress.update(task, completed=done)
+
+                count = import_export.write_csv(rows(), stream)
+                progress.update(task, completed=count)
+        except OSError as error:
+            raise gc.InvalidInput("the output file cannot be written", field="output") from error
+        finally:
+            crm.close()
+    if shown == "json":
+        _print_json({"name": name, "exported": count, "output": str(output)})
+    else:
+        stderr.print(f"{count} customers of {name} exported to {output}", highlight=False)
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _prices(crm, console, stored)
     _payments(console, stored, db.parent, moment)
     _consent(crm, console, stored, moment)
+    _segment(crm, console, stored)
     return crm
 
 
@@ -366,3 +367,34 @@ def _consent(
         f"{checkpoint.tree_size} entries verifies: {crm.privacy.verify_audit() is None}, "
         f"root {checkpoint.root_hash.hex()[:16]}..."
     )
+
+
+def _segment(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> None:
+    """Baltic customers who wrote on WhatsApp in the last 30 days: one rule, one SQL query."""
+    from globalcrm import segments
+
+    as_of = DEMO_START + dt.timedelta(days=1)  # the demo's conversations are dated around then
+    crm.interactions.record(
+        stored["LV"], channel="whatsapp", direction="inbound", language="lv",
+        body="Labdien! Vai varu mainīt piegādes adresi?",
+        occurred_at=DEMO_START + dt.timedelta(hours=2), now=as_of,
+    )
+    rule = segments.parse({
+        "all": [
+            {"field": "country", "op": "in", "value": ["LT", "LV", "EE"]},
+            {"interactions": {"channel": "whatsapp", "direction": "inbound", "within": "P30D"},
+             "op": "ge", "value": 1},
+        ]
+    })
+    saved = crm.segments.save("baltic-whatsapp-30d", rule)
+    table = Table(
+        title="Baltic customers who wrote on WhatsApp in the last 30 days "
+        f"(as of {as_of:%Y-%m-%d})",
+        caption=f"segment {saved.name}, one SQL query; IL and BR wrote too, but are not Baltic",
+    )
+    for column in ("name", "country", "language"):
+        table.add_column(column)
+    for customer in crm.segments.members(saved.name, now=as_of):
+        table.add_row(_full_name(crm, customer), customer.country, customer.language)
+    console.print(table)
+    console.print(f"the rule, as stored: {rule}", highlight=False, markup=False)

@@ -18,6 +18,8 @@ from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
+from globalcrm.crm.purchases import Purchases
+from globalcrm.crm.segments import Segments
 from globalcrm.errors import StorageError
 from globalcrm.storage import migrate
 from globalcrm.storage.engine import make_engine
@@ -48,6 +50,10 @@ class CRM:
         """Price books and the price to show each customer."""
         self.privacy = Privacy(self._context)
         """Purposes, notices, the consent ledger, double opt-in, audiences and the audit log."""
+        self.purchases = Purchases(self._context)
+        """Purchases: record, refund, cancel, history, import."""
+        self.segments = Segments(self._context)
+        """Segments: rules counted and listed in one SQL query; saved segments, snapshots."""
 
     @property
     def tenant(self) -> str:

@@ -30,6 +30,7 @@ __all__ = [
     "encode_customers",
     "existing_ids",
     "insert_customers",
+    "insert_rows",
     "write_customers",
 ]
 
@@ -204,3 +205,49 @@ def _copy(
     with driver.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(row)
+
+
+# --------------------------------------------------------------------------- any table
+# Added for purchase history imports: the same moves for another table's rows.
+
+
+def insert_rows(connection: Connection, table: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows of ``table`` given in its column order, as Python values (bulk, no ORM).
+
+    Each value goes through its column's bind processing (JSON documents to text, times to
+    the dialect's form), then one ``executemany`` (SQLite) or one ``COPY`` (PostgreSQL).
+    """
+    if not rows:
+        return
+    encoders = _table_encoders(table, dialect_key(connection.dialect))
+    encoded = []
+    for row in rows:
+        values = list(row)
+        for index, encode in encoders:
+            values[index] = encode(values[index])
+        encoded.append(tuple(values))
+    columns = [column.name for column in table.columns]
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table.name, columns, encoded)
+    else:
+        _executemany(connection, table.name, columns, encoded)
+
+
+@functools.cache
+def _table_encoders(table: Any, dialect: str) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """How each column of ``table`` that needs it is encoded for ``dialect``, by index."""
+    instance: Dialect = make_url(f"{dialect}://").get_dialect()()
+    encoders: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, column in enumerate(table.columns):
+        kind = column.type
+        if isinstance(kind, JSONOf):
+            encoders.append((index, _document_encoder(kind)))
+        elif isinstance(kind, sqltypes.JSON) or isinstance(
+            getattr(kind, "impl", None), sqltypes.JSON
+        ):
+            encoders.append((index, _json_text))
+        else:
+            processor = kind.dialect_impl(instance).bind_processor(instance)
+            if processor is not None:
+                encoders.append((index, processor))
+    return tuple(encoders)

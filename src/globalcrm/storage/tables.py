@@ -8,6 +8,7 @@ a test fails on a column without one.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -56,7 +57,13 @@ __all__ = [
     "price_books",
     "price_bounds",
     "price_entries",
+    "purchase_items",
+    "purchase_refunds",
+    "purchases",
     "purposes",
+    "segment_members",
+    "segment_snapshots",
+    "segments",
     "subject_keys",
 ]
 
@@ -390,3 +397,167 @@ audit_entries = Table(
     Column("entry_hash", LargeBinary(32), nullable=False, info=_pii("technical")),
 )
 """The append-only, hash-chained audit log: personal values only sealed or committed."""
+
+
+# --------------------------------------------------------------------------- purchases, segments
+# Every column below also says what a data-subject access export and an erasure do with it
+# (``export``, ``erase``; ``ground`` for what erasure keeps).
+
+_SALES_RECORDS = (
+    "tax law: records of sales kept 10 years (EU VAT Directive art. 250; national law); "
+    "the link to the person is removed (customer_id is nulled)"
+)
+
+
+def _classified(
+    kind: str, *, export: bool, erase: str, ground: str | None = None
+) -> dict[str, object]:
+    """``Column.info``: personal-data class, export, erasure action and ground for keeping."""
+    info: dict[str, object] = {"pii": kind, "export": export, "erase": erase}
+    if ground is not None:
+        info["ground"] = ground
+    return info
+
+
+def _sales(kind: str, *, export: bool = True) -> dict[str, object]:
+    return _classified(kind, export=export, erase="keep", ground=_SALES_RECORDS)
+
+
+# Segments ask "who wrote on WhatsApp in the last 30 days": the channel and a window of time
+# pick out the few interactions, instead of a scan of every contact ever recorded.
+Index(None, interactions.c.tenant, interactions.c.channel, interactions.c.occurred_at)
+
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_sales("identifier")),
+    Column("tenant", String(64), nullable=False, info=_sales("none", export=False)),
+    Column(
+        "customer_id",
+        String(26),
+        ForeignKey("customers.id", ondelete="SET NULL"),
+        nullable=True,
+        info=_classified("identifier", export=True, erase="null"),
+    ),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_sales("technical")),
+    Column("channel", String(32), nullable=False, info=_sales("none")),
+    Column("currency", String(3), nullable=False, info=_sales("none")),
+    Column("amount_minor", BigInteger, nullable=False, info=_sales("none")),
+    Column("refunded_minor", BigInteger, nullable=False, info=_sales("none")),
+    Column("status", String(24), nullable=False, info=_sales("none")),
+    Column(
+        "idempotency_key",
+        String(200),
+        nullable=True,
+        info=_classified("identifier", export=False, erase="null"),
+    ),
+    Column("recorded_at", UTCDateTime(), nullable=False, info=_sales("technical")),
+    UniqueConstraint("tenant", "idempotency_key"),
+    Index(None, "tenant", "customer_id", "occurred_at"),
+    Index(None, "tenant", "currency"),
+)
+"""One row per purchase; amounts in minor units of ``currency`` (``refunded_minor`` given back).
+
+Erasure nulls ``customer_id`` (the database does it when the customer row goes): the sale stays
+on the books without the person."""
+
+purchase_items = Table(
+    "purchase_items",
+    metadata,
+    Column(
+        "purchase_id",
+        String(26),
+        ForeignKey("purchases.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=_sales("identifier"),
+    ),
+    Column("position", Integer, primary_key=True, info=_sales("none")),
+    Column("product", String(200), nullable=False, info=_sales("none")),
+    Column("category", String(64), nullable=True, info=_sales("none")),
+    Column("quantity", String(40), nullable=False, info=_sales("none")),
+    Column("unit_price", String(64), nullable=False, info=_sales("none")),
+    Column("total_minor", BigInteger, nullable=False, info=_sales("none")),
+    # halal, kosher, vegan...: bought by a known person these may reveal religion (GDPR art. 9)
+    Column("attributes", codes_type(), nullable=False, info=_sales("special_category")),
+)
+"""A purchase's lines, in order; ``total_minor`` is quantity x unit price in minor units."""
+
+purchase_refunds = Table(
+    "purchase_refunds",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_sales("identifier")),
+    Column("tenant", String(64), nullable=False, info=_sales("none", export=False)),
+    Column(
+        "purchase_id",
+        String(26),
+        ForeignKey("purchases.id", ondelete="CASCADE"),
+        nullable=False,
+        info=_sales("identifier"),
+    ),
+    Column("amount_minor", BigInteger, nullable=False, info=_sales("none")),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_sales("technical")),
+    Column("reason", String(64), nullable=True, info=_sales("none")),
+    Column(
+        "idempotency_key",
+        String(200),
+        nullable=True,
+        info=_classified("identifier", export=False, erase="null"),
+    ),
+    Column("recorded_at", UTCDateTime(), nullable=False, info=_sales("technical")),
+    UniqueConstraint("tenant", "idempotency_key"),
+    Index(None, "purchase_id"),
+)
+"""Money given back on a purchase, one row per refund."""
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("tenant", String(64), primary_key=True,
+           info=_classified("none", export=False, erase="keep", ground="not about a person")),
+    Column("name", String(64), primary_key=True,
+           info=_classified("none", export=False, erase="keep", ground="not about a person")),
+    Column("rule", json_type(), nullable=False,
+           info=_classified("none", export=False, erase="keep", ground="not about a person")),
+    Column("created_at", UTCDateTime(), nullable=False,
+           info=_classified("technical", export=False, erase="keep", ground="not about a person")),
+    Column("updated_at", UTCDateTime(), nullable=False,
+           info=_classified("technical", export=False, erase="keep", ground="not about a person")),
+    Column("version", Integer, nullable=False,
+           info=_classified("technical", export=False, erase="keep", ground="not about a person")),
+)
+"""Saved segments: a name and the rule's JSON form."""
+
+segment_snapshots = Table(
+    "segment_snapshots",
+    metadata,
+    Column("id", String(26), primary_key=True,
+           info=_classified("none", export=False, erase="keep", ground="not about a person")),
+    Column("tenant", String(64), nullable=False,
+           info=_classified("none", export=False, erase="keep", ground="not about a person")),
+    Column("segment", String(64), nullable=False,
+           info=_classified("none", export=False, erase="keep", ground="not about a person")),
+    Column("taken_at", UTCDateTime(), nullable=False,
+           info=_classified("technical", export=False, erase="keep", ground="not about a person")),
+    Column("size", Integer, nullable=False,
+           info=_classified("none", export=False, erase="keep", ground="a count, not a person")),
+    Column("rule", json_type(), nullable=False,
+           info=_classified("none", export=False, erase="keep", ground="not about a person")),
+    Index(None, "tenant", "segment", "taken_at"),
+)
+"""A segment's membership materialised at a time (the rule as it was then is kept with it)."""
+
+segment_members = Table(
+    "segment_members",
+    metadata,
+    Column(
+        "snapshot_id",
+        String(26),
+        ForeignKey("segment_snapshots.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=_classified("none", export=True, erase="delete"),
+    ),
+    # no foreign key: a snapshot is history; erasure deletes the person's rows
+    Column("customer_id", String(26), primary_key=True,
+           info=_classified("identifier", export=True, erase="delete")),
+)
+"""Who was in a snapshot: being in a segment is profiling, so it is exported and erased."""

@@ -20,12 +20,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from globalcrm.errors import Conflict, GlobalCRMError, StorageError
 from globalcrm.storage.engine import WRITE
 from globalcrm.storage.privacy_repository import PrivacyRepository
+from globalcrm.storage.purchases_repository import PurchaseRepository
 from globalcrm.storage.repositories import (
     CustomerRepository,
     ExchangeRateRepository,
     InteractionRepository,
     PriceBookRepository,
 )
+from globalcrm.storage.segments_repository import SegmentRepository
 
 __all__ = ["UnitOfWork", "storage_errors", "translate_storage_error"]
 
@@ -63,6 +65,8 @@ class UnitOfWork:
     exchange_rates: ExchangeRateRepository
     price_books: PriceBookRepository
     privacy: PrivacyRepository
+    purchases: PurchaseRepository
+    segments: SegmentRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -83,6 +87,8 @@ class UnitOfWork:
         self.exchange_rates = ExchangeRateRepository(session)
         self.price_books = PriceBookRepository(session, self._tenant)
         self.privacy = PrivacyRepository(session, self._tenant)
+        self.purchases = PurchaseRepository(session, self._tenant)
+        self.segments = SegmentRepository(session, self._tenant)
         return self
 
     def __exit__(
