@@ -139,12 +139,14 @@ def _shift(value: object, *, field: str) -> tuple[int, int]:
 
 def _weekly(value: object) -> tuple[tuple[str, tuple[Shift, ...]], ...]:
     """The schedule in its canonical form: ``(("mon", (("09:00", "17:00"), ...)), ...)``."""
+    items: list[tuple[Any, Any]]
     if isinstance(value, Mapping):
         items = list(value.items())
     elif isinstance(value, tuple | list):
-        items = [tuple(_checks.sequence(item, field="weekly")) for item in value]
-        if any(len(item) != 2 for item in items):
+        pairs = [_checks.sequence(item, field="weekly") for item in value]
+        if any(len(pair) != 2 for pair in pairs):
             raise InvalidFormat("expected a mapping of weekday to shifts", field="weekly")
+        items = [(pair[0], pair[1]) for pair in pairs]
     else:
         raise InvalidFormat("expected a mapping of weekday to shifts", field="weekly")
     days: dict[int, list[tuple[int, int]]] = {}
@@ -290,10 +292,7 @@ class BusinessHours:
     def is_open(self, at: dt.datetime) -> bool:
         """Whether the instant ``at`` (aware) is inside business hours."""
         moment = _instant(at, field="at")
-        for start, end in self._pieces(moment // _DAY):
-            if start <= moment < end:
-                return True
-        return False
+        return any(start <= moment < end for start, end in self._pieces(moment // _DAY))
 
     def next_open(self, at: dt.datetime) -> dt.datetime:
         """``at`` itself if open, else the instant business hours open next (in the zone)."""

@@ -140,12 +140,32 @@ def _opened_at(value: object) -> dt.datetime:
     return _checks.aware_utc(value, field="opened_at")
 
 
-def _optional_time(field: str) -> Any:
-    def convert(value: object) -> dt.datetime | None:
-        return None if value is None else _checks.aware_utc(value, field=field)
+def _optional_time(value: object, field: str) -> dt.datetime | None:
+    return None if value is None else _checks.aware_utc(value, field=field)
 
-    convert.__name__ = f"_{field}"
-    return convert
+
+def _first_response_at(value: object) -> dt.datetime | None:
+    return _optional_time(value, "first_response_at")
+
+
+def _resolved_at(value: object) -> dt.datetime | None:
+    return _optional_time(value, "resolved_at")
+
+
+def _closed_at(value: object) -> dt.datetime | None:
+    return _optional_time(value, "closed_at")
+
+
+def _first_response_due(value: object) -> dt.datetime | None:
+    return _optional_time(value, "first_response_due")
+
+
+def _resolution_due(value: object) -> dt.datetime | None:
+    return _optional_time(value, "resolution_due")
+
+
+def _updated_at(value: object) -> dt.datetime | None:
+    return _optional_time(value, "updated_at")
 
 
 def _events(value: object) -> tuple[CaseEvent, ...]:
@@ -197,7 +217,7 @@ class Case:
     (('live_chat', 'email'), 'pending_customer')
     >>> case.change_status("closed", now=t + dt.timedelta(hours=1))
     Traceback (most recent call last):
-    globalcrm.errors.RuleViolation: status: a pending_customer case cannot become closed (it can become open, pending_internal or resolved)
+    globalcrm.errors.RuleViolation: status: a pending_customer case cannot become closed ...
 
     ```
     """
@@ -218,25 +238,25 @@ class Case:
     conversation: str | None = attrs.field(default=None, converter=_conversation)
     sla_policy: str | None = attrs.field(default=None, converter=_policy)
     first_response_at: dt.datetime | None = attrs.field(
-        default=None, converter=_optional_time("first_response_at"), repr=False
+        default=None, converter=_first_response_at, repr=False
     )
     resolved_at: dt.datetime | None = attrs.field(
-        default=None, converter=_optional_time("resolved_at"), repr=False
+        default=None, converter=_resolved_at, repr=False
     )
     closed_at: dt.datetime | None = attrs.field(
-        default=None, converter=_optional_time("closed_at"), repr=False
+        default=None, converter=_closed_at, repr=False
     )
     first_response_due: dt.datetime | None = attrs.field(
-        default=None, converter=_optional_time("first_response_due"), repr=False
+        default=None, converter=_first_response_due, repr=False
     )
     resolution_due: dt.datetime | None = attrs.field(
-        default=None, converter=_optional_time("resolution_due"), repr=False
+        default=None, converter=_resolution_due, repr=False
     )
     events: tuple[CaseEvent, ...] = attrs.field(default=(), converter=_events, repr=False)
     tenant: str = attrs.field(default="default", converter=_tenant, on_setattr=_fixed)
     id: str = attrs.field(factory=new_id, converter=_id, on_setattr=_fixed)
     updated_at: dt.datetime | None = attrs.field(
-        default=None, converter=_optional_time("updated_at"), repr=False
+        default=None, converter=_updated_at, repr=False
     )
     version: int = attrs.field(default=0, converter=_version, repr=False)
 

@@ -119,8 +119,9 @@ class Team:
             return True
         tag = _checks.language(language)
         base = tag.split("-")[0]
-        return any(known == tag or known == base or known.split("-")[0] == base
-                   for known in self.languages)
+        return any(
+            known in (tag, base) or known.split("-")[0] == base for known in self.languages
+        )
 
     def serves(self, country: str | None) -> bool:
         """Whether the team serves customers in ``country`` (every one if it lists none)."""

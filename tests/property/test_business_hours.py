@@ -54,6 +54,10 @@ def _minutes(text: str) -> int:
     return 1440 if text == "24:00" else int(text[:2]) * 60 + int(text[3:])
 
 
+def _text(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 @st.composite
 def schedules(draw: Any) -> dict[str, list[tuple[str, str]]]:
     weekly: dict[str, list[tuple[str, str]]] = {}
@@ -63,7 +67,7 @@ def schedules(draw: Any) -> dict[str, list[tuple[str, str]]]:
             start = draw(st.integers(0, 47)) * 30
             length = draw(st.integers(1, 30)) * 30  # up to 15 hours: some run past midnight
             end = (start + length) % 1440
-            shifts.append((f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"))
+            shifts.append((_text(start), _text(end)))
         if shifts:
             weekly[day] = shifts
     if not weekly:
@@ -86,7 +90,8 @@ def cases(draw: Any) -> tuple[BusinessHours, dt.datetime]:
     if transitions and draw(st.booleans()):
         base = draw(st.sampled_from(transitions)) - dt.timedelta(days=2)
     else:
-        base = dt.datetime(2016, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=draw(st.integers(0, 3900)))
+        days = draw(st.integers(0, 3900))
+        base = dt.datetime(2016, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=days)
     start = base + draw(st.integers(0, 48 * 60)) * MINUTE
     return hours, start
 
@@ -133,12 +138,11 @@ def test_is_open_between_add_and_next_open_match_the_minute_by_minute_reference(
     count = sum(opened)
     if count:
         wanted = data.draw(st.integers(1, count))
-        seen = 0
-        for index, flag in enumerate(opened):
-            seen += flag
-            if seen == wanted:
-                break
-        assert hours.add(start, wanted * MINUTE) == start + (index + 1) * MINUTE
+        seen, index = 0, 0
+        while seen < wanted:
+            seen += opened[index]
+            index += 1
+        assert hours.add(start, wanted * MINUTE) == start + index * MINUTE
         first = opened.index(True)
         assert hours.next_open(start) == start + first * MINUTE
     assert hours.add(start, dt.timedelta(0)) == start

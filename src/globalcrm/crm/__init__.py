@@ -18,6 +18,7 @@ from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
+from globalcrm.crm.service import Service
 from globalcrm.errors import StorageError
 from globalcrm.storage import migrate
 from globalcrm.storage.engine import make_engine
@@ -48,6 +49,8 @@ class CRM:
         """Price books and the price to show each customer."""
         self.privacy = Privacy(self._context)
         """Purposes, notices, the consent ledger, double opt-in, audiences and the audit log."""
+        self.service = Service(self._context, self.customers, self.privacy)
+        """Customer service: cases across channels, teams, SLAs, routing, the agent's view."""
 
     @property
     def tenant(self) -> str:

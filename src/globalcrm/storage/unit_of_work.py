@@ -26,6 +26,7 @@ from globalcrm.storage.repositories import (
     InteractionRepository,
     PriceBookRepository,
 )
+from globalcrm.storage.service_repository import ServiceRepository
 
 __all__ = ["UnitOfWork", "storage_errors", "translate_storage_error"]
 
@@ -63,6 +64,7 @@ class UnitOfWork:
     exchange_rates: ExchangeRateRepository
     price_books: PriceBookRepository
     privacy: PrivacyRepository
+    service: ServiceRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -83,6 +85,7 @@ class UnitOfWork:
         self.exchange_rates = ExchangeRateRepository(session)
         self.price_books = PriceBookRepository(session, self._tenant)
         self.privacy = PrivacyRepository(session, self._tenant)
+        self.service = ServiceRepository(session, self._tenant)
         return self
 
     def __exit__(
