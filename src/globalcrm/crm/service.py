@@ -19,7 +19,7 @@ from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.customers import Customers
 from globalcrm.crm.privacy import Privacy, record_audit
 from globalcrm.customers import Customer
-from globalcrm.errors import InvalidFormat, InvalidInput
+from globalcrm.errors import InvalidFormat, InvalidInput, RuleViolation
 from globalcrm.identifiers import check_id
 from globalcrm.interactions import Interaction
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
@@ -94,6 +94,13 @@ def _case_id(case: Case | str) -> str:
     if isinstance(case, str):
         return check_id(case, field="case")
     raise InvalidFormat(f"expected a Case or a case id, got {type(case).__name__}", field="case")
+
+
+def _not_closed(case: Case) -> None:
+    if case.status == "closed":
+        raise RuleViolation(
+            "the case is closed: open a new case on the same conversation", field="case"
+        )
 
 
 class Service:
@@ -265,6 +272,7 @@ class Service:
         moment = self._context.now(now)
         with self._context.work() as uow:
             found = uow.service.case(_case_id(case), for_update=True)
+            _not_closed(found)
             found.switch_channel(channel, now=moment)
             if found.status == "pending_customer":
                 found.change_status("open", now=moment)
@@ -290,6 +298,7 @@ class Service:
         moment = self._context.now(now)
         with self._context.work() as uow:
             found = uow.service.case(_case_id(case), for_update=True)
+            _not_closed(found)
             if channel is not None:
                 found.switch_channel(channel, now=moment)
             found.responded(now=moment)
