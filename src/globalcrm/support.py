@@ -287,6 +287,28 @@ class SlaPolicy:
 Pauses = Sequence[tuple[dt.datetime, dt.datetime | None]]
 
 
+def _clock_of(hours: object) -> BusinessHours:
+    if hours is None:
+        return _ALWAYS
+    if not isinstance(hours, BusinessHours):
+        raise InvalidFormat(f"expected BusinessHours, got {type(hours).__name__}", field="hours")
+    return hours
+
+
+def _pauses(value: object) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    def one(item: object) -> tuple[dt.datetime, dt.datetime | None]:
+        pair = _checks.sequence(item, field="")
+        if len(pair) != 2:
+            raise InvalidFormat("a pause is a (from, until) pair")
+        begin = _checks.aware_utc(pair[0], field="[0]")
+        end = None if pair[1] is None else _checks.aware_utc(pair[1], field="[1]")
+        if end is not None and end < begin:
+            raise InvalidInput("the pause ends before it starts", field="[1]")
+        return begin, end
+
+    return sorted(_checks.each(value, "pauses", one), key=lambda pause: pause[0])
+
+
 def deadline(
     start: dt.datetime, target: dt.timedelta, *, hours: BusinessHours | None, pauses: Pauses = ()
 ) -> dt.datetime | None:
@@ -295,10 +317,10 @@ def deadline(
     The clock runs in ``hours`` (around the clock when ``None``) and stands still in each pause
     ``(from, until)``; a pause with ``until=None`` has not ended, so there is no deadline yet.
     """
-    clock = hours or _ALWAYS
+    clock = _clock_of(hours)
     moment = _checks.aware_utc(start, field="start")
     remaining = _within(target)
-    for begin, end in sorted(pauses, key=lambda p: p[0]):
+    for begin, end in _pauses(pauses):
         if end is not None and end <= moment:
             continue
         if begin > moment:
@@ -308,7 +330,7 @@ def deadline(
             remaining -= ran
         if end is None:
             return None
-        moment = max(moment, _checks.aware_utc(end, field="pauses"))
+        moment = max(moment, end)
     return clock.add(moment, remaining)
 
 
@@ -316,9 +338,9 @@ def elapsed(
     start: dt.datetime, end: dt.datetime, *, hours: BusinessHours | None, pauses: Pauses = ()
 ) -> dt.timedelta:
     """Clock time from ``start`` to ``end``: in ``hours`` (or around the clock), less pauses."""
-    clock = hours or _ALWAYS
+    clock = _clock_of(hours)
     total = clock.between(start, end)
-    for begin, until in pauses:
+    for begin, until in _pauses(pauses):
         low = max(begin, start)
         high = min(until or end, end)
         if low < high:
@@ -361,6 +383,12 @@ def case_deadlines(
 # --------------------------------------------------------------------------- routing
 
 
+def _team(value: object) -> Team:
+    if not isinstance(value, Team):
+        raise InvalidFormat(f"expected a Team, got {type(value).__name__}")
+    return value
+
+
 @attrs.frozen
 class Route:
     """Where a case can go: the teams open now, else the team that opens first and when."""
@@ -386,7 +414,7 @@ def route(
     moment = _checks.aware_utc(at, field="at")
     tag = None if language is None else _checks.language(language)
     where = None if country is None else _checks.country(country)
-    able = [t for t in teams if t.speaks(tag) and t.serves(where)]
+    able = [t for t in _checks.each(teams, "teams", _team) if t.speaks(tag) and t.serves(where)]
     able.sort(key=lambda t: (tag not in t.languages, not t.regions, t.key))
     open_now = tuple(t for t in able if t.business_hours.is_open(moment))
     if open_now or not able:
@@ -411,6 +439,7 @@ def pick_agent(
     Least loaded breaks ties by the team's agent order.
     """
     strategy = _checks.choice(strategy, ASSIGNMENT_STRATEGIES, field="strategy", what="strategy")
+    team = _team(team)
     if not team.agents:
         raise RuleViolation("the team has no agents", field="team")
     if strategy == "round_robin":
@@ -418,6 +447,8 @@ def pick_agent(
             return team.agents[0]
         return team.agents[(team.agents.index(last) + 1) % len(team.agents)]
     counts = load or {}
+    if not isinstance(counts, Mapping):
+        raise InvalidFormat("expected a mapping of agent to active cases", field="load")
     return min(team.agents, key=lambda agent: (counts.get(agent, 0), team.agents.index(agent)))
 
 
@@ -446,7 +477,13 @@ def contact_schedule(
     day closes it). A window that lies entirely at night is kept as the customer gave it: their
     own choice wins over ours.
     """
-    day_start, day_end = (_minutes(_clock(text)) for text in daytime)
+    if hours is not None and not isinstance(hours, ContactHours):
+        raise InvalidFormat(f"expected ContactHours, got {type(hours).__name__}", field="hours")
+    window = _checks.sequence(daytime, field="daytime")
+    if len(window) != 2:
+        raise InvalidFormat("expected a (start, end) pair such as ('08:00', '21:00')",
+                            field="daytime")
+    day_start, day_end = (_minutes(_clock(text)) for text in window)
     weekly: dict[str, list[tuple[str, str]]] = {}
     if hours is None:
         spans = [(w, 0, 1440) for w in range(7)]

@@ -1,4 +1,4 @@
-"""crm.service on SQLite and PostgreSQL: cases across channels, SLA lists, routing, the agent's view."""
+"""crm.service on SQLite and PostgreSQL: cases across channels, SLA lists, the agent's view."""
 
 from __future__ import annotations
 
