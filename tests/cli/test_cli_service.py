@@ -85,3 +85,16 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     assert naive.exit_code == 1 and "zone" in naive.output
     wrong = runner.invoke(app, ["service", "cases", "--url", url, "--format", "xml"])
     assert wrong.exit_code == 1
+
+
+def test_the_demo_follows_one_case_across_a_lithuanian_christmas(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from globalcrm.demo import run_demo
+
+    console = Console(record=True, width=240)
+    run_demo(tmp_path / "demo.db", console).close()
+    text = console.export_text()
+    assert "one thread across live_chat, email" in text
+    assert "Mon 28 Dec 16:06 in Vilnius, Mon 28 Dec 15:06 for the customer" in text
+    assert "Christmas Eve" in text and "Sehr geehrter Herr Dr. Müller" in text
