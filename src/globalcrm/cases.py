@@ -288,8 +288,9 @@ class Case:
         allowed = TRANSITIONS[self.status]
         if new not in allowed:
             options = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if allowed else "nothing"
+            article = "an" if self.status[0] in "aeiou" else "a"
             raise RuleViolation(
-                f"a {self.status} case cannot become {new} (it can become {options})",
+                f"{article} {self.status} case cannot become {new} (it can become {options})",
                 field="status",
             )
         self._record("status", new, now)
