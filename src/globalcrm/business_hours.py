@@ -55,8 +55,8 @@ _DAY = 86_400_000_000
 _HOUR = 3_600_000_000
 _SAMPLE = 3 * _HOUR
 """Offsets are sampled this far apart to find a zone's transitions, then bisected exactly."""
-_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-_LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+_EARLIEST = (dt.datetime(1900, 1, 1, tzinfo=dt.UTC) - _EPOCH) // _US
+_LATEST = (dt.datetime(9000, 1, 1, tzinfo=dt.UTC) - _EPOCH) // _US
 _MAX_DAYS = 3700
 """How far (about ten years) ``add`` and ``next_open`` look for open time before giving up."""
 _CACHE = 8192
@@ -66,9 +66,10 @@ def _instant(value: object, *, field: str) -> int:
     """Microseconds since the Unix epoch of an aware datetime between 1900 and 9000."""
     if type(value) is not dt.datetime or value.tzinfo is None or value.utcoffset() is None:
         value = _checks.aware_utc(value, field=field)  # raises the right error
-    if not _EARLIEST <= value < _LATEST:
+    moment = (value - _EPOCH) // _US
+    if not _EARLIEST <= moment < _LATEST:
         raise InvalidInput("business time is computed between the years 1900 and 9000", field=field)
-    return (value - _EPOCH) // _US
+    return moment
 
 
 def _duration(value: object, *, field: str) -> int:
@@ -312,14 +313,19 @@ class BusinessHours:
         remaining = _duration(duration, field="duration")
         if remaining == 0:
             return self._local(moment)
-        for begin, end in self._from(moment):
-            if end <= moment:
-                continue
-            begin = max(begin, moment)
-            if remaining <= end - begin:
-                return self._local(begin + remaining)
-            remaining -= end - begin
-        raise _nothing_open()  # pragma: no cover - _from raises first
+        days, pieces = self._days, self._pieces
+        first = moment // _DAY
+        for day in range(first, first + _MAX_DAYS):  # the hot path: no generator
+            spans = days.get(day) or pieces(day)
+            for begin, end in spans:
+                if end <= moment:
+                    continue
+                if begin < moment:
+                    begin = moment
+                if remaining <= end - begin:
+                    return self._local(begin + remaining)
+                remaining -= end - begin
+        raise _nothing_open()
 
     def between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
         """The business time elapsed from ``start`` to ``end`` (``end`` not before ``start``)."""

@@ -16,6 +16,7 @@ import attrs
 from globalcrm import _checks
 from globalcrm.cases import ACTIVE_STATUSES, STATUSES, Case
 from globalcrm.crm._context import Context, customer_id_of
+from globalcrm.crm.customer_import import _collector_paused
 from globalcrm.crm.customers import Customers
 from globalcrm.crm.privacy import Privacy, record_audit
 from globalcrm.customers import Customer
@@ -209,7 +210,8 @@ class Service:
                 case.team = chosen.key
                 if case.sla_policy is None:
                     case.sla_policy = chosen.sla_policy
-            case.agent = agent
+            if agent is not None:
+                case.assign(agent=agent, now=moment)
             self._deadlines(uow, case, chosen)  # NotFound for an unknown policy
             uow.service.add_case(case)
             if body:
@@ -501,9 +503,9 @@ class Service:
         query = service_sql.breaches_query(
             self._context.tenant, until=until, since=since, metrics=metrics, team=key
         )
-        with self._context.work(write=False) as uow:
+        with self._context.work(write=False) as uow, _collector_paused():
             assert uow.session is not None  # noqa: S101
-            return service_sql.breaches(uow.session, query)
+            return service_sql.breaches(uow.session, query)  # a list can be 100,000s of rows
 
     def _deadlines(self, uow: UnitOfWork, case: Case, team: Team | None = None) -> None:
         """Work out the case's SLA deadlines again in its team's business hours."""

@@ -34,6 +34,14 @@ class SlaItem(NamedTuple):
     priority: str
     status: str
 
+    def __repr__(self) -> str:
+        agent = "None" if self.agent is None else "<set>"  # a person's reference: not shown
+        return (
+            f"SlaItem(case_id={self.case_id!r}, metric={self.metric!r}, due={self.due!r}, "
+            f"team={self.team!r}, agent={agent}, priority={self.priority!r}, "
+            f"status={self.status!r})"
+        )
+
 
 class TeamAttainment(NamedTuple):
     """How a team did on the cases opened in a period, judged at the report's moment."""
@@ -58,7 +66,9 @@ class TeamAttainment(NamedTuple):
         return None if not decided else self.resolution_met / decided
 
 
-_ACTIVE: BindParameter[Any] = bindparam("active", ACTIVE_STATUSES, expanding=True, literal_execute=True)
+_ACTIVE: BindParameter[Any] = bindparam(
+    "active", ACTIVE_STATUSES, expanding=True, literal_execute=True
+)
 """The active statuses written into the SQL (constants: the planner sees them as the
 hand-written query has them)."""
 
