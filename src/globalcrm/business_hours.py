@@ -14,6 +14,10 @@ So across a DST gap the wall-clock times that do not exist are skipped (Vilnius 
 twice (four hours of 00:00-03:00 in autumn if the clocks go back at 03:00). A shift belongs to
 the day it starts: an overnight shift that starts the evening before a holiday runs to its end.
 Holidays follow the ``holidays`` package's calendars (observed days included, as it gives them).
+
+Answers are wall-clock times in the schedule's zone with their UTC offset as a fixed
+``datetime.timezone``: a ``ZoneInfo`` time in a fold (``fold=1``) compares unequal to every
+other zone's datetime (PEP 495), and an instant must compare and subtract exactly.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ _LATEST = (dt.datetime(9000, 1, 1, tzinfo=dt.UTC) - _EPOCH) // _US
 _MAX_DAYS = 3700
 """How far (about ten years) ``add`` and ``next_open`` look for open time before giving up."""
 _CACHE = 8192
+_OFFSETS: dict[dt.timedelta | None, dt.timezone] = {}
 
 
 def _instant(value: object, *, field: str) -> int:
@@ -296,7 +301,7 @@ class BusinessHours:
         return any(start <= moment < end for start, end in self._pieces(moment // _DAY))
 
     def next_open(self, at: dt.datetime) -> dt.datetime:
-        """``at`` itself if open, else the instant business hours open next (in the zone)."""
+        """``at`` itself if open, else the instant business hours open next (zone's offset)."""
         moment = _instant(at, field="at")
         for start, end in self._from(moment):
             if end > moment:
@@ -306,8 +311,8 @@ class BusinessHours:
     def add(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
         """The earliest instant by which ``duration`` of business time has passed since ``start``.
 
-        The result is in the schedule's zone; a duration that runs out exactly at closing time
-        gives the closing time, not the next opening.
+        The result is in the schedule's wall-clock time (its UTC offset fixed); a duration that
+        runs out exactly at closing time gives the closing time, not the next opening.
         """
         moment = _instant(start, field="start")
         remaining = _duration(duration, field="duration")
@@ -386,7 +391,13 @@ class BusinessHours:
     # ----------------------------------------------------------------- the machinery
 
     def _local(self, moment: int) -> dt.datetime:
-        return (_EPOCH + dt.timedelta(microseconds=moment)).astimezone(self._zone)
+        """The instant as wall-clock time in the zone, with its UTC offset fixed (see below)."""
+        local = (_EPOCH + dt.timedelta(microseconds=moment)).astimezone(self._zone)
+        offset = local.utcoffset()
+        fixed = _OFFSETS.get(offset)
+        if fixed is None:
+            fixed = _OFFSETS.setdefault(offset, dt.timezone(offset))  # type: ignore[arg-type]
+        return local.replace(tzinfo=fixed, fold=0)
 
     def _from(self, moment: int) -> Iterator[tuple[int, int]]:
         """Every open piece from the UTC day of ``moment`` on; gives up after ten years."""

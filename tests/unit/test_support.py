@@ -274,3 +274,13 @@ def test_contact_schedule_keeps_the_night_out_unless_the_customer_asks_for_it() 
     after = _utc(2026, 12, 30, 23)  # 08:00 in Tokyo on 31 December, then New Year holidays
     best = best_contact_time(None, time_zone="Asia/Tokyo", country="JP", after=after)
     assert best.isoformat() == "2026-12-31T08:00:00+09:00"
+
+
+def test_answers_in_a_fold_compare_equal_to_the_same_instant() -> None:
+    # Jerusalem fell back from 02:00 to 01:00 on 30 October 2016: 01:30 happened twice
+    hours = BusinessHours(time_zone="Asia/Jerusalem", weekly={"sun": [("00:00", "02:00")]})
+    start = _utc(2016, 10, 29, 21, 0)  # Sunday 00:00 at +03:00
+    answer = hours.add(start, dt.timedelta(minutes=150))
+    assert answer == _utc(2016, 10, 29, 23, 30)
+    assert answer.isoformat() == "2016-10-30T01:30:00+02:00"
+    assert hours.between(start, _utc(2016, 10, 30, 12)) == 3 * H
