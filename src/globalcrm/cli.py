@@ -361,6 +361,212 @@ def demo(
     with _reported():
         run_demo(db, console).close()
 
+# --------------------------------------------------------------------------- service (issue 18)
+
+service_app = typer.Typer(
+    help="Customer service: cases, assignment and SLA reports.", no_args_is_help=True
+)
+app.add_typer(service_app, name="service")
+FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
+
+
+def _service_format(value: str) -> str:
+    if value not in ("table", "json"):
+        raise gc.InvalidInput("expected table or json", field="format")
+    return value
+
+
+def _moment(value: str | None, field: str) -> dt.datetime | None:
+    """An ISO 8601 instant from the command line, or None."""
+    return None if value is None else _instant(value, field)
+
+
+def _instant(value: str, field: str) -> dt.datetime:
+    """An ISO 8601 instant from the command line; a zone is required."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        message = "expected an ISO 8601 time such as 2026-12-01T00:00Z"
+        raise gc.InvalidInput(message, field=field) from None
+    if moment.tzinfo is None:
+        raise gc.InvalidInput("give the time with its zone (Z or +02:00)", field=field)
+    return moment
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _case_json(case: Any) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "customer_id": case.customer_id,
+        "status": case.status,
+        "priority": case.priority,
+        "team": case.team,
+        "agent": case.agent,
+        "channel": case.channel,
+        "channels": list(case.channels),
+        "language": case.language,
+        "subject": case.subject,
+        "tags": list(case.tags),
+        "conversation": case.conversation,
+        "sla_policy": case.sla_policy,
+        "opened_at": _iso(case.opened_at),
+        "first_response_at": _iso(case.first_response_at),
+        "first_response_due": _iso(case.first_response_due),
+        "resolved_at": _iso(case.resolved_at),
+        "resolution_due": _iso(case.resolution_due),
+        "version": case.version,
+    }
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _cases_table(cases: Any) -> Table:
+    table = Table("id", "status", "priority", "team", "channel", "opened (UTC)", "resolution due")
+    for case in cases:
+        due = case.resolution_due
+        table.add_row(
+            case.id, case.status, case.priority, case.team or "", case.channel,
+            case.opened_at.strftime("%Y-%m-%d %H:%M"),
+            due.strftime("%Y-%m-%d %H:%M") if due else "",
+        )
+    return table
+
+
+@service_app.command("cases")
+def service_cases(
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    status: Annotated[list[str] | None, typer.Option(help="Status (repeatable).")] = None,
+    team: Annotated[str | None, typer.Option(help="Team key.")] = None,
+    agent: Annotated[str | None, typer.Option(help="Agent reference.")] = None,
+    limit: Annotated[int, typer.Option(help="Cases per page.")] = 50,
+    after: Annotated[str | None, typer.Option(help="Cursor of the next page.")] = None,
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
+    """List cases, oldest first, by status, team or agent, a page at a time."""
+    with _reported():
+        _service_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            page = crm.service.cases(status=tuple(status) if status else None, team=team,
+                                     agent=agent, limit=limit, after=after)
+        finally:
+            crm.close()
+    if format == "json":
+        _print_json({"cases": [_case_json(c) for c in page], "next_cursor": page.next_cursor})
+        return
+    console.print(_cases_table(page))
+    if page.next_cursor:
+        console.print(f"next page: --after {page.next_cursor}")
+
+
+@service_app.command("case")
+def service_case(
+    case_id: Annotated[str, typer.Argument(metavar="ID", help="Case id.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
+    """Show a case and its whole thread across channels."""
+    with _reported():
+        _service_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            thread = crm.service.case(case_id)
+        finally:
+            crm.close()
+    messages = [
+        {"occurred_at": i.occurred_at.isoformat(), "channel": i.channel,
+         "direction": i.direction, "body": i.body}
+        for i in thread.interactions
+    ]
+    if format == "json":
+        _print_json({"case": _case_json(thread.case), "thread": messages})
+        return
+    console.print(_cases_table([thread.case]))
+    table = Table("when (UTC)", "channel", "direction", "message")
+    for item in thread.interactions:
+        table.add_row(item.occurred_at.strftime("%Y-%m-%d %H:%M"), item.channel,
+                      item.direction, item.body)
+    console.print(table)
+
+
+@service_app.command("assign")
+def service_assign(
+    case_id: Annotated[str, typer.Argument(metavar="ID", help="Case id.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    team: Annotated[str | None, typer.Option(help="Team key.")] = None,
+    agent: Annotated[str | None, typer.Option(help="Agent reference.")] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="round_robin or least_loaded (instead of --agent).")
+    ] = None,
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
+    """Assign a case to a team and/or an agent, or let round robin or least loaded choose."""
+    with _reported():
+        _service_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            case = crm.service.assign(case_id, team=team, agent=agent, strategy=strategy)
+        finally:
+            crm.close()
+    if format == "json":
+        _print_json(_case_json(case))
+        return
+    console.print(f"case {case.id}: team {case.team or '-'}, agent {case.agent or '-'}")
+
+
+@service_app.command("sla-report")
+def service_sla_report(
+    start: Annotated[str, typer.Option(help="Period start (ISO 8601 with zone).")],
+    end: Annotated[str, typer.Option(help="Period end (ISO 8601 with zone).")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    team: Annotated[str | None, typer.Option(help="Team key.")] = None,
+    now: Annotated[str | None, typer.Option(help="Judge at this moment (default: now).")] = None,
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
+    """SLA attainment per team for the cases opened in a period, and the breaches open now."""
+    with _reported():
+        _service_format(format)
+        low, high = _instant(start, "start"), _instant(end, "end")
+        moment = _moment(now, "now")
+        crm = gc.open(url, tenant=tenant)
+        try:
+            rows = crm.service.sla_report(start=low, end=high, now=moment, team=team)
+            breached = crm.service.breaches(now=moment, team=team)
+        finally:
+            crm.close()
+    report = [
+        {**row._asdict(), "first_response_attainment": row.first_response_attainment,
+         "resolution_attainment": row.resolution_attainment}
+        for row in rows
+    ]
+    breaches = [{**item._asdict(), "due": item.due.isoformat()} for item in breached]
+    if format == "json":
+        _print_json({"teams": report, "breaches": breaches})
+        return
+    table = Table("team", "cases", "first response met/breached", "resolution met/breached",
+                  "attainment (first / resolution)")
+    for row in rows:
+        shares = [
+            "-" if share is None else f"{share:.0%}"
+            for share in (row.first_response_attainment, row.resolution_attainment)
+        ]
+        table.add_row(
+            row.team or "(none)", str(row.cases),
+            f"{row.first_response_met}/{row.first_response_breached}",
+            f"{row.resolution_met}/{row.resolution_breached}", " / ".join(shares),
+        )
+    console.print(table)
+    console.print(f"breaches open now: {len(breaches)}")
+
 
 # --------------------------------------------------------------------------- segments
 # Added with purchases and segments: define, count and export a saved segment.
@@ -370,7 +576,7 @@ segments_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(segments_app, name="segments")
-FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
+SegmentFormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
 NowOption = Annotated[
     str | None,
     typer.Option("--now", help="Evaluate as of this ISO 8601 time with an offset (default: now)."),
@@ -383,19 +589,6 @@ def _output_format(value: str) -> str:
     return value
 
 
-def _moment(value: str | None) -> Any:
-    if value is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise gc.InvalidInput("expected an ISO 8601 time with an offset", field="now") from None
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
-
-
 @segments_app.command("define")
 def segments_define(
     file: Annotated[Path, typer.Argument(help="The rule's JSON form ({\"all\": [...]}...).")],
@@ -404,7 +597,7 @@ def segments_define(
     ] = None,
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
-    format: FormatOption = "text",  # noqa: A002
+    format: SegmentFormatOption = "text",  # noqa: A002
 ) -> None:
     """Save the rule in FILE as a segment; a bad rule is reported with its JSON path."""
     from globalcrm import segments
@@ -438,12 +631,12 @@ def segments_count(
     by: Annotated[
         str | None, typer.Option("--by", help="Break the count down by country or language.")
     ] = None,
-    format: FormatOption = "text",  # noqa: A002
+    format: SegmentFormatOption = "text",  # noqa: A002
 ) -> None:
     """Count the members of segment NAME (one SQL query), optionally by country or language."""
     with _reported():
         shown = _output_format(format)
-        moment = _moment(now)
+        moment = _moment(now, "now")
         crm = gc.open(url, tenant=tenant)
         try:
             total = crm.segments.count(name, now=moment)
@@ -471,12 +664,12 @@ def segments_export(
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
     now: NowOption = None,
-    format: FormatOption = "text",  # noqa: A002
+    format: SegmentFormatOption = "text",  # noqa: A002
 ) -> None:
     """Write the members of segment NAME as customer rows (the import format) to a CSV file."""
     with _reported():
         shown = _output_format(format)
-        moment = _moment(now)
+        moment = _moment(now, "now")
         crm = gc.open(url, tenant=tenant)
         try:
             at = moment or dt.datetime.now(dt.UTC)  # one instant for the count and the pages

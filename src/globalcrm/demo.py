@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _payments(console, stored, db.parent, moment)
     _consent(crm, console, stored, moment)
     _segment(crm, console, stored)
+    _service_section(crm, console, stored)
     return crm
 
 
@@ -398,3 +400,71 @@ def _segment(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> N
         table.add_row(_full_name(crm, customer), customer.country, customer.language)
     console.print(table)
     console.print(f"the rule, as stored: {rule}", highlight=False, markup=False)
+def _service_section(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> None:
+    """One case from live chat to e-mail; its deadline crosses Christmas in Lithuania and a weekend.
+
+    A Vilnius desk answers German customers; the deadline is shown in its zone and theirs.
+    """
+    from globalcrm.business_hours import BusinessHours
+    from globalcrm.support import SlaPolicy, SlaTarget, Team
+
+    hours = BusinessHours(
+        time_zone="Europe/Vilnius",
+        country="LT",
+        weekly={day: [("09:00", "18:00")] for day in ("mon", "tue", "wed", "thu", "fri")},
+    )
+    crm.service.save_policy(
+        SlaPolicy(
+            key="standard",
+            targets=[
+                SlaTarget(metric="first_response", within=dt.timedelta(hours=2)),
+                SlaTarget(metric="first_response", within=dt.timedelta(minutes=5),
+                          channel="live_chat", business_hours=False),
+                SlaTarget(metric="resolution", within=dt.timedelta(hours=8)),
+            ],
+        )
+    )
+    crm.service.save_team(
+        Team(key="vilnius", name="Vilnius desk", languages=["lt", "de", "en"],
+             business_hours=hours, agents=["ona", "petras"], sla_policy="standard")
+    )
+    customer = stored["DE"]
+    opened = dt.datetime(2026, 12, 23, 14, 30, tzinfo=dt.UTC)  # Wednesday 16:30 in Vilnius
+    minute = dt.timedelta(minutes=1)
+    case = crm.service.open_case(customer, channel="live_chat", subject="Bestellung 1042",
+                                 body="Hallo, mein Paket ist beschädigt angekommen.", now=opened)
+    crm.service.assign(case, strategy="round_robin", now=opened + minute)
+    crm.service.reply(case, body="Das tut uns leid! Schicken Sie uns bitte ein Foto per E-Mail.",
+                      now=opened + 3 * minute)
+    crm.service.set_status(case, "pending_customer", now=opened + 4 * minute)
+    crm.service.message(case, channel="email", body="Hier ist das Foto.", now=opened + 40 * minute)
+    thread = crm.service.case(case.id)
+    table = Table(title=f"case {case.id}: one thread across {', '.join(thread.channels)}")
+    for column in ("when (UTC)", "channel", "direction", "message"):
+        table.add_column(column)
+    for item in thread.interactions:
+        table.add_row(item.occurred_at.strftime("%Y-%m-%d %H:%M"), item.channel, item.direction,
+                      item.body)
+    console.print(table)
+    due = thread.case.resolution_due
+    assert due is not None  # noqa: S101 - the policy has a resolution target
+    crossed = [
+        f"{day:%a %d %b} {hours.holiday(day)}"
+        for day in (opened.date() + dt.timedelta(days=i) for i in range((due - opened).days + 1))
+        if hours.holiday(day)
+    ]
+    team_time = due.astimezone(zoneinfo.ZoneInfo(hours.time_zone))
+    their_time = customer.local_time(due)
+    console.print(
+        f"resolution due (8 business hours, the clock paused while waiting on the customer): "
+        f"{team_time:%a %d %b %H:%M} in Vilnius, {their_time:%a %d %b %H:%M} for the customer "
+        f"in {customer.time_zone}; closed on the way: {'; '.join(crossed)} and the weekend"
+    )
+    view = crm.service.context(customer, case=case.id, now=opened + 41 * minute)
+    console.print(
+        f"agent's view: {view.name!s} | {view.salutation!s} | {view.language}, "
+        f"{view.local_time:%H:%M} local, inside contact hours: {view.inside_contact_hours}, "
+        f"open cases: {len(view.open_cases)}, prefers {', '.join(view.preferred_channels)}; "
+        f"best time to call them: "
+        f"{crm.service.best_contact_time(customer, after=opened):%a %d %b %H:%M} their time"
+    )

@@ -20,6 +20,7 @@ from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
 from globalcrm.crm.purchases import Purchases
 from globalcrm.crm.segments import Segments
+from globalcrm.crm.service import Service
 from globalcrm.errors import StorageError
 from globalcrm.storage import migrate
 from globalcrm.storage.engine import make_engine
@@ -54,6 +55,8 @@ class CRM:
         """Purchases: record, refund, cancel, history, import."""
         self.segments = Segments(self._context)
         """Segments: rules counted and listed in one SQL query; saved segments, snapshots."""
+        self.service = Service(self._context, self.customers, self.privacy)
+        """Customer service: cases across channels, teams, SLAs, routing, the agent's view."""
 
     @property
     def tenant(self) -> str:

@@ -11,6 +11,7 @@ import threading
 
 from sqlalchemy.orm import registry
 
+from globalcrm.cases import Case
 from globalcrm.customers import Customer
 from globalcrm.interactions import Interaction
 from globalcrm.storage import tables
@@ -38,4 +39,6 @@ def map_domain() -> None:
             tables.interactions,
             properties={"metadata": tables.interactions.c.meta},
         )
+        # service (issue 18): cases
+        mapper_registry.map_imperatively(Case, tables.cases, version_id_col=tables.cases.c.version)
         _mapped = True

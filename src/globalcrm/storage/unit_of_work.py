@@ -28,6 +28,7 @@ from globalcrm.storage.repositories import (
     PriceBookRepository,
 )
 from globalcrm.storage.segments_repository import SegmentRepository
+from globalcrm.storage.service_repository import ServiceRepository
 
 __all__ = ["UnitOfWork", "storage_errors", "translate_storage_error"]
 
@@ -67,6 +68,7 @@ class UnitOfWork:
     privacy: PrivacyRepository
     purchases: PurchaseRepository
     segments: SegmentRepository
+    service: ServiceRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -89,6 +91,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(session, self._tenant)
         self.purchases = PurchaseRepository(session, self._tenant)
         self.segments = SegmentRepository(session, self._tenant)
+        self.service = ServiceRepository(session, self._tenant)
         return self
 
     def __exit__(

@@ -4,7 +4,7 @@ index on interactions by channel and time for segment rules such as "wrote on Wh
 Amounts are whole minor units in 64-bit integers; erasing a customer nulls the purchases' link
 (``ON DELETE SET NULL``): the sale stays on the books without the person.
 
-Revision ID: pu1
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-03
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "pu1"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
