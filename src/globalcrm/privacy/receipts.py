@@ -24,8 +24,10 @@ import attrs
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidFormat, InvalidInput, InvalidLength, NotFound
-from globalcrm.privacy.consent import GRANTS, ConsentEvent, Purpose, fold
+from globalcrm.privacy.events import GRANTS, ConsentEvent
 from globalcrm.privacy.notices import NoticeVersion
+from globalcrm.privacy.projection import replay
+from globalcrm.privacy.purposes import Purpose
 
 __all__ = [
     "KANTARA_PURPOSE_CATEGORIES",
@@ -348,7 +350,7 @@ def _granted(
         if not isinstance(event, ConsentEvent):
             raise InvalidFormat("expected a ConsentEvent", field=f"events[{i}]")
         checked.append(event)
-    states = fold(checked, at=at)
+    states = replay(checked, at=at)
     ids = {e.event_id: e for e in checked}
     result = []
     for state in states.values():
