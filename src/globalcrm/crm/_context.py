@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from globalcrm import _checks
+from globalcrm.privacy.key_wrapping import EphemeralKeyProvider, KeyProvider
 from globalcrm.storage.unit_of_work import UnitOfWork
 
 __all__ = ["Context"]
@@ -29,10 +30,13 @@ class Context:
         *,
         actor_kind: str = "system",
         actor_ref: str = "globalcrm",
+        key_provider: KeyProvider | None = None,
     ) -> None:
         self.engine = engine
         self.tenant = tenant
         self._uow = uow
+        self.key_provider: KeyProvider = key_provider or EphemeralKeyProvider()
+        """Wraps and unwraps the subject keys (``gc.open(..., key_provider=...)``)."""
         self.actor_kind = actor_kind
         """Who acts through this CRM, for the audit log (``staff``, ``system``, ``agent``...)."""
         self.actor_ref = actor_ref
