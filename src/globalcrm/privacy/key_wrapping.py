@@ -124,6 +124,8 @@ class _Keks:
         return nonce + AESGCM(kek).encrypt(nonce, key, _AAD_PREFIX + context)
 
     def unwrap(self, wrapped: bytes, *, kek_id: str, context: bytes) -> bytes:
+        if not isinstance(kek_id, str) or not isinstance(context, bytes):
+            raise InvalidFormat("expected a KEK id and context bytes", field="kek_id")
         kek = self._keks.get(kek_id)
         if kek is None:
             raise ConfigurationError(

@@ -69,6 +69,11 @@ _STATE_TIMES = ("occurred_at", "valid_from", "valid_until", "confirmed_at")
 
 def entry_document(event: ConsentEvent, *, tenant: str, after: ConsentStatus | None) -> bytes:
     """The hashed bytes of a scheme-2 entry (``event`` carries its ``seq`` and ``recorded_at``)."""
+    if not isinstance(event, ConsentEvent):
+        raise InvalidFormat("expected a ConsentEvent", field="event")
+    if after is not None and not isinstance(after, ConsentStatus):
+        raise InvalidFormat("expected a ConsentStatus", field="after")
+    tenant = _checks.tenant(tenant)
     return canonical_json(
         {
             "scheme": 2,
@@ -203,6 +208,8 @@ def same_event(mine: ConsentEvent, theirs: ConsentEvent) -> bool:
     What a repeated idempotency key is compared on: a retry with the same facts gets the first
     event back, other facts under the same key are a ``Conflict``.
     """
+    if not isinstance(mine, ConsentEvent) or not isinstance(theirs, ConsentEvent):
+        raise InvalidFormat("expected two ConsentEvents", field="event")
     left, right = mine.content(), theirs.content()
     for data in (left, right):
         for volatile in ("event_id", "evidence", "personal", "sealed_fields"):
