@@ -91,10 +91,9 @@ def first_bad_link(
     ``pinned.last_hash`` (a checkpoint: fewer links give the first missing position, another
     hash the checkpoint's last position).
     """
-    if isinstance(links, str | bytes) or not isinstance(links, Sequence):
-        raise InvalidFormat("expected a sequence of links", field="links")
-    if not all(isinstance(link, Link) for link in links):
-        raise InvalidFormat("expected Link values", field="links")
+    items: object = links
+    if not isinstance(items, list | tuple) or not all(isinstance(link, Link) for link in items):
+        raise InvalidFormat("expected a list of Link values", field="links")
     for name, value in (("head", head), ("pinned", pinned)):
         if value is not None and not isinstance(value, ChainHead):
             raise InvalidFormat("expected a ChainHead", field=name)
