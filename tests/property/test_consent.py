@@ -1,4 +1,4 @@
-"""Property: the incremental projection equals the fold of the ledger, in any arrival order."""
+"""Property: the incremental projection equals the replay of the ledger, in any arrival order."""
 
 from __future__ import annotations
 

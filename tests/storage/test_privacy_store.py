@@ -271,7 +271,7 @@ def test_concurrent_writers_never_lose_an_event(crm: gc.CRM, notice_id: str) -> 
         max_size=8,
     )
 )
-def test_projection_equals_the_fold_of_the_ledger(
+def test_projection_equals_the_replay_of_the_ledger(
     crm: gc.CRM, notice_id: str, steps: list[tuple[str, int, str]]
 ) -> None:
     ona = person(crm)

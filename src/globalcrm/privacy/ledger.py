@@ -98,7 +98,10 @@ def _time(text: object) -> dt.datetime | None:
         return None
     if not isinstance(text, str):
         raise InvalidFormat("expected a timestamp", field="document")
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise InvalidFormat("expected a timestamp", field="document") from None
 
 
 @attrs.frozen
@@ -168,8 +171,9 @@ def parse_entry(
         return LedgerEntry(event, _state(data.get("after")), tenant)
     except GlobalCRMError:
         raise
-    except (ValueError, TypeError, KeyError) as error:
-        raise InvalidFormat("the ledger entry cannot be read", field="document") from error
+    except (ValueError, TypeError, KeyError):
+        # no chained cause: the parser's error holds the document, which may be personal
+        raise InvalidFormat("the ledger entry cannot be read", field="document") from None
 
 
 def _expected_hash(

@@ -424,6 +424,8 @@ def kantara_receipt(
         jurisdiction=_checks.text(jurisdiction, field="jurisdiction", max_length=100),
         consent_timestamp=latest.replace(microsecond=0),
         collection_method=", ".join(sorted({e.collection_method for _, e in granted})),
+        # a UUID as Kantara CR 1.1 asks (ISO/IEC TS 27560 recommends UUID-4 for record ids);
+        # the ledger's own ids are ULIDs (globalcrm.identifiers.new_id)
         consent_receipt_id=receipt_id or str(uuid.uuid4()),
         pii_principal_id=_checks.text(principal_id, field="principal_id", max_length=200),
         pii_controllers=(owner,),

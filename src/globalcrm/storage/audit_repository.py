@@ -45,10 +45,10 @@ def _entry(row: Any) -> AuditEntry:
         return AuditEntry(
             **_content(row), prev_hash=bytes(row.prev_hash), entry_hash=bytes(row.entry_hash)
         )
-    except (GlobalCRMError, TypeError, ValueError) as error:
-        raise StorageError(
-            f"audit_entries row seq {row.seq} cannot be read: it was altered"
-        ) from error
+    except (GlobalCRMError, TypeError, ValueError):
+        # no chained cause: a value that did not check may be personal
+        message = f"audit_entries row seq {row.seq} cannot be read: it was altered"
+        raise StorageError(message) from None
 
 
 class AuditRepository:

@@ -39,8 +39,8 @@ def _notice(document: Any, notice_id: str) -> NoticeVersion:
             )
         data["jurisdictions"] = tuple(data.get("jurisdictions") or ())
         return NoticeVersion(**data)
-    except (InvalidInput, TypeError, ValueError) as error:
-        raise StorageError(f"notices row {notice_id} cannot be read: it was altered") from error
+    except (InvalidInput, TypeError, ValueError):
+        raise StorageError(f"notices row {notice_id} cannot be read: it was altered") from None
 
 
 class NoticeRepository:

@@ -25,10 +25,8 @@ def _document(purpose: Purpose) -> dict[str, Any]:
 def _purpose(document: Any, *, key: str, version: int) -> Purpose:
     try:
         return Purpose(**dict(document))
-    except (InvalidInput, TypeError, ValueError) as error:
-        raise StorageError(
-            f"purposes row {key}@{version} cannot be read: it was altered"
-        ) from error
+    except (InvalidInput, TypeError, ValueError):
+        raise StorageError(f"purposes row {key}@{version} cannot be read: it was altered") from None
 
 
 class PurposeRepository:
