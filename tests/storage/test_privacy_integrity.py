@@ -194,3 +194,35 @@ def test_checkpoint_file_catches_a_rewritten_tail(
     result = json.loads(report.output)
     assert result["ok"] is False
     assert result["consent"]["first_bad"] == 1 and result["audit"]["first_bad"] is not None
+
+
+def test_a_forged_projection_is_not_trusted_without_consent_as_basis(crm: gc.CRM) -> None:
+    crm.privacy.add_purpose(
+        newsletter(
+            key="offers",
+            legal_basis={"eu-gdpr": "legitimate_interests"},
+            consent_type_required="implied",
+        )
+    )
+    quiet, objector, forged = person(crm), person(crm), person(crm)
+    for customer in (objector, forged):
+        crm.privacy.record(customer, purpose="offers", channel="email", state="objected", now=T0)
+    at = T0 + dt.timedelta(hours=1)
+    expected = sorted([quiet.id])
+    assert crm.privacy.audience(purpose="offers", channel="email", at=at) == expected
+    s = tables.consent_states.c
+    with crm._engine.begin() as connection:  # lift the objection behind the ledger's back
+        connection.execute(
+            update(tables.consent_states)
+            .where(s.subject_ref == forged.id)
+            .values(state="given", objection=False)
+        )
+    assert crm.privacy.audience(purpose="offers", channel="email", at=at) == expected
+    with crm._engine.begin() as connection:  # or delete the row that blocks
+        connection.execute(delete(tables.consent_states).where(s.subject_ref == objector.id))
+    assert crm.privacy.audience(purpose="offers", channel="email", at=at) == expected
+    assert crm.privacy.verify_ledger() is not None
+    for customer in (objector, forged):
+        with pytest.raises(gc.StorageError):
+            crm.privacy.can_contact(customer, purpose="offers", channel="email", at=at)
+    assert crm.privacy.can_contact(quiet, purpose="offers", channel="email", at=at).allowed

@@ -228,6 +228,9 @@ def test_a_ledger_written_by_schema_0004_verifies_after_the_upgrade(db_url: str)
         history = crm.privacy.history(CUSTOMER)
         assert [e.state for e in history] == ["given", "withdrawn"]
         assert history[0].collection_point == "https://shop.example/signup"
+        assert crm.privacy.evidence("legacy-0") == {"ip": "203.0.113.7"}  # a clear legacy key
+        assert crm.privacy.rewrap_keys() == 1  # now wrapped under the KEK, and still readable
+        assert crm.privacy.evidence("legacy-0") == {"ip": "203.0.113.7"}
         at = T0 + dt.timedelta(days=3)
         decision = crm.privacy.can_contact(CUSTOMER, purpose="newsletter", channel="email", at=at)
         assert (decision.allowed, decision.rule) == (False, "state_withdrawn")
