@@ -223,9 +223,8 @@ def _sealed_fields(value: object) -> tuple[str, ...]:
 
 
 def _hash_scheme(value: object) -> int:
-    if isinstance(value, bool) or value not in HASH_SCHEMES:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in HASH_SCHEMES:
         raise InvalidFormat("expected hash scheme 1 or 2", field="hash_scheme")
-    assert isinstance(value, int)  # noqa: S101 - narrowed by the membership test
     return value
 
 
