@@ -1,4 +1,4 @@
-"""The ``globalcrm`` command: demo, migrate, import, export, find, reindex.
+"""The ``globalcrm`` command: demo, migrate, import, export, find, reindex, privacy, audit.
 
 Errors from the library are printed as one line (``row 3: phones[0]: ...``) with exit code 1;
 no traceback reaches the user.
@@ -98,7 +98,9 @@ def payments_qr(
     console.print(f"wrote {output} ({scheme}, error correction {qr_image.error_level(scheme)})")
 
 
-privacy_app = typer.Typer(help="Privacy: consent history and receipts.", no_args_is_help=True)
+privacy_app = typer.Typer(
+    help="Privacy: consent history and receipts, subject keys.", no_args_is_help=True
+)
 app.add_typer(privacy_app, name="privacy")
 consent_app = typer.Typer(help="A customer's consent ledger and receipts.", no_args_is_help=True)
 privacy_app.add_typer(consent_app, name="consent")
@@ -169,32 +171,127 @@ def privacy_receipt(
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+OutputFormat = Annotated[str, typer.Option("--format", help="text or json.")]
+
+
+def _output_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise gc.InvalidInput("expected text or json", field="format")
+    return value
+
+
+def _read_checkpoint(path: Path) -> gc.privacy.StoreCheckpoint:
+    from globalcrm.privacy.chains import StoreCheckpoint
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, ValueError) as error:
+        message = "the checkpoint file cannot be read as JSON"
+        raise gc.InvalidInput(message, field="checkpoint") from error
+    return StoreCheckpoint.from_json(data)
+
+
 @audit_app.command("verify")
-def audit_verify(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "default") -> None:
-    """Verify the audit log's hash chain and the consent ledger; report the first bad entry."""
+def audit_verify(
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="A checkpoint saved by `audit checkpoint -o FILE`."),
+    ] = None,
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Verify the audit log, the consent ledger and its projection; report the first bad entry.
+
+    Each chain is checked against its head; with --checkpoint also against a checkpoint saved
+    earlier, which catches history deleted or rewritten together with the heads.
+    """
+    with _reported():
+        shape = _output_format(format)
+        saved = None if checkpoint is None else _read_checkpoint(checkpoint)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            result = crm.privacy.verify(checkpoint=saved)
+            root = crm.privacy.checkpoint() if result.audit.ok else None
+        finally:
+            crm.close()
+    if shape == "json":
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        audit, ledger = result.audit, result.consent
+        if audit.ok and root is not None:
+            console.print(
+                f"audit log: {audit.size} entries verify; "
+                f"root {root.root_hash.hex()} at size {root.tree_size}"
+            )
+        else:
+            stderr.print(
+                f"[bold red]audit log: entry {audit.first_bad} was tampered with "
+                f"(edited, deleted or moved): {audit.problem}[/]"
+            )
+        if ledger.ok:
+            console.print(f"consent ledger: {ledger.size} events verify, projection agrees")
+        else:
+            stderr.print(
+                f"[bold red]consent ledger: event {ledger.first_bad} was tampered with: "
+                f"{ledger.problem}[/]"
+            )
+        if saved is not None:
+            console.print("checked against the saved checkpoint")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write the checkpoint (JSON) to.")
+    ],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Save both chains' sizes and hashes to FILE: keep it outside the database (and its backups).
+
+    `audit verify --checkpoint FILE` then catches entries deleted or rewritten since, even
+    together with the chains' heads. The chains must verify first.
+    """
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            made = crm.privacy.store_checkpoint()
+        finally:
+            crm.close()
+        document = json.dumps(made.to_json(), indent=2) + "\n"
+        try:
+            output.write_text(document, encoding="utf-8")
+        except OSError as error:
+            message = "the checkpoint file cannot be written"
+            raise gc.InvalidInput(message, field="output") from error
+    if shape == "json":
+        sys.stdout.write(document)
+    else:
+        console.print(
+            f"checkpoint written to {output}: consent ledger at size {made.consent.size}, "
+            f"audit log at size {made.audit.tree_size}"
+        )
+
+
+@privacy_app.command("rewrap-keys")
+def privacy_rewrap_keys(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "default") -> None:
+    """Wrap every subject key under the current key-encryption key (after a KEK rotation).
+
+    Set GLOBALCRM_KEK to the new KEK; the old one must still unwrap (keep it as the second line
+    of the key file, or pass it to EnvKeyProvider(retired=...) in code).
+    """
     with _reported():
         crm = gc.open(url, tenant=tenant)
-        entries = crm.privacy.audit_entries()
-        bad_audit = crm.privacy.verify_audit()
-        bad_ledger = crm.privacy.verify_ledger()
-        checkpoint = crm.privacy.checkpoint()
-        crm.close()
-    if bad_audit is None:
-        console.print(
-            f"audit log: {len(entries)} entries verify; "
-            f"root {checkpoint.root_hash.hex()} at size {checkpoint.tree_size}"
-        )
-    else:
-        stderr.print(
-            f"[bold red]audit log: entry {bad_audit} was tampered with "
-            f"(edited, deleted or moved)[/]"
-        )
-    if bad_ledger is None:
-        console.print("consent ledger: verifies")
-    else:
-        stderr.print(f"[bold red]consent ledger: event {bad_ledger} was tampered with[/]")
-    if bad_audit is not None or bad_ledger is not None:
-        raise typer.Exit(1)
+        try:
+            count = crm.privacy.rewrap_keys()
+        finally:
+            crm.close()
+    console.print(f"{count} subject keys wrapped under the current key-encryption key")
 
 
 @app.command()
@@ -576,17 +673,10 @@ segments_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(segments_app, name="segments")
-SegmentFormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
 NowOption = Annotated[
     str | None,
     typer.Option("--now", help="Evaluate as of this ISO 8601 time with an offset (default: now)."),
 ]
-
-
-def _output_format(value: str) -> str:
-    if value not in ("text", "json"):
-        raise gc.InvalidInput("expected text or json", field="format")
-    return value
 
 
 @segments_app.command("define")
@@ -597,7 +687,7 @@ def segments_define(
     ] = None,
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
-    format: SegmentFormatOption = "text",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Save the rule in FILE as a segment; a bad rule is reported with its JSON path."""
     from globalcrm import segments
@@ -631,7 +721,7 @@ def segments_count(
     by: Annotated[
         str | None, typer.Option("--by", help="Break the count down by country or language.")
     ] = None,
-    format: SegmentFormatOption = "text",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Count the members of segment NAME (one SQL query), optionally by country or language."""
     with _reported():
@@ -664,7 +754,7 @@ def segments_export(
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
     now: NowOption = None,
-    format: SegmentFormatOption = "text",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Write the members of segment NAME as customer rows (the import format) to a CSV file."""
     with _reported():

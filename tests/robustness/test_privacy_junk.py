@@ -9,8 +9,19 @@ from typing import Any
 
 import pytest
 
+import globalcrm as gc
 from globalcrm.errors import GlobalCRMError
-from globalcrm.privacy import audit_log, consent, notices, receipts, regimes, tcf
+from globalcrm.privacy import (
+    audit_log,
+    chains,
+    consent,
+    key_wrapping,
+    ledger,
+    notices,
+    receipts,
+    regimes,
+    tcf,
+)
 
 JUNK: list[Any] = [
     None,
@@ -193,6 +204,33 @@ CASES: list[tuple[str, Callable[..., Any], list[Any], dict[str, Any]]] = [
             "at": T0,
         },
     ),
+    ("replay", consent.replay, [[EVENT]], {"at": T0}),
+    ("keyed_digest", consent.keyed_digest, [KEY, "v"], {"purpose": "contact_point"}),
+    ("ConsentEvent.sealed", EVENT.sealed, [KEY], {"tenant": "default"}),
+    ("ConsentEvent.opened", EVENT.opened, [KEY], {"tenant": "default"}),
+    ("SealedEvidence.from_text", consent.SealedEvidence.from_text, [SEALED.as_text()], {}),
+    ("advance", consent.advance, [None, EVENT], {}),
+    (
+        "parse_entry",
+        ledger.parse_entry,
+        ["{}"],
+        {"scheme": 2, "seq": 0, "recorded_at": T0, "prev_hash": H, "entry_hash": H},
+    ),
+    ("entry_document", ledger.entry_document, [EVENT], {"tenant": "default", "after": None}),
+    ("same_event", ledger.same_event, [EVENT, EVENT], {}),
+    ("first_bad_link", chains.first_bad_link, [[]], {"head": chains.ChainHead(0, H)}),
+    ("ChainHead", chains.ChainHead, [0, H], {}),
+    ("StoreCheckpoint.from_json", chains.StoreCheckpoint.from_json, [{}], {}),
+    ("EnvKeyProvider", key_wrapping.EnvKeyProvider, ["GLOBALCRM_NO_SUCH_VARIABLE"], {}),
+    ("LocalKeyFile", key_wrapping.LocalKeyFile, ["/nonexistent/dir/crm.kek"], {}),
+    ("wrap", key_wrapping.EphemeralKeyProvider().wrap, [b"k" * 32], {"context": b"c"}),
+    (
+        "unwrap",
+        key_wrapping.EphemeralKeyProvider().unwrap,
+        [b"x" * 60],
+        {"kek_id": "kek-0", "context": b"c"},
+    ),
+    ("open(key_provider)", gc.open, ["sqlite://"], {"key_provider": None}),
 ]
 
 
@@ -233,3 +271,21 @@ def test_verifiers_return_false_for_junk() -> None:
     for junk in JUNK:
         assert audit_log.verify_inclusion(junk, 0, 1, [], H) is False
         assert audit_log.verify_consistency(1, 2, H, H, junk) is False
+
+
+def test_crm_privacy_methods_take_junk() -> None:
+    crm = gc.open("sqlite://")
+    calls: list[Callable[[Any], object]] = [
+        lambda junk: crm.privacy.verify(checkpoint=junk),
+        lambda junk: crm.privacy.verify_ledger(checkpoint=junk),
+        lambda junk: crm.privacy.verify_audit(checkpoint=junk),
+        lambda junk: crm.privacy.evidence(junk),
+        lambda junk: gc.open("sqlite://", key_provider=junk),
+    ]
+    for call in calls:
+        for junk in JUNK:
+            with contextlib.suppress(GlobalCRMError):
+                call(junk)
+    assert crm.privacy.verify().ok and crm.privacy.store_checkpoint().consent.size == 0
+    assert crm.privacy.rewrap_keys() == 0
+    crm.close()

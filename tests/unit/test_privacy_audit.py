@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import attrs
 import pytest
 
 from globalcrm.errors import GlobalCRMError, InvalidFormat, NotFound
@@ -45,7 +46,7 @@ def test_clean_chain_verifies() -> None:
 
 def test_35_edit_is_reported_at_the_edited_entry() -> None:
     log = make_log()
-    log.entries[3].payload = {"purpose": "profiling", "n": 3}
+    log.entries[3] = attrs.evolve(log.entries[3], payload={"purpose": "profiling", "n": 3})
     assert verify_chain(log.entries) == 3
 
 

@@ -6,6 +6,7 @@ is one transaction; ``crm.transaction()`` groups several calls into one.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,7 +22,14 @@ from globalcrm.crm.privacy import Privacy
 from globalcrm.crm.purchases import Purchases
 from globalcrm.crm.segments import Segments
 from globalcrm.crm.service import Service
-from globalcrm.errors import StorageError
+from globalcrm.errors import InvalidFormat, StorageError
+from globalcrm.privacy.key_wrapping import (
+    EnvKeyProvider,
+    EphemeralKeyProvider,
+    KeyProvider,
+    LocalKeyFile,
+    default_key_file,
+)
 from globalcrm.storage import migrate
 from globalcrm.storage.engine import make_engine
 from globalcrm.storage.mapping import map_domain
@@ -38,9 +46,16 @@ class CRM:
     tenant on the same database.
     """
 
-    def __init__(self, engine: Engine, *, tenant: str = "default", _uow: UnitOfWork | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        tenant: str = "default",
+        _uow: UnitOfWork | None = None,
+        key_provider: KeyProvider | None = None,
+    ):
         self._engine = engine
-        self._context = Context(engine, tenant, _uow)
+        self._context = Context(engine, tenant, _uow, key_provider=key_provider)
         self.customers = Customers(self._context)
         """Customers: add, update, find, import and export."""
         self.interactions = Interactions(self._context)
@@ -70,7 +85,9 @@ class CRM:
 
     def for_tenant(self, tenant: str) -> CRM:
         """The same database seen as another tenant."""
-        return CRM(self._engine, tenant=_checks.tenant(tenant))
+        return CRM(
+            self._engine, tenant=_checks.tenant(tenant), key_provider=self._context.key_provider
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[CRM]:
@@ -92,7 +109,12 @@ class CRM:
             yield self
             return
         with UnitOfWork(self._engine, self._context.tenant, write=True) as uow:
-            yield CRM(self._engine, tenant=self._context.tenant, _uow=uow)
+            yield CRM(
+                self._engine,
+                tenant=self._context.tenant,
+                _uow=uow,
+                key_provider=self._context.key_provider,
+            )
 
     def close(self) -> None:
         """Release the database connections."""
@@ -109,7 +131,11 @@ class CRM:
 
 
 def open(
-    url: str = "sqlite:///globalcrm.db", *, tenant: str = "default", migrate_schema: bool = True
+    url: str = "sqlite:///globalcrm.db",
+    *,
+    tenant: str = "default",
+    migrate_schema: bool = True,
+    key_provider: KeyProvider | None = None,
 ) -> CRM:
     """Open (and create or migrate) the customer store at ``url``, a SQLAlchemy database URL.
 
@@ -117,9 +143,19 @@ def open(
     PostgreSQL (``postgresql+psycopg://...``) is the scale-out target. The schema is migrated to
     the version this library needs (Alembic); pass ``migrate_schema=False`` to refuse a database
     that is not already at that version instead.
+
+    ``key_provider`` holds the key-encryption key that wraps each customer's data key
+    (:mod:`globalcrm.privacy.key_wrapping`; ``docs/security.md``). Without one: the
+    ``GLOBALCRM_KEK`` environment variable if it is set, else a random key for an in-memory
+    database, else a local key file made on first use (``<database>.kek`` beside a SQLite file,
+    ``~/.globalcrm/keys/`` otherwise, or ``GLOBALCRM_KEY_DIR``).
     """
     tenant = _checks.tenant(tenant)
     _checks.flag(migrate_schema, field="migrate_schema")
+    if key_provider is not None and not all(
+        hasattr(type(key_provider), name) for name in ("kek_id", "wrap", "unwrap")
+    ):
+        raise InvalidFormat("expected a KeyProvider (kek_id, wrap, unwrap)", field="key_provider")
     engine = make_engine(url, **_in_memory_options(url))
     map_domain()
     if migrate_schema:
@@ -129,7 +165,21 @@ def open(
         raise StorageError(
             "the database schema is not at the version this library needs; run `globalcrm migrate`"
         )
-    return CRM(engine, tenant=tenant)
+    return CRM(engine, tenant=tenant, key_provider=key_provider or _default_key_provider(engine))
+
+
+def _default_key_provider(engine: Engine) -> KeyProvider:
+    """The key provider of a database opened without one (documented in ``open``)."""
+    if os.environ.get("GLOBALCRM_KEK"):
+        return EnvKeyProvider("GLOBALCRM_KEK")
+    url = engine.url
+    backend, database = url.get_backend_name(), url.database
+    if backend == "sqlite" and database in (None, "", ":memory:"):
+        return EphemeralKeyProvider()
+    place = default_key_file(
+        backend, database, url.render_as_string(hide_password=True), os.environ
+    )
+    return LocalKeyFile(place)
 
 
 def _in_memory_options(url: object) -> dict[str, object]:

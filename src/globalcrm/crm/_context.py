@@ -16,6 +16,7 @@ from globalcrm import _checks
 from globalcrm.customers import Customer
 from globalcrm.errors import InvalidFormat
 from globalcrm.identifiers import check_id
+from globalcrm.privacy.key_wrapping import EphemeralKeyProvider, KeyProvider
 from globalcrm.storage.unit_of_work import UnitOfWork
 
 __all__ = ["Context", "customer_id_of"]
@@ -43,10 +44,13 @@ class Context:
         *,
         actor_kind: str = "system",
         actor_ref: str = "globalcrm",
+        key_provider: KeyProvider | None = None,
     ) -> None:
         self.engine = engine
         self.tenant = tenant
         self._uow = uow
+        self.key_provider: KeyProvider = key_provider or EphemeralKeyProvider()
+        """Wraps and unwraps the subject keys (``gc.open(..., key_provider=...)``)."""
         self.actor_kind = actor_kind
         """Who acts through this CRM, for the audit log (``staff``, ``system``, ``agent``...)."""
         self.actor_ref = actor_ref

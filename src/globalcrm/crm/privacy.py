@@ -1,49 +1,42 @@
 """``crm.privacy``: purposes, notices, the consent ledger, double opt-in, audiences, audit log.
 
-Every consent write is one transaction that checks the event against the rules
-(``globalcrm.privacy.consent.check_event``), chains it into the tenant's append-only ledger,
-recomputes the projection of its key from the ledger (so a late, older event never overrides a
-newer one) and appends an audit entry. ``can_contact`` answers from the ledger with the reason;
-``audience`` gives the same decision for every customer as one SQL query.
+Every consent write is one transaction (:mod:`globalcrm.crm.consent_records`): the event is
+checked against the rules, chained into the tenant's append-only ledger with its personal values
+sealed under the customer's own key, the projection of its key brought up to date, and an audit
+entry appended. ``can_contact`` answers from the ledger, with the reason, and refuses
+(``StorageError``) when the ledger's end or the projection disagree with it; ``audience`` gives
+the same decision for every customer as one SQL query that ignores projection rows the ledger
+does not back. ``verify`` checks both chains and the projection (:mod:`globalcrm.crm.audit`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from globalcrm import _checks
+from globalcrm.crm import audit as _audit
+from globalcrm.crm import consent_records as _records
 from globalcrm.crm._context import Context
+from globalcrm.crm.audit import record_audit
+from globalcrm.crm.consent_records import subject_of
 from globalcrm.customers import Customer
-from globalcrm.errors import Conflict, InvalidFormat, NotFound, RuleViolation
+from globalcrm.errors import InvalidFormat, NotFound, RuleViolation
 from globalcrm.identifiers import check_id
-from globalcrm.privacy import consent, receipts
-from globalcrm.privacy.audit_log import AuditEntry, Checkpoint, merkle_root, verify_chain
-from globalcrm.privacy.consent import (
-    GRANTS,
-    ConsentEvent,
-    Decision,
-    Purpose,
-    Subject,
-    seal_evidence,
-)
+from globalcrm.privacy import opt_in, receipts, rules
+from globalcrm.privacy.audit_log import AuditEntry, Checkpoint, merkle_root
+from globalcrm.privacy.chains import ChainHead, StoreCheckpoint, StoreVerification
+from globalcrm.privacy.events import GRANTS, ConsentEvent
+from globalcrm.privacy.evidence import ERASED, open_evidence
 from globalcrm.privacy.notices import NoticeVersion
+from globalcrm.privacy.purposes import Purpose
+from globalcrm.privacy.rules import Decision
 from globalcrm.storage import consent_sql
+from globalcrm.storage.chain_verification import verify_audit, verify_consent
 from globalcrm.storage.unit_of_work import UnitOfWork
 
-__all__ = ["Privacy"]
-
-
-def subject_of(customer: Customer) -> Subject:
-    """What the consent rules need about a customer: country, zone and birth date."""
-    return Subject(
-        subject_ref=customer.id,
-        country=customer.country,
-        zone=customer.time_zone,
-        birth_date=customer.birth_date,
-    )
+__all__ = ["Privacy", "record_audit", "subject_of"]
 
 
 class Privacy:
@@ -62,7 +55,7 @@ class Privacy:
         if activate and purpose.status == "draft":
             purpose.activate()
         with self._context.work() as uow:
-            uow.privacy.add_purpose(purpose)
+            uow.purposes.add(purpose)
             self._audit(
                 uow,
                 "purpose.added",
@@ -76,9 +69,9 @@ class Privacy:
     def retire_purpose(self, key: str, version: int) -> Purpose:
         """Retire a purpose version: no new consents to it; withdrawals are still recorded."""
         with self._context.work() as uow:
-            purpose = uow.privacy.purpose(_checks.text(key, field="key", max_length=64), version)
+            purpose = uow.purposes.get(_checks.text(key, field="key", max_length=64), version)
             purpose.retire()
-            uow.privacy.set_purpose_status(purpose)
+            uow.purposes.set_status(purpose)
             self._audit(
                 uow, "purpose.retired", "purpose", f"{purpose.key}@{purpose.version}", None, {}
             )
@@ -87,14 +80,14 @@ class Privacy:
     def purpose(self, key: str, version: int | None = None) -> Purpose:
         """A stored purpose version, or the newest active one."""
         with self._context.work(write=False) as uow:
-            return uow.privacy.purpose(_checks.text(key, field="key", max_length=64), version)
+            return uow.purposes.get(_checks.text(key, field="key", max_length=64), version)
 
     def add_notice(self, notice: NoticeVersion) -> NoticeVersion:
         """Store a published notice version (``globalcrm.privacy.publish_notice`` makes one)."""
         if not isinstance(notice, NoticeVersion):
             raise InvalidFormat("expected a NoticeVersion", field="notice")
         with self._context.work() as uow:
-            uow.privacy.add_notice(notice)
+            uow.notices.add(notice)
             self._audit(
                 uow,
                 "notice.published",
@@ -126,15 +119,18 @@ class Privacy:
         ``details`` are the other ``ConsentEvent`` fields (``consent_type``, ``actor_kind``,
         ``contact_point_ref``, ``collection_method``, ``idempotency_key``, ``valid_until``,
         ``confirmed_at``, ``age_assurance``, ``guardian_verification``...). ``evidence`` (a JSON
-        object: the form submitted, the IP, a TC string) is sealed under the customer's own key.
-        A repeated ``idempotency_key`` returns the event first recorded under it.
+        object: the form submitted, the IP, a TC string) and the personal values among the
+        details are sealed under the customer's own key. A retried call with the same
+        ``idempotency_key`` returns the event first recorded under it (the same on SQLite and
+        PostgreSQL, however many processes retry at once); other facts under a key already used
+        are a ``Conflict``.
         """
         stamp = self._context.now(now)
         with self._context.work() as uow:
-            person = self._customer(uow, customer)
-            return self._record(
+            return _records.record(
                 uow,
-                person,
+                self._context,
+                self._customer(uow, customer),
                 purpose=purpose,
                 channel=channel,
                 state=state,
@@ -146,87 +142,30 @@ class Privacy:
                 details=details,
             )
 
-    def _record(
-        self,
-        uow: UnitOfWork,
-        person: Customer,
-        *,
-        purpose: str,
-        channel: str,
-        state: str,
-        now: dt.datetime,
-        occurred_at: object,
-        purpose_version: int | None,
-        notice_id: str | None,
-        evidence: Mapping[str, Any] | None,
-        details: Mapping[str, Any],
-    ) -> ConsentEvent:
-        when = now if occurred_at is None else _checks.aware_utc(occurred_at, field="occurred_at")
-        chosen = uow.privacy.purpose(
-            _checks.text(purpose, field="purpose", max_length=64), purpose_version
-        )
-        notice = (
-            None
-            if notice_id is None
-            else uow.privacy.notice(_checks.text(notice_id, field="notice_id", max_length=64))
-        )
-        event_id = str(uuid.uuid4())
-        sealed = None
-        if evidence is not None:
-            key = uow.privacy.subject_key(person.id, create=True)
-            assert key is not None  # noqa: S101
-            sealed = seal_evidence(evidence, key, aad=event_id)
-        fields: dict[str, Any] = dict(details)
-        # without a birth date the age is unknown, and the ledger says so (never assumed)
-        fields.setdefault("age_assurance", "self_declared" if person.birth_date else "unknown")
-        if notice is not None:
-            fields.setdefault("notice_version_id", notice.id)
-            fields.setdefault("notice_sha256", notice.content_sha256)
-            fields.setdefault("language", notice.language)
-        try:
-            event = ConsentEvent(
-                subject_ref=person.id,
-                purpose_key=chosen.key,
-                purpose_version=chosen.version,
-                channel=channel,
-                state=state,
-                occurred_at=when,
-                event_id=event_id,
-                evidence=sealed,
-                consent_type=fields.pop("consent_type", chosen.consent_type_required),
-                **fields,
-            )
-        except TypeError as error:
-            raise InvalidFormat("unknown consent event field", field="details") from error
-        consent.check_event(
-            event, purpose=chosen, now=now, notice=notice, subject=subject_of(person)
-        )
-        if event.idempotency_key is not None:
-            first = uow.privacy.event_by_idempotency_key(event.idempotency_key)
-            if first is not None:
-                return _same_or_conflict(event, first)
-        stored = uow.privacy.append_event(event, now=now)
-        self._audit(
-            uow,
-            "consent.recorded",
-            "consent_event",
-            stored.event_id,
-            person.id,
-            {
-                "purpose": chosen.key,
-                "version": chosen.version,
-                "channel": stored.channel,
-                "state": stored.state,
-                "actor_kind": stored.actor_kind,
-            },
-        )
-        return stored
-
     def history(self, customer: Customer | str) -> list[ConsentEvent]:
-        """A customer's consent events in ledger order."""
+        """A customer's consent events in ledger order, personal values in clear.
+
+        Raises:
+            StorageError: an event's row was altered (moved to this customer, edited ...).
+        """
         with self._context.work(write=False) as uow:
             person = self._customer(uow, customer)
-            return sorted(uow.privacy.events(subject_ref=person.id), key=ConsentEvent.sort_key)
+            events = uow.consent.events(subject_ref=person.id)
+            return sorted(_records.opened(uow, self._context, events), key=ConsentEvent.sort_key)
+
+    def evidence(self, event_id: str) -> Any:
+        """The evidence recorded with an event, decrypted; ``"erased"`` once its key is gone.
+
+        ``None`` when the event carries no evidence.
+        """
+        with self._context.work(write=False) as uow:
+            event = uow.consent.event(_checks.text(event_id, field="event_id", max_length=64))
+            if event.evidence is None:
+                return None
+            key = uow.subject_keys.by_id(event.evidence.key_id, provider=self._context.key_provider)
+        if key is None:
+            return ERASED
+        return open_evidence(event.evidence, key, aad=event.event_id)
 
     def can_contact(
         self,
@@ -240,14 +179,22 @@ class Privacy:
         """May we contact the customer for ``purpose`` on ``channel`` at ``at``, and why.
 
         The decision carries the reason, the deciding event (``event_id``) and the rule that
-        applied (``rule``).
+        applied (``rule``). It is taken from the ledger, which must end where its head says and
+        agree with the projection for this customer.
+
+        Raises:
+            StorageError: the ledger or the projection was altered (run ``verify``).
         """
         moment = self._context.now(at, field="at")
         with self._context.work(write=False) as uow:
             person = self._customer(uow, customer)
-            chosen = uow.privacy.purpose(_checks.text(purpose, field="purpose", max_length=64))
-            events = uow.privacy.events(subject_ref=person.id, purpose_key=chosen.key)
-        return consent.can_contact(
+            chosen = uow.purposes.get(_checks.text(purpose, field="purpose", max_length=64))
+            uow.consent.hold()
+            events = uow.consent.events(subject_ref=person.id, purpose_key=chosen.key)
+            uow.consent.check_subject(person.id, chosen.key, events)
+            if contact_point_ref is not None:  # contact points are sealed: compare in clear
+                events = _records.opened(uow, self._context, events)
+        return rules.can_contact(
             events,
             chosen,
             channel,
@@ -260,20 +207,21 @@ class Privacy:
         """Ids of every customer ``can_contact`` allows for ``purpose`` on ``channel``: one query.
 
         The same rules as :meth:`can_contact` at the channel level, evaluated in SQL over the
-        ledger's projection, for bulk sends and audiences. It answers for the ledger as recorded
-        (events dated after ``at`` are not expected); purposes that sell or share data also
-        check each minor's age in Python.
+        ledger's projection, for bulk sends and audiences; a projection row counts only if the
+        ledger entry it names agrees with it and is its key's newest (checked in the same
+        query). It answers for the ledger as recorded (events dated after ``at`` are not
+        expected); purposes that sell or share data also check each minor's age in Python.
         """
         moment = self._context.now(at, field="at")
         name = _checks.text(channel, field="channel", max_length=64)
         with self._context.work(write=False) as uow:
-            chosen = uow.privacy.purpose(_checks.text(purpose, field="purpose", max_length=64))
+            chosen = uow.purposes.get(_checks.text(purpose, field="purpose", max_length=64))
             assert uow.session is not None  # noqa: S101
             ids = consent_sql.audience(uow.session, self._context.tenant, chosen, name, moment)
             if chosen.sells_or_shares and not chosen.requires_consent:
                 people = uow.customers.get_many(ids)
                 ids = [
-                    p.id for p in people if not consent.minor_sale(chosen, subject_of(p), moment)
+                    p.id for p in people if not rules.minor_sale(chosen, subject_of(p), moment)
                 ]
         return ids
 
@@ -296,9 +244,9 @@ class Privacy:
         stamp = self._context.now(now)
         with self._context.work() as uow:
             person = self._customer(uow, customer)
-            chosen = uow.privacy.purpose(_checks.text(purpose, field="purpose", max_length=64))
-            challenges = uow.privacy.tokens(subject_ref=person.id)
-            challenge, token = consent.issue_token(
+            chosen = uow.purposes.get(_checks.text(purpose, field="purpose", max_length=64))
+            challenges = uow.opt_in_tokens.find(subject_ref=person.id)
+            challenge, token = opt_in.issue_token(
                 challenges,
                 "confirm",
                 subject_ref=person.id,
@@ -308,7 +256,7 @@ class Privacy:
                 ttl=ttl,
                 contact_point_ref=contact_point_ref,
             )
-            uow.privacy.save_tokens(challenges)
+            uow.opt_in_tokens.save(challenges)
             self._audit(
                 uow,
                 "token.issued",
@@ -328,15 +276,16 @@ class Privacy:
         stamp = self._context.now(now)
         plain = _checks.text(token, field="token", max_length=500)
         with self._context.work() as uow:
-            found = uow.privacy.tokens(token_sha256=consent.token_hash(plain))
+            found = uow.opt_in_tokens.find(token_sha256=opt_in.token_hash(plain))
             if not found:
                 raise NotFound("no such token", field="token")
             challenge = found[0]
-            events = uow.privacy.events(
+            uow.consent.lock()  # no other consent write until this one is recorded
+            events = uow.consent.events(
                 subject_ref=challenge.subject_ref, purpose_key=challenge.purpose_key
             )
-            consent.redeem_token(found, plain, now=stamp, events=events)
-            uow.privacy.save_tokens(found)
+            opt_in.redeem_token(found, plain, now=stamp, events=events)
+            uow.opt_in_tokens.save(found)
             asked = [
                 e
                 for e in sorted(events, key=ConsentEvent.sort_key)
@@ -353,10 +302,10 @@ class Privacy:
                 challenge.subject_ref,
                 {"status": challenge.status},
             )
-            person = uow.customers.get(challenge.subject_ref)
-            return self._record(
+            return _records.record(
                 uow,
-                person,
+                self._context,
+                uow.customers.get(challenge.subject_ref),
                 purpose=challenge.purpose_key,
                 channel=challenge.channel,
                 state="given",
@@ -392,9 +341,11 @@ class Privacy:
         moment = self._context.now(at, field="at")
         with self._context.work(write=False) as uow:
             person = self._customer(uow, customer)
-            events = uow.privacy.events(subject_ref=person.id)
+            events = _records.opened(
+                uow, self._context, uow.consent.events(subject_ref=person.id)
+            )
             wanted = {(e.purpose_key, e.purpose_version) for e in events}
-            purposes = [uow.privacy.purpose(key, version) for key, version in sorted(wanted)]
+            purposes = [uow.purposes.get(key, version) for key, version in sorted(wanted)]
         made = receipts.kantara_receipt(
             events,
             purposes,
@@ -409,21 +360,58 @@ class Privacy:
         )
         return receipts.to_kantara(made)
 
+    # ------------------------------------------------------------------ keys
+
+    def rewrap_keys(self) -> int:
+        """Wrap every subject key under the current KEK (legacy clear keys, rotated KEKs).
+
+        Returns how many keys were (re)wrapped; the old KEK must still be available to the
+        key provider while this runs.
+        """
+        with self._context.work() as uow:
+            count = uow.subject_keys.rewrap(self._context.key_provider)
+            self._audit(uow, "keys.rewrapped", "subject_key", "*", None, {"count": count})
+        return count
+
     # ------------------------------------------------------------------ verification
 
-    def verify_ledger(self) -> int | None:
-        """The position of the first tampered, missing or reordered ledger event, or ``None``."""
+    def verify(self, *, checkpoint: StoreCheckpoint | None = None) -> StoreVerification:
+        """Verify the consent ledger (and its projection, in full) and the audit log.
+
+        Each chain is checked link by link and against its head (which catches the newest
+        entries deleted); with ``checkpoint`` (saved earlier with :meth:`store_checkpoint`,
+        kept outside the database) also against it, which catches a tail deleted together with
+        its head, or a rewritten history.
+        """
+        return _audit.verify(self._context, saved=checkpoint)
+
+    def store_checkpoint(self) -> StoreCheckpoint:
+        """Pin both chains as they are now; keep the result (``to_json()``) outside the database.
+
+        Raises:
+            StorageError: a chain does not verify (a checkpoint must not pin tampering).
+        """
+        return _audit.checkpoint(self._context)
+
+    def verify_ledger(self, *, checkpoint: ChainHead | None = None) -> int | None:
+        """The position of the first tampered, missing or reordered ledger event, or ``None``.
+
+        Includes the ledger's end against its head and the projection against the ledger (a
+        projection that disagrees is reported at the newest entry of the key concerned).
+        """
+        if checkpoint is not None and not isinstance(checkpoint, ChainHead):
+            raise InvalidFormat("expected a ChainHead", field="checkpoint")
         with self._context.work(write=False) as uow:
-            try:
-                events = uow.privacy.events()
-            except (ValueError, KeyError, TypeError) as error:
-                raise RuleViolation("a ledger row cannot be read: it was altered") from error
-        return consent.verify_ledger(events)
+            return verify_consent(uow.consent, pinned=checkpoint).first_bad
 
     def audit_entries(self) -> list[AuditEntry]:
-        """The tenant's audit log, in order."""
+        """The tenant's audit log, in order.
+
+        Raises:
+            StorageError: a row cannot be read as an entry (the message names its ``seq``).
+        """
         with self._context.work(write=False) as uow:
-            return uow.privacy.audit_entries()
+            return uow.audit.entries()
 
     def checkpoint(self) -> Checkpoint:
         """The audit log's current size and RFC 6962 root: publish it elsewhere to pin history."""
@@ -433,10 +421,14 @@ class Privacy:
     def verify_audit(self, *, checkpoint: Checkpoint | None = None) -> int | None:
         """The position of the first tampered audit entry, or ``None`` if the chain verifies.
 
-        Edited, deleted and swapped rows break the chain; truncation and a rewritten history
-        are caught against a ``checkpoint`` taken earlier.
+        Edited, deleted and swapped rows break the chain, and deleting the newest rows shows
+        against the chain's head; a tail deleted with its head, or a rewritten history, is
+        caught against a ``checkpoint`` taken earlier.
         """
-        return verify_chain(self.audit_entries(), checkpoint=checkpoint)
+        if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
+            raise InvalidFormat("expected a Checkpoint", field="checkpoint")
+        with self._context.work(write=False) as uow:
+            return verify_audit(uow.audit, checkpoint=checkpoint).first_bad
 
     # ------------------------------------------------------------------ helpers
 
@@ -455,40 +447,3 @@ class Privacy:
         payload: dict[str, Any],
     ) -> None:
         record_audit(uow, self._context, action, entity_type, entity_ref, subject_ref, payload)
-
-
-def record_audit(
-    uow: UnitOfWork,
-    context: Context,
-    action: str,
-    entity_type: str,
-    entity_ref: str,
-    subject_ref: str | None,
-    payload: dict[str, Any],
-) -> None:
-    """Append one audit entry (ids and facts only, never personal values) in ``uow``."""
-    uow.privacy.append_audit(
-        AuditEntry(
-            seq=0,
-            id=str(uuid.uuid4()),
-            occurred_at=context.now(),
-            actor_kind=context.actor_kind,
-            actor_ref=context.actor_ref,
-            action=action,
-            entity_type=entity_type,
-            entity_ref=entity_ref,
-            subject_ref=subject_ref,
-            tenant=context.tenant,
-            payload=payload,
-        )
-    )
-
-
-def _same_or_conflict(event: ConsentEvent, first: ConsentEvent) -> ConsentEvent:
-    mine, theirs = event.content(), first.content()
-    for data in (mine, theirs):
-        for volatile in ("event_id", "evidence"):
-            data.pop(volatile)
-    if mine != theirs:
-        raise Conflict("the idempotency key was used for another event", field="idempotency_key")
-    return first

@@ -274,7 +274,7 @@ class Segments:
         events = []
         for key in purposes:
             for customer_id in customer_ids:
-                events.extend(uow.privacy.events(subject_ref=customer_id, purpose_key=key))
+                events.extend(uow.consent.events(subject_ref=customer_id, purpose_key=key))
         totals = any(
             isinstance(part, rules.PurchaseRule) and part.measure == "total"
             for part in rule.walk()
@@ -297,7 +297,7 @@ def _purposes(uow: UnitOfWork, rule: Rule) -> dict[str, Purpose]:
     found: dict[str, Purpose] = {}
     for part in rule.walk():
         if isinstance(part, rules.ConsentRule) and part.purpose not in found:
-            purpose = uow.privacy.purpose(part.purpose)
+            purpose = uow.purposes.get(part.purpose)
             if purpose.sells_or_shares and not purpose.requires_consent:
                 raise RuleViolation(
                     "a segment cannot apply the minors' opt-in rule of a purpose that sells or "

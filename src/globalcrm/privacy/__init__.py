@@ -1,14 +1,36 @@
 """Consent, privacy rights and the tamper-evident audit log.
 
-Modules: :mod:`~globalcrm.privacy.consent` (purposes, the consent ledger, ``can_contact``, double
-opt-in), :mod:`~globalcrm.privacy.notices` (versioned, hashed notices),
+Modules: :mod:`~globalcrm.privacy.consent` (everything about consent in one import: purposes,
+events, the replayed state, the rules, the ledger, evidence, double opt-in; each part in its own
+module), :mod:`~globalcrm.privacy.key_wrapping` (the key-encryption key that wraps every subject
+key), :mod:`~globalcrm.privacy.chains` (heads, links, checkpoints of both hash chains),
+:mod:`~globalcrm.privacy.notices` (versioned, hashed notices),
 :mod:`~globalcrm.privacy.regimes` (eleven regimes as cited data, ages of digital consent),
 :mod:`~globalcrm.privacy.audit_log` (hash chain + RFC 6962 Merkle proofs; also importable as
 ``globalcrm.privacy.audit``), :mod:`~globalcrm.privacy.receipts` (Kantara CR 1.1, ISO/IEC TS
 27560 records) and :mod:`~globalcrm.privacy.tcf` (IAB TCF v2 TC-string decoding).
+
+``fold`` is the deprecated name of :func:`~globalcrm.privacy.projection.replay` (kept, silent).
 """
 
-from globalcrm.privacy import audit, audit_log, consent, notices, receipts, regimes, tcf
+from globalcrm.privacy import (
+    audit,
+    audit_log,
+    chains,
+    consent,
+    events,
+    evidence,
+    key_wrapping,
+    ledger,
+    notices,
+    opt_in,
+    projection,
+    purposes,
+    receipts,
+    regimes,
+    rules,
+    tcf,
+)
 from globalcrm.privacy.audit_log import (
     AuditEntry,
     AuditLog,
@@ -19,6 +41,7 @@ from globalcrm.privacy.audit_log import (
     verify_consistency,
     verify_inclusion,
 )
+from globalcrm.privacy.chains import StoreCheckpoint, StoreVerification
 from globalcrm.privacy.consent import (
     ConsentEvent,
     ConsentLedger,
@@ -34,6 +57,13 @@ from globalcrm.privacy.consent import (
     fold,
     issue_token,
     redeem_token,
+    replay,
+)
+from globalcrm.privacy.key_wrapping import (
+    EnvKeyProvider,
+    EphemeralKeyProvider,
+    KeyProvider,
+    LocalKeyFile,
 )
 from globalcrm.privacy.notices import NoticeVersion, publish_notice, verify_notice
 from globalcrm.privacy.receipts import ConsentReceipt, from_kantara, to_kantara
@@ -48,9 +78,15 @@ __all__ = [
     "ConsentReceipt",
     "ConsentStatus",
     "Decision",
+    "EnvKeyProvider",
+    "EphemeralKeyProvider",
+    "KeyProvider",
+    "LocalKeyFile",
     "NoticeVersion",
     "Projection",
     "Purpose",
+    "StoreCheckpoint",
+    "StoreVerification",
     "Subject",
     "SubjectKey",
     "TokenChallenge",
@@ -59,20 +95,30 @@ __all__ = [
     "audit",
     "audit_log",
     "can_contact",
+    "chains",
     "check_event",
     "consent",
+    "events",
+    "evidence",
     "fold",
     "from_kantara",
     "is_minor",
     "issue_token",
+    "key_wrapping",
     "leaf_hash",
+    "ledger",
     "merkle_root",
     "notices",
+    "opt_in",
+    "projection",
     "publish_notice",
+    "purposes",
     "receipts",
     "redeem_token",
     "regime",
     "regimes",
+    "replay",
+    "rules",
     "tcf",
     "to_kantara",
     "verify_chain",

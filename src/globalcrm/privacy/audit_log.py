@@ -33,15 +33,14 @@ import hashlib
 import hmac
 import json
 import unicodedata
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidFormat, InvalidInput, InvalidLength, NotFound
-from globalcrm.privacy import _fields
+from globalcrm.identifiers import new_id
 
 __all__ = [
     "ACTOR_KINDS",
@@ -51,6 +50,7 @@ __all__ = [
     "AuditLog",
     "Checkpoint",
     "canonical_json",
+    "chain_hash",
     "commit",
     "consistency_proof",
     "inclusion_proof",
@@ -389,18 +389,46 @@ def _ref(value: object, *, field: str) -> str:
     return _checks.text(value, field=field, max_length=200)
 
 
-def _opt_ref(value: object, *, field: str) -> str | None:
-    return None if value is None else _ref(value, field=field)
+def _seq(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidFormat("expected a non-negative integer", field="seq")
+    return value
+
+
+def _id(value: object) -> str:
+    return _ref(value, field="id")
+
+
+def _occurred_at(value: object) -> dt.datetime:
+    return _checks.aware_utc(value, field="occurred_at")
 
 
 def _actor_kind(value: object) -> str:
     return _checks.choice(value, ACTOR_KINDS, field="actor_kind", what="actor kind")
 
 
-def _seq(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidFormat("expected a non-negative integer", field="seq")
-    return value
+def _actor_ref(value: object) -> str:
+    return _ref(value, field="actor_ref")
+
+
+def _action(value: object) -> str:
+    return _ref(value, field="action")
+
+
+def _entity_type(value: object) -> str:
+    return _ref(value, field="entity_type")
+
+
+def _entity_ref(value: object) -> str:
+    return _ref(value, field="entity_ref")
+
+
+def _subject_ref(value: object) -> str | None:
+    return None if value is None else _ref(value, field="subject_ref")
+
+
+def _tenant(value: object) -> str:
+    return _ref(value, field="tenant")
 
 
 def _hash(value: object) -> bytes:
@@ -409,32 +437,36 @@ def _hash(value: object) -> bytes:
     return value
 
 
-@attrs.define(slots=False, eq=False)
+def chain_hash(prev_hash: bytes, entry: bytes) -> bytes:
+    """``SHA-256(prev_hash || entry)``: the ``entry_hash`` of an entry whose bytes are ``entry``."""
+    previous = _bytes(prev_hash, field="prev_hash")
+    return hashlib.sha256(previous + _bytes(entry, field="entry")).digest()
+
+
+@attrs.frozen(eq=False)
 class AuditEntry:
     """One append-only audit row: who (``actor_*``) did what (``action``) to whose data.
 
     ``subject_ref`` and ``entity_ref`` are opaque, pseudonymous references (no foreign key, so
     the row outlives an erased account); ``payload`` holds non-personal facts; ``sealed`` holds
-    personal values only as ``aesgcm:<base64>`` ciphertext or ``hmac:<hex>`` commitments.
+    personal values only as ``aesgcm:<base64>`` ciphertext or ``hmac:<hex>`` commitments. Entries
+    are frozen: the log builds the chained entry as a new object (``attrs.evolve``).
     """
 
-    seq: int
-    id: str
-    occurred_at: dt.datetime
-    actor_kind: str
-    actor_ref: str
-    action: str
-    entity_type: str
-    entity_ref: str
-    subject_ref: str | None = None
-    tenant: str = "default"
-    payload: dict[str, Any] = attrs.field(factory=dict)
-    sealed: dict[str, str] = attrs.field(factory=dict)
-    prev_hash: bytes = GENESIS_HASH
-    entry_hash: bytes = GENESIS_HASH
-
-    def __attrs_post_init__(self) -> None:
-        _fields.apply(self, _AUDITENTRY_CHECKS)
+    seq: int = attrs.field(converter=_seq)
+    id: str = attrs.field(converter=_id)
+    occurred_at: dt.datetime = attrs.field(converter=_occurred_at)
+    actor_kind: str = attrs.field(converter=_actor_kind)
+    actor_ref: str = attrs.field(converter=_actor_ref)
+    action: str = attrs.field(converter=_action)
+    entity_type: str = attrs.field(converter=_entity_type)
+    entity_ref: str = attrs.field(converter=_entity_ref)
+    subject_ref: str | None = attrs.field(default=None, converter=_subject_ref)
+    tenant: str = attrs.field(default="default", converter=_tenant)
+    payload: dict[str, Any] = attrs.field(factory=dict, converter=_payload)
+    sealed: dict[str, str] = attrs.field(factory=dict, converter=_sealed)
+    prev_hash: bytes = attrs.field(default=GENESIS_HASH, converter=_hash, repr=False)
+    entry_hash: bytes = attrs.field(default=GENESIS_HASH, converter=_hash, repr=False)
 
     def content(self) -> dict[str, Any]:
         """The hashed fields as a JSON-ready mapping (everything but the two hashes)."""
@@ -459,25 +491,12 @@ class AuditEntry:
 
     def compute_hash(self) -> bytes:
         """``SHA-256(prev_hash || canonical_bytes)``, the value ``entry_hash`` must hold."""
-        return hashlib.sha256(self.prev_hash + self.canonical_bytes()).digest()
+        return chain_hash(self.prev_hash, self.canonical_bytes())
 
-
-_AUDITENTRY_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "seq": _seq,
-    "id": lambda v: _ref(v, field="id"),
-    "occurred_at": lambda v: _checks.aware_utc(v, field="occurred_at"),
-    "actor_kind": _actor_kind,
-    "actor_ref": lambda v: _ref(v, field="actor_ref"),
-    "action": lambda v: _ref(v, field="action"),
-    "entity_type": lambda v: _ref(v, field="entity_type"),
-    "entity_ref": lambda v: _ref(v, field="entity_ref"),
-    "subject_ref": lambda v: _opt_ref(v, field="subject_ref"),
-    "tenant": lambda v: _ref(v, field="tenant"),
-    "payload": _payload,
-    "sealed": _sealed,
-    "prev_hash": _hash,
-    "entry_hash": _hash,
-}
+    def chained(self, seq: int, prev_hash: bytes) -> AuditEntry:
+        """A new entry: this one placed at ``seq`` after ``prev_hash``, with its ``entry_hash``."""
+        placed = attrs.evolve(self, seq=seq, prev_hash=prev_hash)
+        return attrs.evolve(placed, entry_hash=placed.compute_hash())
 
 
 @attrs.frozen
@@ -538,7 +557,7 @@ class AuditLog:
     ...                    entity_type="consent_event", entity_ref="e-1", subject_ref="s-1",
     ...                    entry_id="a-1")
     >>> verify_chain(log.entries)
-    >>> log.entries[0].payload = {"edited": True}
+    >>> log.entries[0] = attrs.evolve(entry, payload={"edited": True})   # a database edit
     >>> verify_chain(log.entries)
     0
 
@@ -567,7 +586,7 @@ class AuditLog:
         previous = self.entries[-1].entry_hash if self.entries else GENESIS_HASH
         entry = AuditEntry(
             seq=len(self.entries),
-            id=entry_id if entry_id is not None else str(uuid.uuid4()),
+            id=entry_id if entry_id is not None else new_id(),
             occurred_at=occurred_at,
             actor_kind=actor_kind,
             actor_ref=actor_ref,
@@ -578,9 +597,7 @@ class AuditLog:
             tenant=tenant,
             payload=dict(payload or {}),
             sealed=dict(sealed or {}),
-            prev_hash=previous,
-        )
-        entry.entry_hash = entry.compute_hash()
+        ).chained(len(self.entries), previous)
         self.entries.append(entry)
         return entry
 

@@ -28,15 +28,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
-import uuid
-from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidFormat, InvalidInput, RuleViolation
-from globalcrm.privacy import _fields
+from globalcrm.identifiers import new_id
 from globalcrm.privacy.regimes import regime_code
 
 __all__ = [
@@ -89,8 +87,28 @@ def _key(value: object) -> str:
     return key
 
 
-def _opt_time(value: object, field: str) -> dt.datetime | None:
-    return None if value is None else _checks.aware_utc(value, field=field)
+def _language(value: object) -> str:
+    return _checks.language(value)
+
+
+def _title(value: object) -> str:
+    return _checks.text(value, field="title", max_length=500)
+
+
+def _body(value: object) -> str:
+    return _checks.text(value, field="body", max_length=_checks.MAX_BODY, multiline=True)
+
+
+def _effective_from(value: object) -> dt.datetime:
+    return _checks.aware_utc(value, field="effective_from")
+
+
+def _effective_to(value: object) -> dt.datetime | None:
+    return None if value is None else _checks.aware_utc(value, field="effective_to")
+
+
+def _kind(value: object) -> str:
+    return _checks.choice(value, NOTICE_KINDS, field="kind", what="notice kind")
 
 
 def _jurisdiction(value: object, *, field: str) -> str:
@@ -104,27 +122,44 @@ def _countries(value: object) -> tuple[str, ...]:
     return tuple(_jurisdiction(item, field=f"jurisdictions[{i}]") for i, item in enumerate(items))
 
 
+def _material_change(value: object) -> bool:
+    return _checks.flag(value, field="material_change")
+
+
+def _canonicalisation(value: object) -> str:
+    return _checks.text(value, field="canonicalisation", max_length=64)
+
+
+def _id(value: object) -> str:
+    return _checks.text(value, field="id", max_length=64)
+
+
+def _published_at(value: object) -> dt.datetime | None:
+    return None if value is None else _checks.aware_utc(value, field="published_at")
+
+
+def _content_sha256(value: object) -> str:
+    return _checks.text(value, field="content_sha256", max_length=64, allow_empty=True)
+
+
 @attrs.define(slots=False, eq=False, on_setattr=_immutable)
 class NoticeVersion:
     """One published version of a notice in one language; attributes cannot change afterwards."""
 
-    notice_key: str
-    version: int
-    language: str
-    title: str
-    body: str
-    effective_from: dt.datetime
-    content_sha256: str
-    effective_to: dt.datetime | None = None
-    kind: str = "consent_notice"
-    jurisdictions: tuple[str, ...] = ()
-    material_change: bool = False
-    canonicalisation: str = CANONICALISATION
-    id: str = attrs.field(factory=lambda: str(uuid.uuid4()))
-    published_at: dt.datetime | None = None
-
-    def __attrs_post_init__(self) -> None:
-        _fields.apply(self, _NOTICEVERSION_CHECKS)
+    notice_key: str = attrs.field(converter=_key)
+    version: int = attrs.field(converter=_version)
+    language: str = attrs.field(converter=_language)
+    title: str = attrs.field(converter=_title)
+    body: str = attrs.field(converter=_body)
+    effective_from: dt.datetime = attrs.field(converter=_effective_from)
+    content_sha256: str = attrs.field(converter=_content_sha256)
+    effective_to: dt.datetime | None = attrs.field(default=None, converter=_effective_to)
+    kind: str = attrs.field(default="consent_notice", converter=_kind)
+    jurisdictions: tuple[str, ...] = attrs.field(default=(), converter=_countries)
+    material_change: bool = attrs.field(default=False, converter=_material_change)
+    canonicalisation: str = attrs.field(default=CANONICALISATION, converter=_canonicalisation)
+    id: str = attrs.field(factory=new_id, converter=_id)
+    published_at: dt.datetime | None = attrs.field(default=None, converter=_published_at)
 
     def is_effective(self, at: dt.datetime) -> bool:
         """Whether this version was the one in force at instant ``at``."""
@@ -132,21 +167,6 @@ class NoticeVersion:
         return self.effective_from <= instant and (
             self.effective_to is None or instant < self.effective_to
         )
-
-
-_NOTICEVERSION_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "notice_key": _key,
-    "version": _version,
-    "language": lambda v: _checks.language(v),
-    "title": lambda v: _checks.text(v, field="title", max_length=500),
-    "body": lambda v: _checks.text(v, field="body", max_length=_checks.MAX_BODY, multiline=True),
-    "effective_from": lambda v: _checks.aware_utc(v, field="effective_from"),
-    "effective_to": lambda v: _opt_time(v, "effective_to"),
-    "kind": lambda v: _checks.choice(v, NOTICE_KINDS, field="kind", what="notice kind"),
-    "jurisdictions": _countries,
-    "material_change": lambda v: _checks.flag(v, field="material_change"),
-    "published_at": lambda v: _opt_time(v, "published_at"),
-}
 
 
 def publish_notice(

@@ -24,8 +24,10 @@ import attrs
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidFormat, InvalidInput, InvalidLength, NotFound
-from globalcrm.privacy.consent import GRANTS, ConsentEvent, Purpose, fold
+from globalcrm.privacy.events import GRANTS, ConsentEvent
 from globalcrm.privacy.notices import NoticeVersion
+from globalcrm.privacy.projection import replay
+from globalcrm.privacy.purposes import Purpose
 
 __all__ = [
     "KANTARA_PURPOSE_CATEGORIES",
@@ -348,7 +350,7 @@ def _granted(
         if not isinstance(event, ConsentEvent):
             raise InvalidFormat("expected a ConsentEvent", field=f"events[{i}]")
         checked.append(event)
-    states = fold(checked, at=at)
+    states = replay(checked, at=at)
     ids = {e.event_id: e for e in checked}
     result = []
     for state in states.values():
@@ -422,6 +424,8 @@ def kantara_receipt(
         jurisdiction=_checks.text(jurisdiction, field="jurisdiction", max_length=100),
         consent_timestamp=latest.replace(microsecond=0),
         collection_method=", ".join(sorted({e.collection_method for _, e in granted})),
+        # a UUID as Kantara CR 1.1 asks (ISO/IEC TS 27560 recommends UUID-4 for record ids);
+        # the ledger's own ids are ULIDs (globalcrm.identifiers.new_id)
         consent_receipt_id=receipt_id or str(uuid.uuid4()),
         pii_principal_id=_checks.text(principal_id, field="principal_id", max_length=200),
         pii_controllers=(owner,),

@@ -317,6 +317,8 @@ consent_events = Table(
     Column("subject_ref", String(200), nullable=False, info=_pii("identifier")),
     Column("purpose_key", String(64), nullable=False, info=_pii("none")),
     Column("channel", String(64), nullable=False, info=_pii("none")),
+    # scheme 2: '' or the keyed digest ``hmac:<hex>`` under the subject's key (the contact point
+    # itself is sealed in ``document``); scheme 1: '' or the reference as it was given
     Column("contact_point_ref", String(200), nullable=False, info=_pii("identifier")),
     Column("occurred_at", UTCDateTime(), nullable=False, info=_pii("technical")),
     Column("idempotency_key", String(200), nullable=True, info=_pii("none")),
@@ -324,10 +326,32 @@ consent_events = Table(
     Column("recorded_at", UTCDateTime(), nullable=False, info=_pii("technical")),
     Column("prev_hash", LargeBinary(32), nullable=False, info=_pii("technical")),
     Column("entry_hash", LargeBinary(32), nullable=False, info=_pii("technical")),
+    Column("hash_scheme", Integer, nullable=False, info=_pii("technical")),
+    # the state of the event's key once the event was taken in (a copy of the entry's "after"):
+    # the projection row names this entry, and ``audience`` compares the two in its query
+    Column("after_state", String(16), nullable=True, info=_pii("preference")),
+    Column("after_objection", Boolean, nullable=True, info=_pii("preference")),
+    Column("after_valid_from", UTCDateTime(), nullable=True, info=_pii("technical")),
+    Column("after_valid_until", UTCDateTime(), nullable=True, info=_pii("technical")),
+    Column("after_confirmed_at", UTCDateTime(), nullable=True, info=_pii("technical")),
+    Column("after_purpose_version", Integer, nullable=True, info=_pii("none")),
+    Column("after_age_assurance", String(32), nullable=True, info=_pii("none")),
     UniqueConstraint("tenant", "idempotency_key"),
-    Index(None, "tenant", "subject_ref", "purpose_key", "channel"),
+    Index(
+        "ix_consent_events_key_seq",  # named: the convention's name is too long for PostgreSQL
+        "tenant",
+        "subject_ref",
+        "purpose_key",
+        "channel",
+        "contact_point_ref",
+        "seq",
+    ),
 )
-"""The append-only consent ledger; ``document`` is the event's canonical JSON (evidence sealed)."""
+"""The append-only consent ledger; ``document`` is the hashed entry (personal values sealed).
+
+Every other column is a copy of a value in ``document``, compared with it on every read and by
+verification (``globalcrm.privacy.ledger`` describes the entry and its hash schemes).
+"""
 
 consent_states = Table(
     "consent_states",
@@ -348,9 +372,15 @@ consent_states = Table(
     Column("objection", Boolean, nullable=False, info=_pii("preference")),
     Column("actor_kind", String(16), nullable=False, info=_pii("none")),
     Column("age_assurance", String(32), nullable=False, info=_pii("none")),
+    # the newest ledger entry of this key: its ``after_*`` columns must equal this row
+    Column("event_seq", Integer, nullable=False, info=_pii("technical")),
     Index(None, "tenant", "purpose_key", "channel", "state"),
 )
-"""The projection: the current consent per subject x purpose x channel (x contact point)."""
+"""The projection: the current consent per subject x purpose x channel (x contact point).
+
+Only an index over the ledger: a row counts when the ledger entry it names (``event_seq``) is
+the newest of its key and recorded the same state (``audience`` checks both in its query).
+"""
 
 subject_keys = Table(
     "subject_keys",
@@ -358,11 +388,18 @@ subject_keys = Table(
     Column("key_id", String(64), primary_key=True, info=_pii("identifier")),
     Column("tenant", String(64), nullable=False, info=_pii("none")),
     Column("subject_ref", String(200), nullable=False, info=_pii("identifier")),
+    # a key stored before schema p1, in clear: read as legacy until ``rewrap_keys`` wraps it
     Column("key", LargeBinary(32), nullable=True, info=_pii("technical")),
     Column("destroyed_at", UTCDateTime(), nullable=True, info=_pii("technical")),
+    # the key wrapped (AES-256-GCM) under the application's key-encryption key ``kek_id``
+    Column("wrapped_key", LargeBinary, nullable=True, info=_pii("technical")),
+    Column("kek_id", String(200), nullable=True, info=_pii("none")),
     Index(None, "tenant", "subject_ref"),
 )
-"""Each subject's own data key; destroying it crypto-shreds the evidence sealed under it."""
+"""Each subject's own data key, wrapped under the application's key-encryption key.
+
+Destroying it (``wrapped_key`` and ``key`` set to NULL) crypto-shreds every value sealed under it.
+"""
 
 opt_in_tokens = Table(
     "opt_in_tokens",

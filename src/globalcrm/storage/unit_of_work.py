@@ -18,9 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from globalcrm.errors import Conflict, GlobalCRMError, StorageError
+from globalcrm.storage.audit_repository import AuditRepository
+from globalcrm.storage.consent_repository import ConsentRepository
 from globalcrm.storage.engine import WRITE
-from globalcrm.storage.privacy_repository import PrivacyRepository
+from globalcrm.storage.notice_repository import NoticeRepository
+from globalcrm.storage.opt_in_repository import OptInTokenRepository
 from globalcrm.storage.purchases_repository import PurchaseRepository
+from globalcrm.storage.purpose_repository import PurposeRepository
 from globalcrm.storage.repositories import (
     CustomerRepository,
     ExchangeRateRepository,
@@ -29,6 +33,7 @@ from globalcrm.storage.repositories import (
 )
 from globalcrm.storage.segments_repository import SegmentRepository
 from globalcrm.storage.service_repository import ServiceRepository
+from globalcrm.storage.subject_key_repository import SubjectKeyRepository
 
 __all__ = ["UnitOfWork", "storage_errors", "translate_storage_error"]
 
@@ -65,10 +70,15 @@ class UnitOfWork:
     interactions: InteractionRepository
     exchange_rates: ExchangeRateRepository
     price_books: PriceBookRepository
-    privacy: PrivacyRepository
     purchases: PurchaseRepository
     segments: SegmentRepository
     service: ServiceRepository
+    purposes: PurposeRepository
+    notices: NoticeRepository
+    consent: ConsentRepository
+    subject_keys: SubjectKeyRepository
+    opt_in_tokens: OptInTokenRepository
+    audit: AuditRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -88,10 +98,15 @@ class UnitOfWork:
         self.interactions = InteractionRepository(session, self._tenant)
         self.exchange_rates = ExchangeRateRepository(session)
         self.price_books = PriceBookRepository(session, self._tenant)
-        self.privacy = PrivacyRepository(session, self._tenant)
         self.purchases = PurchaseRepository(session, self._tenant)
         self.segments = SegmentRepository(session, self._tenant)
         self.service = ServiceRepository(session, self._tenant)
+        self.purposes = PurposeRepository(session, self._tenant)
+        self.notices = NoticeRepository(session, self._tenant)
+        self.consent = ConsentRepository(session, self._tenant)
+        self.subject_keys = SubjectKeyRepository(session, self._tenant)
+        self.opt_in_tokens = OptInTokenRepository(session, self._tenant)
+        self.audit = AuditRepository(session, self._tenant)
         return self
 
     def __exit__(
