@@ -16,9 +16,11 @@ from globalcrm.crm._context import Context
 from globalcrm.crm.customers import Customers, DuplicateMatch
 from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
+from globalcrm.crm.messages import Messages  # messages and plugins (issue 20)
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
 from globalcrm.errors import StorageError
+from globalcrm.plugins import Plugins  # messages and plugins (issue 20)
 from globalcrm.storage import migrate
 from globalcrm.storage.engine import make_engine
 from globalcrm.storage.mapping import map_domain
@@ -35,9 +37,16 @@ class CRM:
     tenant on the same database.
     """
 
-    def __init__(self, engine: Engine, *, tenant: str = "default", _uow: UnitOfWork | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        tenant: str = "default",
+        _uow: UnitOfWork | None = None,
+        _plugins: Plugins | None = None,
+    ):
         self._engine = engine
-        self._context = Context(engine, tenant, _uow)
+        self._context = Context(engine, tenant, _uow, plugins=_plugins)
         self.customers = Customers(self._context)
         """Customers: add, update, find, import and export."""
         self.interactions = Interactions(self._context)
@@ -48,6 +57,12 @@ class CRM:
         """Price books and the price to show each customer."""
         self.privacy = Privacy(self._context)
         """Purposes, notices, the consent ledger, double opt-in, audiences and the audit log."""
+        # --- messages and plugins (issue 20)
+        self.plugins: Plugins = self._context.plugins
+        """Plugins: ``crm.plugins.register(obj)``; entry points ``globalcrm.plugins`` load too."""
+        self.messages = Messages(self._context)
+        """Messages in each customer's language and manners: render, and send through an adapter."""
+        # --- end messages and plugins
 
     @property
     def tenant(self) -> str:
@@ -61,7 +76,7 @@ class CRM:
 
     def for_tenant(self, tenant: str) -> CRM:
         """The same database seen as another tenant."""
-        return CRM(self._engine, tenant=_checks.tenant(tenant))
+        return CRM(self._engine, tenant=_checks.tenant(tenant), _plugins=self._context.plugins)
 
     @contextmanager
     def transaction(self) -> Iterator[CRM]:
@@ -82,8 +97,10 @@ class CRM:
         if self._context.in_transaction:
             yield self
             return
-        with UnitOfWork(self._engine, self._context.tenant, write=True) as uow:
-            yield CRM(self._engine, tenant=self._context.tenant, _uow=uow)
+        with self._context.work() as uow:  # hooks queued inside run after the commit
+            yield CRM(
+                self._engine, tenant=self._context.tenant, _uow=uow, _plugins=self._context.plugins
+            )
 
     def close(self) -> None:
         """Release the database connections."""
