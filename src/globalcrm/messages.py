@@ -223,11 +223,12 @@ class Wording:
                 raise _checks.unknown_key(key, index, what="wording field").at(field=field)
         if "text" not in data:
             raise InvalidFormat("is required", field=f"{field}.text")
-        return cls(
-            subject=_text_field(data.get("subject"), f"{field}.subject", optional=True),
-            text=_text_field(data["text"], f"{field}.text") or "",
-            html=_text_field(data.get("html"), f"{field}.html", optional=True),
-        )
+        with _checks.at(field):
+            return cls(
+                subject=_text_field(data.get("subject"), "subject", optional=True),
+                text=_text_field(data["text"], "text") or "",
+                html=_text_field(data.get("html"), "html", optional=True),
+            )
 
     def __attrs_post_init__(self) -> None:
         subject = None

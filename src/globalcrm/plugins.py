@@ -57,7 +57,7 @@ def _plugin_name(plugin: object, given: object) -> str:
         return given
     name = getattr(plugin, "__name__", None)  # a module or a class
     if not isinstance(name, str):
-        name = type(plugin).__qualname__
+        name = type(plugin).__name__
     return name
 
 
