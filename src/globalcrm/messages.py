@@ -375,20 +375,26 @@ def load_templates(directory: str | Path, *, default: str = "en") -> dict[str, M
     if not isinstance(directory, str | Path):
         raise InvalidFormat("expected a directory path", field="directory")
     root = Path(directory)
-    if not root.is_dir():
-        raise NotFound("no such directory", field="directory")
-    templates = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = ((f.name, f.read_bytes()) for f in sorted(folder.glob("*.toml")))
-        templates[folder.name] = _from_files(folder.name, files, default)
+    with translate_errors(OSError, NotFound, "the directory cannot be read", field="directory"):
+        if not root.is_dir():
+            raise NotFound("no such directory", field="directory")
+        folders = sorted(p for p in root.iterdir() if p.is_dir())
+        templates = {}
+        for folder in folders:
+            files = [(f.name, f.read_bytes()) for f in sorted(folder.glob("*.toml"))]
+            templates[folder.name] = _from_files(folder.name, iter(files), default)
     return templates
 
 
-@functools.cache
 def shipped_template(name: str) -> MessageTemplate:
     """One of the ``SHIPPED_TEMPLATES`` (package data), compiled once."""
-    if name not in SHIPPED_TEMPLATES:
+    if not isinstance(name, str) or name not in SHIPPED_TEMPLATES:
         raise NotFound("no shipped template of this name (see SHIPPED_TEMPLATES)", field="template")
+    return _shipped(name)
+
+
+@functools.cache
+def _shipped(name: str) -> MessageTemplate:
     folder = importlib.resources.files("globalcrm").joinpath("message_templates", name)
     files = (
         (entry.name, entry.read_bytes())

@@ -178,8 +178,10 @@ class Plugins:
 
     def _implementations(self, hook: str) -> list[Any]:
         self._load_entry_points()
+        if not isinstance(hook, str) or not hook.startswith("globalcrm_"):
+            raise NotFound("no such hook (see globalcrm.hookspecs)", field="hook")
         caller = getattr(self._manager.hook, hook, None)
-        if caller is None or not hook.startswith("globalcrm_") or not caller.has_spec():
+        if caller is None or not caller.has_spec():
             raise NotFound("no such hook (see globalcrm.hookspecs)", field="hook")
         return list(reversed(caller.get_hookimpls()))
 
