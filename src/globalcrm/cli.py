@@ -11,12 +11,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 import globalcrm as gc
 from globalcrm import import_export
@@ -346,6 +347,103 @@ def demo(
 
     with _reported():
         run_demo(db, console).close()
+
+
+# --- messages (issue 20) -----------------------------------------------------------------------
+messages_app = typer.Typer(
+    help="Messages in each customer's language and manners.", no_args_is_help=True
+)
+app.add_typer(messages_app, name="messages")
+FormatOption = Annotated[str, typer.Option("--format", help="table (or text) or json.")]
+
+
+def _output_format(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise gc.InvalidInput(f"expected one of: {', '.join(allowed)}", field="format")
+    return value
+
+
+@messages_app.command("templates")
+def messages_templates(format: FormatOption = "table") -> None:  # noqa: A002
+    """List the shipped message templates and the languages each one is written in."""
+    from globalcrm.messages import SHIPPED_TEMPLATES, shipped_template
+
+    with _reported():
+        chosen = _output_format(format, ("table", "json"))
+        shipped = {name: shipped_template(name) for name in SHIPPED_TEMPLATES}
+    if chosen == "json":
+        data = [{"name": n, "locales": list(t.locales), "default": t.default}
+                for n, t in shipped.items()]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("template", "languages", "default")
+    for name, template in shipped.items():
+        table.add_row(name, " ".join(template.locales), template.default)
+    console.print(table)
+
+
+@messages_app.command("render")
+def messages_render(
+    template: Annotated[str, typer.Argument(help="A shipped template (see `messages templates`).")],
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    channel: Annotated[str, typer.Option(help="email, sms, whatsapp, letter...")] = "email",
+    value: Annotated[
+        list[str] | None,
+        typer.Option("--value", help="NAME=TEXT for the template (repeat); ISO dates work."),
+    ] = None,
+    values_json: Annotated[
+        str | None,
+        typer.Option("--values-json", help="A JSON object of values (numbers, lists)."),
+    ] = None,
+    formality: Annotated[str | None, typer.Option(help="formal or informal.")] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: FormatOption = "text",  # noqa: A002
+) -> None:
+    """Write TEMPLATE for CUSTOMER in their language, register and time zone."""
+    with _reported():
+        chosen = _output_format(format, ("text", "json"))
+        values: dict[str, Any] = {}
+        if values_json is not None:
+            try:
+                loaded = json.loads(values_json)
+            except ValueError:
+                raise gc.InvalidInput("not a JSON object", field="values_json") from None
+            if not isinstance(loaded, dict):
+                raise gc.InvalidInput("not a JSON object", field="values_json")
+            values.update(loaded)
+        for index, item in enumerate(value or []):
+            name, sep, text = item.partition("=")
+            if not sep:
+                raise gc.InvalidInput("expected NAME=TEXT", field=f"value[{index}]")
+            values[name.strip()] = text
+        crm = gc.open(url, tenant=tenant)
+        try:
+            message = crm.messages.render(
+                template, customer, channel=channel, formality=formality, **values
+            )
+        finally:
+            crm.close()
+    if chosen == "json":
+        data = {
+            "template": message.template,
+            "customer_id": message.customer_id,
+            "channel": message.channel,
+            "locale": message.locale,
+            "variant": message.variant,
+            "fallback": message.fallback,
+            "formality": message.formality.value,
+            "direction": message.direction,
+            "subject": message.subject,
+            "text": message.text,
+            "html": message.html,
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    if message.subject:
+        console.print(Text(message.subject, style="bold"), highlight=False)
+    console.print(message.text, highlight=False, markup=False)
+# --- end messages
 
 
 def main() -> None:

@@ -445,18 +445,31 @@ def _isolate_filter(value: object) -> str:
     return Addressed(FSI + value + PDI) if value else Addressed(value)
 
 
+def _strict(function: Callable[..., Any], *, context: bool = True) -> Callable[..., Any]:
+    """``function`` as a filter that names a missing variable rather than its type."""
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, jinja2.Undefined):
+                str(value)  # raises InvalidInput naming the variable (``_Strict``)
+        return function(*args, **kwargs)
+
+    return jinja2.pass_context(checked) if context else checked
+
+
 FILTERS: Final[Mapping[str, Callable[..., Any]]] = {
-    "money": jinja2.pass_context(_money_filter),
-    "date": jinja2.pass_context(_date_filter),
-    "datetime": jinja2.pass_context(_datetime_filter),
-    "time": jinja2.pass_context(_time_filter),
-    "duration": jinja2.pass_context(_duration_filter),
-    "number": jinja2.pass_context(_number_filter),
-    "percent": jinja2.pass_context(_percent_filter),
-    "plural": jinja2.pass_context(_plural_filter),
-    "listing": jinja2.pass_context(_listing_filter),
-    "isolate": _isolate_filter,
-    "after_salutation": jinja2.pass_context(_after_salutation_filter),
+    "money": _strict(_money_filter),
+    "date": _strict(_date_filter),
+    "datetime": _strict(_datetime_filter),
+    "time": _strict(_time_filter),
+    "duration": _strict(_duration_filter),
+    "number": _strict(_number_filter),
+    "percent": _strict(_percent_filter),
+    "plural": _strict(_plural_filter),
+    "listing": _strict(_listing_filter),
+    "isolate": _strict(_isolate_filter, context=False),
+    "after_salutation": _strict(_after_salutation_filter),
 }
 """The locale filters every message template has."""
 
