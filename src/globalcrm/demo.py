@@ -39,6 +39,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _prices(crm, console, stored)
     _payments(console, stored, db.parent, moment)
     _consent(crm, console, stored, moment)
+    _welcome_messages(crm, console, stored, moment)
     return crm
 
 
@@ -366,3 +367,23 @@ def _consent(
         f"{checkpoint.tree_size} entries verifies: {crm.privacy.verify_audit() is None}, "
         f"root {checkpoint.root_hash.hex()[:16]}..."
     )
+
+
+def _welcome_messages(
+    crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
+) -> None:
+    """A welcome to every customer on their preferred channel, in their language and manners."""
+    table = Table(title="a welcome message to each customer (crm.messages)", show_lines=True)
+    for column in ("", "channel", "written in", "message"):
+        table.add_column(column)
+    for country, customer in stored.items():
+        channel = customer.preferred_channels[0] if customer.preferred_channels else "email"
+        message = crm.messages.render(
+            "welcome", customer, channel=channel, now=now, brand="globalcrm demo shop"
+        )
+        shown = f"{message.locale} ({message.formality.value})"
+        if message.fallback:
+            shown += f"\nno {customer.language} text: {message.variant}"
+        table.add_row(country, channel, shown, Text(f"{message.subject}\n\n{message.text}"))
+    console.print(table)
+

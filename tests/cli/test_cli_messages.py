@@ -96,3 +96,21 @@ def test_a_missing_value_is_one_line_naming_it(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "value[0]" in bad.output
     bad = runner.invoke(app, ["messages", "templates", "--format", "xml"])
     assert bad.exit_code == 1 and "format" in bad.output
+
+
+def test_the_demo_welcomes_each_customer_in_their_language(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--db", str(tmp_path / "demo.db")], env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    for text in (
+        "a welcome message to each customer",
+        "Gerbiamasis pone Petraiti,",  # LT, WhatsApp: a chat salutation, comma
+        "dėkojame, kad pasirinkote",  # ... so the text goes on in lowercase
+        "kiitos, että valitsit meidät",  # FI, informal
+        "Sehr geehrter Herr Dr. Müller,",
+        "感谢您选择",
+        "このたびは",
+        "Bizni tanlaganingiz uchun rahmat",
+        "Que bom ter você com a gente!",
+        "no ko text: en",  # Korean has no variant: the default, said so
+    ):
+        assert text in result.output, text
