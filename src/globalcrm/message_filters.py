@@ -41,7 +41,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import babel
 import babel.dates
@@ -104,7 +104,7 @@ class RenderState:
     ) -> None:
         self._tag = tag
         self._locale = _money.babel_locale(tag)
-        self._zone = zoneinfo.ZoneInfo(zone)
+        self._zone = _zone(zone)
         self._direction: Direction = direction
         self._currency = currency
         self._rates = rates
@@ -119,14 +119,21 @@ class RenderState:
                     "currency",
                     field="rates",
                 )
-            provided = self._rates if isinstance(self._rates, exchange_rates.RateTable) else (
-                self._rates()
+            provided = (
+                self._rates
+                if isinstance(self._rates, exchange_rates.RateTable)
+                else (self._rates())
             )
             self._table = provided
         return self._table
 
     def __repr__(self) -> str:
         return f"<message rendering {self._tag}>"
+
+
+@functools.lru_cache(maxsize=512)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
 
 
 def _state(context: jinja2.runtime.Context) -> RenderState:
@@ -156,8 +163,8 @@ class Addressed(str):
     __slots__ = ()
 
 
-def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
-    """Every ``{{ value }}``: ``None`` is refused, text is made bidi-safe."""
+def _finalize(direction: Direction, value: Any) -> Any:
+    """Every ``{{ value }}``: ``None`` is refused, text is made bidi-safe for ``direction``."""
     if value is None:
         raise InvalidInput(
             "a value printed by the template is None; give it, or test it with `is none`",
@@ -165,7 +172,6 @@ def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
         )
     if isinstance(value, Addressed | jinja2.Undefined):
         return value
-    direction = _state(context)._direction
     if isinstance(value, Markup):
         safe = bidi_safe(str(value), direction)
         # the isolates are constants, not input: safe as markup
@@ -173,9 +179,6 @@ def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
     if isinstance(value, str):
         return bidi_safe(value, direction)
     return value
-
-
-_finalize_in_context = jinja2.pass_context(_finalize)
 
 
 class _Strict(jinja2.StrictUndefined):
@@ -213,9 +216,7 @@ def _undefined(exc: type[Exception], obj: Any, name: object, _message: str) -> I
 # --------------------------------------------------------------------------- filters
 
 
-def _money_filter(
-    context: jinja2.runtime.Context, amount: object, convert: object = True
-) -> str:
+def _money_filter(context: jinja2.runtime.Context, amount: object, convert: object = True) -> str:
     """``amount`` (a ``Money``) in the locale; in another currency, converted and disclosed."""
     state = _state(context)
     if not isinstance(amount, Money):
@@ -224,7 +225,7 @@ def _money_filter(
         )
     code = amount.currency.code
     rtl = state._direction == "rtl"
-    text = _money.format_money(amount, locale=state._tag, isolated=rtl)
+    text = _formatted_money(str(amount.amount), code, state._tag, rtl)
     if code != state._currency and convert is not False:
         if convert is not True:
             raise InvalidFormat("convert is true or false", field="money.convert")
@@ -234,6 +235,14 @@ def _money_filter(
         text = f"{text} {conversion.text}"
     # right to left, the amounts are isolated already (format_money, the disclosure)
     return Addressed(text) if rtl else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_money(amount: str, code: str, tag: str, isolated: bool) -> str:
+    """``format_money`` of one amount, kept: a mailing repeats the same few amounts."""
+    return _money.format_money(
+        Money(Decimal(amount), _money.moneyed_currency(code)), locale=tag, isolated=isolated
+    )
 
 
 def _now(context: jinja2.runtime.Context) -> dt.datetime:
@@ -310,7 +319,9 @@ def _datetime_filter(
 
 
 def _time_filter(
-    context: jinja2.runtime.Context, value: object, format: object = "short"  # noqa: A002
+    context: jinja2.runtime.Context,
+    value: object,
+    format: object = "short",  # noqa: A002
 ) -> str:
     """The time of day of an aware datetime in the customer's zone."""
     state = _state(context)
@@ -321,7 +332,9 @@ def _time_filter(
 
 
 def _duration_filter(
-    context: jinja2.runtime.Context, value: object, format: object = "long"  # noqa: A002
+    context: jinja2.runtime.Context,
+    value: object,
+    format: object = "long",  # noqa: A002
 ) -> str:
     """A ``timedelta`` in words, rounded as CLDR's relative-time units are (``2 days``)."""
     state = _state(context)
@@ -329,9 +342,8 @@ def _duration_filter(
         raise InvalidFormat(f"expected a timedelta, got {type(value).__name__}", field="duration")
     if format not in ("long", "short", "narrow"):
         raise InvalidComponent("a duration format is long, short or narrow", field="duration")
-    return babel.dates.format_timedelta(
-        value, format=str(format), threshold=1.0, locale=state._locale  # type: ignore[arg-type]
-    )
+    width: Literal["long", "short", "narrow"] = format
+    return babel.dates.format_timedelta(value, format=width, threshold=1.0, locale=state._locale)
 
 
 def _number(value: object, field: str) -> int | Decimal | float:
@@ -477,11 +489,13 @@ FILTERS: Final[Mapping[str, Callable[..., Any]]] = {
 # --------------------------------------------------------------------------- environments
 
 
-def _environment(*, html: bool) -> jinja2.sandbox.ImmutableSandboxedEnvironment:
+def _environment(
+    *, html: bool, direction: Direction
+) -> jinja2.sandbox.ImmutableSandboxedEnvironment:
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         autoescape=html,
         undefined=_Strict,
-        finalize=_finalize_in_context,
+        finalize=functools.partial(_finalize, direction),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -493,21 +507,33 @@ def _environment(*, html: bool) -> jinja2.sandbox.ImmutableSandboxedEnvironment:
 
 
 @functools.cache
-def environment(html: bool) -> jinja2.sandbox.ImmutableSandboxedEnvironment:
-    """The sandboxed environment for text (``html=False``) or HTML (autoescaped) templates."""
-    return _environment(html=html)
+def environment(
+    html: bool, direction: Direction = "ltr"
+) -> jinja2.sandbox.ImmutableSandboxedEnvironment:
+    """The sandboxed environment for text or HTML (autoescaped) templates of one direction."""
+    return _environment(html=html, direction=direction)
 
 
-def compile_template(source: object, *, html: bool, field: str) -> jinja2.Template:
-    """Compile template ``source``; a syntax error is ``InvalidFormat`` naming ``field``, line."""
+def compile_template(
+    source: object, *, html: bool, field: str, direction: Direction = "ltr"
+) -> jinja2.Template:
+    """Compile template ``source``; a syntax error is ``InvalidFormat`` naming ``field``, line.
+
+    The text is written in ``direction`` (the language's): values of the other direction are
+    isolated where they are printed.
+    """
     if not isinstance(source, str):
         raise InvalidFormat(f"expected template text, got {type(source).__name__}", field=field)
     try:
-        return environment(html).from_string(source)
+        compiled = environment(html, direction).from_string(source)
     except jinja2.TemplateSyntaxError as error:
         raise InvalidFormat(
             f"the template does not parse (line {error.lineno})", field=field
         ) from None
+    # Jinja copies a template's globals into every rendering's context; a flat dict copies in
+    # one step where the ChainMap it keeps is walked key by key.
+    compiled.globals = dict(compiled.globals)
+    return compiled
 
 
 def variables_of(source: str, *, html: bool) -> frozenset[str]:
@@ -518,4 +544,3 @@ def variables_of(source: str, *, html: bool) -> frozenset[str]:
 def render_state_key() -> str:
     """The name of the template variable holding the ``RenderState``."""
     return _STATE
-

@@ -135,6 +135,13 @@ def _likely_scripts() -> dict[str, str]:
 
 
 def _babel_id(tag: object, field: str) -> str:
+    if isinstance(tag, str) and len(tag) <= 35:
+        return _babel_id_of(tag, field)
+    return _babel_id_of.__wrapped__(tag, field)
+
+
+@functools.lru_cache(maxsize=1024)
+def _babel_id_of(tag: object, field: str) -> str:
     checked = _checks.language(tag, field=field)
     with translate_errors(
         (ValueError, babel.UnknownLocaleError),
@@ -209,6 +216,8 @@ class Wording:
     subject: str | None
     text: str
     html: str | None = None
+    direction: Direction = "ltr"
+    """The writing direction of the language (values of the other one are isolated)."""
     variables: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     """The names the wording reads (computed: only these are worked out per rendering)."""
     _compiled: tuple[jinja2.Template | None, jinja2.Template, jinja2.Template | None] = (
@@ -216,7 +225,9 @@ class Wording:
     )
 
     @classmethod
-    def build(cls, data: Mapping[str, Any], *, field: str) -> Wording:
+    def build(
+        cls, data: Mapping[str, Any], *, field: str, direction: Direction = "ltr"
+    ) -> Wording:
         """A wording from ``{"subject": ..., "text": ..., "html": ...}``; syntax is checked."""
         for index, key in enumerate(data):
             if key not in ("subject", "text", "html"):
@@ -228,16 +239,21 @@ class Wording:
                 subject=_text_field(data.get("subject"), "subject", optional=True),
                 text=_text_field(data["text"], "text") or "",
                 html=_text_field(data.get("html"), "html", optional=True),
+                direction=direction,
             )
 
     def __attrs_post_init__(self) -> None:
+        if self.direction not in ("ltr", "rtl"):
+            raise InvalidComponent("a direction is ltr or rtl", field="direction")
+        way = self.direction
         subject = None
         if self.subject is not None:
-            subject = _filters.compile_template(self.subject, html=False, field="subject")
-        text = _filters.compile_template(self.text, html=False, field="text")
+            subject = _filters.compile_template(self.subject, html=False, field="subject",
+                                                direction=way)
+        text = _filters.compile_template(self.text, html=False, field="text", direction=way)
         html = None
         if self.html is not None:
-            html = _filters.compile_template(self.html, html=True, field="html")
+            html = _filters.compile_template(self.html, html=True, field="html", direction=way)
         names = _filters.variables_of(self.text, html=False)
         if self.subject is not None:
             names |= _filters.variables_of(self.subject, html=False)
@@ -278,11 +294,14 @@ def _variant(tag: object, data: object, *, field: str) -> Variant:
     if informal is not None and not isinstance(informal, Mapping):
         raise InvalidFormat("expected a mapping of subject, text, html", field=f"{field}.informal")
     locale = _checks.language(tag, field=field)
+    way = _dir(locale)
     return Variant(
         locale=locale,
         formal=Wording.build({k: v for k, v in data.items() if k in ("subject", "text", "html")},
-                             field=field),
-        informal=None if informal is None else Wording.build(informal, field=f"{field}.informal"),
+                             field=field, direction=way),
+        informal=None
+        if informal is None
+        else Wording.build(informal, field=f"{field}.informal", direction=way),
         source=_checks.optional_text(data.get("source"), field=f"{field}.source"),
     )
 
@@ -337,9 +356,15 @@ class MessageTemplate:
     def variant_for(self, language: str) -> tuple[Variant, bool]:
         """The variant for a reader of ``language``, and whether it is in their fallback chain.
 
-        ``False`` means the default language was used: no variant is related to theirs.
+        ``False`` means the default language was used: no variant is related to theirs (or
+        their language is one babel has no locale data for yet).
         """
-        for key in _chain(_babel_id(language, "language")):
+        tag = _checks.language(language, field="language")  # junk raises here
+        try:
+            chain = _chain(_babel_id(tag, "language"))
+        except InvalidComponent:  # a language CLDR knows and babel's data does not have yet
+            chain = ()
+        for key in chain:
             found = self.variants.get(key)
             if found is not None:
                 return found, True
@@ -478,7 +503,9 @@ def _addressing(
     out: dict[str, Any] = {}
     if not needed & _NAME_VALUES:
         return out
-    name = choose_name(customer.names, reader_locale=tag)
+    # the one name there is needs no choosing (choose_name reads scripts: the cost of a render)
+    names = customer.names
+    name = names[0] if len(names) == 1 else choose_name(names, reader_locale=tag)
     gender = _ADDRESS_GENDERS.get(customer.gender or "")
     tv = register.tv
     if "name" in needed:
@@ -503,9 +530,7 @@ def _addressing(
                 channel=channel,
                 formality=register,
             )
-        facts: dict[str, Any] = {
-            "gender": gender, "given": name.given, "surname": name.surname, "title": name.title
-        }
+        facts = (gender, name.given, name.surname, name.title)
         if opening is None:
             greeting = None
             if plugins is not None and register in GREETING_STYLES.get(tag.split("-")[0], ()):
@@ -517,18 +542,53 @@ def _addressing(
                     formality=register,
                     now=now,
                 )
-            extra = {} if greeting is None else {"greeting": _greeting(greeting)}
-            opening = salutation(
-                locale=tag, formality=register.value, channel=channel, **facts, **extra
-            )
+            said = None if greeting is None else _greeting(greeting)
+            opening = _opening(tag, register.value, channel, *facts, said)
         elif not isinstance(opening, str):
             raise InvalidFormat("a salutation plugin must answer text", field="salutation")
         out["salutation"] = Addressed(opening)
         if "closing" in needed:
-            out["closing"] = Addressed(closing(
-                locale=tag, formality=register.value, channel=channel, salutation=opening, **facts
-            ))
+            out["closing"] = Addressed(_closing(tag, register.value, channel, *facts, opening))
     return out
+
+
+# Salutations and closings are pure functions of their facts: a mailing to many customers with
+# the same names (common given names, one title) asks for the same ones again.
+
+
+@functools.lru_cache(maxsize=16_384)
+def _opening(
+    tag: str,
+    register: str,
+    channel: str,
+    gender: str | None,
+    given: str | None,
+    surname: str | None,
+    title: str | None,
+    greeting: str | None,
+) -> str:
+    extra = {} if greeting is None else {"greeting": greeting}
+    return salutation(
+        locale=tag, formality=register, channel=channel, gender=gender, given=given,
+        surname=surname, title=title, **extra,
+    )
+
+
+@functools.lru_cache(maxsize=16_384)
+def _closing(
+    tag: str,
+    register: str,
+    channel: str,
+    gender: str | None,
+    given: str | None,
+    surname: str | None,
+    title: str | None,
+    opening: str,
+) -> str:
+    return closing(
+        locale=tag, formality=register, channel=channel, gender=gender, given=given,
+        surname=surname, title=title, salutation=opening,
+    )
 
 
 def _greeting(value: object) -> str:

@@ -25,8 +25,10 @@ type in ``.cause`` and nothing chained (its text may quote personal data).
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -163,9 +165,7 @@ class Plugins:
         if self._loaded:  # another thread loaded them while this one waited
             return
         self._loaded = True
-        for point in sorted(
-            importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name
-        ):
+        for point in _entry_points(tuple(sys.path)):
             if self._manager.has_plugin(point.name) or self._manager.is_blocked(point.name):
                 continue
             with guarded(
@@ -252,6 +252,17 @@ class Plugins:
 
     def __repr__(self) -> str:
         return f"<Plugins {self.names()!r}>"
+
+
+@functools.lru_cache(maxsize=8)
+def _entry_points(path: tuple[str, ...]) -> tuple[importlib.metadata.EntryPoint, ...]:
+    """The ``globalcrm.plugins`` entry points installed on ``path``, by name (found once).
+
+    Looking them up reads every installed distribution's metadata (tens of milliseconds): every
+    CRM of the process shares the answer while ``sys.path`` stays the same.
+    """
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return tuple(sorted(found, key=lambda point: point.name))
 
 
 def _first_result(manager: pluggy.PluginManager, hook: str) -> bool:

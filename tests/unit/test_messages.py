@@ -122,6 +122,21 @@ def test_a_fallback_message_is_written_in_the_default_language() -> None:
     assert message.text == "10 de dezembro de 2026"
 
 
+def test_a_language_babel_has_no_data_for_gets_the_default() -> None:
+    guatemala = person(
+        "kek",
+        given="Ixchel",
+        surname="Caal",
+        country="GT",
+        zone="America/Guatemala",
+        currency="GTQ",
+    )
+    message = render("welcome", guatemala, channel="email", now=NOW, values={"brand": "Acme"})
+    assert (message.locale, message.fallback) == ("en", True)
+    with pytest.raises(InvalidComponent):
+        one("x").variant_for("xx-junk")
+
+
 def test_templates_check_their_variants() -> None:
     with pytest.raises(InvalidInput, match="default language"):
         MessageTemplate.from_mapping("t", {"de": {"text": "x"}})
