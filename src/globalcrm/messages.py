@@ -54,6 +54,7 @@ from globalcrm import _checks
 from globalcrm import message_filters as _filters
 from globalcrm.customers import Customer
 from globalcrm.errors import (
+    GlobalCRMError,
     InvalidComponent,
     InvalidFormat,
     InvalidInput,
@@ -326,6 +327,9 @@ class MessageTemplate:
     """The variants by normalised CLDR identifier (``pt_BR``, ``zh``)."""
     default: str = "en"
     """The language used when no variant is in a customer's fallback chain."""
+    _chosen: dict[str, tuple[Variant, bool]] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     @classmethod
     def from_mapping(
@@ -359,7 +363,17 @@ class MessageTemplate:
         ``False`` means the default language was used: no variant is related to theirs (or
         their language is one babel has no locale data for yet).
         """
+        if isinstance(language, str):
+            known = self._chosen.get(language)
+            if known is not None:
+                return known
         tag = _checks.language(language, field="language")  # junk raises here
+        found = self._variant_for(tag)
+        if len(self._chosen) < 1024:
+            self._chosen[language] = found
+        return found
+
+    def _variant_for(self, tag: str) -> tuple[Variant, bool]:
         try:
             chain = _chain(_babel_id(tag, "language"))
         except InvalidComponent:  # a language CLDR knows and babel's data does not have yet
@@ -632,12 +646,12 @@ def render(
         raise InvalidFormat("expected Plugins", field="plugins")
     variant, related = chosen.variant_for(customer.language)
     tag = customer.language if related else variant.locale
-    register = decide_formality(
-        locale=tag,
-        preference=formality or customer.formality,
-        channel=name,
-        relationship=relationship,
-    )
+    preference = formality or customer.formality
+    kept: object = relationship
+    if kept is None or isinstance(kept, str):
+        register = _register(tag, preference, name, kept)
+    else:  # not a relationship: decide_formality says what is wrong with it
+        register = _register.__wrapped__(tag, preference, name, kept)
     wording = variant.wording(register)
     direction = _dir(tag)
     merged: dict[str, Any] = {}
@@ -680,11 +694,30 @@ def render(
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _register(
+    tag: str, preference: Formality | None, channel: str, relationship: object
+) -> Formality:
+    """``decide_formality``, kept per combination (a pure function of few values)."""
+    return decide_formality(
+        locale=tag,
+        preference=preference,
+        channel=channel,
+        relationship=relationship,  # type: ignore[arg-type]  # checked by decide_formality
+    )
+
+
+_RENDER_ERRORS: Final = (
+    jinja2.TemplateError, TypeError, ValueError, LookupError, ArithmeticError, AttributeError,
+)
+
+
 def _run(template: jinja2.Template, values: dict[str, Any], part: str) -> str:
-    with translate_errors(
-        (jinja2.TemplateError, TypeError, ValueError, LookupError, ArithmeticError, AttributeError),
-        InvalidInput,
-        f"the template's {part} failed to render",
-        field="template",
-    ):
+    try:
         return template.render(values)
+    except GlobalCRMError:
+        raise
+    except _RENDER_ERRORS as error:
+        failed = InvalidInput(f"the template's {part} failed to render", field="template")
+        failed.cause = f"{type(error).__module__}.{type(error).__qualname__}"
+        raise failed from None
