@@ -148,19 +148,27 @@ GENDERS = ("female", "male", None, "non_binary")
 FORMALITIES = (None, None, "formal", "informal")
 
 
-def customers(count: int) -> list[gc.Customer]:
-    """``count`` customers spread over the twelve languages, names drawn from the pools."""
+def customers(count: int, *, distinct: bool = False) -> list[gc.Customer]:
+    """``count`` customers spread over the twelve languages, names drawn from the pools.
+
+    ``distinct``: every surname is made unique within its language (another surname of the pool
+    put in front), so that no cache of names helps: the worst case.
+    """
     people = []
     languages = list(PEOPLE)
     for index in range(count):
         language = languages[index % len(languages)]
         country, zone, currency, givens, surnames = PEOPLE[language]
         round_ = index // len(languages)
+        surname = surnames[(round_ // len(givens)) % len(surnames)]
+        if distinct:
+            block = round_ // (len(givens) * len(surnames))
+            surname = surnames[block % len(surnames)] + surname.lower() + "ab"[block // 900 % 2]
         people.append(
             gc.Customer(
                 name=gc.PersonName(
                     given=givens[round_ % len(givens)],
-                    surname=surnames[(round_ // len(givens)) % len(surnames)],
+                    surname=surname,
                     locale=language,
                 ),
                 country=country,
@@ -257,9 +265,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--distinct", action="store_true", help="every name different")
     args = parser.parse_args()
     gc.open("sqlite://").close()  # map the domain first, as an application does
-    people = customers(args.customers)
+    people = customers(args.customers, distinct=args.distinct)
     render("order_delayed", people[0], channel="email", now=NOW, values=values_for(people[0], 0))
     n = len(people)
     results = run(people, args.rounds)
