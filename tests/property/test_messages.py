@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import globalcrm as gc
-from globalcrm.locale import strip_isolates
+from globalcrm.locale import direction, strip_isolates
 from globalcrm.locale.text import FSI, PDI
 from globalcrm.message_delivery import next_contact_time
 from globalcrm.messages import SHIPPED_TEMPLATES, MessageTemplate, render
@@ -77,7 +77,9 @@ def test_a_value_of_the_other_direction_is_always_isolated(value: str, rtl: bool
     assert strip_isolates(text) == strip_isolates(
         ("א " if rtl else "a ") + value + (" ב" if rtl else " b")
     )
-    foreign = "L" in _strong(value) if rtl else bool(_strong(value) & {"R", "AL"})
+    # right to left, a value whose own direction (its first strong letter, UAX #9 P2) is not
+    # right to left is isolated; left to right, any value with right-to-left letters is
+    foreign = direction(value) != "rtl" if rtl else bool(_strong(value) & {"R", "AL"})
     if foreign:
         assert inner.startswith(FSI) and inner.endswith(PDI)
     if not rtl and not _strong(value) & {"R", "AL"}:
