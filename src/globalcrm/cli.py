@@ -401,6 +401,8 @@ def messages_render(
     format: FormatOption = "text",  # noqa: A002
 ) -> None:
     """Write TEMPLATE for CUSTOMER in their language, register and time zone."""
+    from globalcrm.messages import RESERVED_VALUES
+
     with _reported():
         chosen = _output_format(format, ("text", "json"))
         values: dict[str, Any] = {}
@@ -417,6 +419,12 @@ def messages_render(
             if not sep:
                 raise gc.InvalidInput("expected NAME=TEXT", field=f"value[{index}]")
             values[name.strip()] = text
+        taken = RESERVED_VALUES | {"template", "customer", "relationship", "adapter", "purpose"}
+        for index, name in enumerate(values):
+            if name in taken:
+                raise gc.InvalidInput(
+                    "the library sets this value itself", field=f"values[{index}]"
+                )
         crm = gc.open(url, tenant=tenant)
         try:
             message = crm.messages.render(

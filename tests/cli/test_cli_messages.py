@@ -94,6 +94,23 @@ def test_a_missing_value_is_one_line_naming_it(tmp_path: Path) -> None:
         app, ["messages", "render", "welcome", ids["fi"], "--url", url, "--value", "brand"]
     )
     assert bad.exit_code == 1 and "value[0]" in bad.output
+    for taken in ("channel=sms", "salutation=Yo", "relationship=friend"):
+        bad = runner.invoke(
+            app,
+            [
+                "messages",
+                "render",
+                "welcome",
+                ids["fi"],
+                "--url",
+                url,
+                "--value",
+                "brand=Acme",
+                "--value",
+                taken,
+            ],
+        )
+        assert bad.exit_code == 1 and "values[1]" in bad.output, bad.output
     bad = runner.invoke(app, ["messages", "templates", "--format", "xml"])
     assert bad.exit_code == 1 and "format" in bad.output
 

@@ -69,8 +69,10 @@ class Messages:
     ) -> Message:
         """Write ``template`` for ``customer`` (a ``Customer`` or an id) on ``channel``.
 
-        ``values`` are the template's variables. Amounts in another currency than the
-        customer's are converted at the stored rate in force at ``now``, with the disclosure.
+        ``values`` are the template's variables (not named like this method's parameters,
+        nor like the values the library sets: ``RESERVED_VALUES``). Amounts in another currency
+        than the customer's are converted at the stored rate in force at ``now``, with the
+        disclosure.
         """
         moment = self._context.now(now)
         person = self._customer(customer)
