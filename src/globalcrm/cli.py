@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 import globalcrm as gc
 from globalcrm import import_export
@@ -171,10 +172,15 @@ def privacy_receipt(
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-OutputFormat = Annotated[str, typer.Option("--format", help="text or json.")]
+OutputFormat = Annotated[
+    str, typer.Option("--format", help="text (a table for people) or json (for scripts).")
+]
 
 
 def _output_format(value: str) -> str:
+    """``text`` or ``json``; ``table`` is read as ``text``."""
+    if value == "table":
+        return "text"
     if value not in ("text", "json"):
         raise gc.InvalidInput("expected text or json", field="format")
     return value
@@ -464,15 +470,6 @@ service_app = typer.Typer(
     help="Customer service: cases, assignment and SLA reports.", no_args_is_help=True
 )
 app.add_typer(service_app, name="service")
-FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
-
-
-def _service_format(value: str) -> str:
-    if value not in ("table", "json"):
-        raise gc.InvalidInput("expected table or json", field="format")
-    return value
-
-
 def _moment(value: str | None, field: str) -> dt.datetime | None:
     """An ISO 8601 instant from the command line, or None."""
     return None if value is None else _instant(value, field)
@@ -543,11 +540,11 @@ def service_cases(
     agent: Annotated[str | None, typer.Option(help="Agent reference.")] = None,
     limit: Annotated[int, typer.Option(help="Cases per page.")] = 50,
     after: Annotated[str | None, typer.Option(help="Cursor of the next page.")] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """List cases, oldest first, by status, team or agent, a page at a time."""
     with _reported():
-        _service_format(format)
+        _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
             page = crm.service.cases(status=tuple(status) if status else None, team=team,
@@ -567,11 +564,11 @@ def service_case(
     case_id: Annotated[str, typer.Argument(metavar="ID", help="Case id.")],
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
-    format: FormatOption = "table",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Show a case and its whole thread across channels."""
     with _reported():
-        _service_format(format)
+        _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
             thread = crm.service.case(case_id)
@@ -603,11 +600,11 @@ def service_assign(
     strategy: Annotated[
         str | None, typer.Option(help="round_robin or least_loaded (instead of --agent).")
     ] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Assign a case to a team and/or an agent, or let round robin or least loaded choose."""
     with _reported():
-        _service_format(format)
+        _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
             case = crm.service.assign(case_id, team=team, agent=agent, strategy=strategy)
@@ -627,11 +624,11 @@ def service_sla_report(
     tenant: TenantOption = "default",
     team: Annotated[str | None, typer.Option(help="Team key.")] = None,
     now: Annotated[str | None, typer.Option(help="Judge at this moment (default: now).")] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """SLA attainment per team for the cases opened in a period, and the breaches open now."""
     with _reported():
-        _service_format(format)
+        _output_format(format)
         low, high = _instant(start, "start"), _instant(end, "end")
         moment = _moment(now, "now")
         crm = gc.open(url, tenant=tenant)
@@ -786,6 +783,102 @@ def segments_export(
         _print_json({"name": name, "exported": count, "output": str(output)})
     else:
         stderr.print(f"{count} customers of {name} exported to {output}", highlight=False)
+
+
+# --- messages (issue 20) -----------------------------------------------------------------------
+messages_app = typer.Typer(
+    help="Messages in each customer's language and manners.", no_args_is_help=True
+)
+app.add_typer(messages_app, name="messages")
+@messages_app.command("templates")
+def messages_templates(format: OutputFormat = "text") -> None:  # noqa: A002
+    """List the shipped message templates and the languages each one is written in."""
+    from globalcrm.messages import SHIPPED_TEMPLATES, shipped_template
+
+    with _reported():
+        chosen = _output_format(format)
+        shipped = {name: shipped_template(name) for name in SHIPPED_TEMPLATES}
+    if chosen == "json":
+        data = [{"name": n, "locales": list(t.locales), "default": t.default}
+                for n, t in shipped.items()]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("template", "languages", "default")
+    for name, template in shipped.items():
+        table.add_row(name, " ".join(template.locales), template.default)
+    console.print(table)
+
+
+@messages_app.command("render")
+def messages_render(
+    template: Annotated[str, typer.Argument(help="A shipped template (see `messages templates`).")],
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    channel: Annotated[str, typer.Option(help="email, sms, whatsapp, letter...")] = "email",
+    value: Annotated[
+        list[str] | None,
+        typer.Option("--value", help="NAME=TEXT for the template (repeat); ISO dates work."),
+    ] = None,
+    values_json: Annotated[
+        str | None,
+        typer.Option("--values-json", help="A JSON object of values (numbers, lists)."),
+    ] = None,
+    formality: Annotated[str | None, typer.Option(help="formal or informal.")] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Write TEMPLATE for CUSTOMER in their language, register and time zone."""
+    from globalcrm.messages import RESERVED_VALUES
+
+    with _reported():
+        chosen = _output_format(format)
+        values: dict[str, Any] = {}
+        if values_json is not None:
+            try:
+                loaded = json.loads(values_json)
+            except ValueError:
+                raise gc.InvalidInput("not a JSON object", field="values_json") from None
+            if not isinstance(loaded, dict):
+                raise gc.InvalidInput("not a JSON object", field="values_json")
+            values.update(loaded)
+        for index, item in enumerate(value or []):
+            name, sep, text = item.partition("=")
+            if not sep:
+                raise gc.InvalidInput("expected NAME=TEXT", field=f"value[{index}]")
+            values[name.strip()] = text
+        taken = RESERVED_VALUES | {"template", "customer", "relationship", "adapter", "purpose"}
+        for index, name in enumerate(values):
+            if name in taken:
+                raise gc.InvalidInput(
+                    "the library sets this value itself", field=f"values[{index}]"
+                )
+        crm = gc.open(url, tenant=tenant)
+        try:
+            message = crm.messages.render(
+                template, customer, channel=channel, formality=formality, **values
+            )
+        finally:
+            crm.close()
+    if chosen == "json":
+        data = {
+            "template": message.template,
+            "customer_id": message.customer_id,
+            "channel": message.channel,
+            "locale": message.locale,
+            "variant": message.variant,
+            "fallback": message.fallback,
+            "formality": message.formality.value,
+            "direction": message.direction,
+            "subject": message.subject,
+            "text": message.text,
+            "html": message.html,
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    if message.subject:
+        console.print(Text(message.subject, style="bold"), highlight=False)
+    console.print(message.text, highlight=False, markup=False)
+# --- end messages
 
 
 def main() -> None:

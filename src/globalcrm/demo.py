@@ -42,6 +42,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _consent(crm, console, stored, moment)
     _segment(crm, console, stored)
     _service_section(crm, console, stored)
+    _welcome_messages(crm, console, stored, moment)
     return crm
 
 
@@ -400,6 +401,8 @@ def _segment(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> N
         table.add_row(_full_name(crm, customer), customer.country, customer.language)
     console.print(table)
     console.print(f"the rule, as stored: {rule}", highlight=False, markup=False)
+
+
 def _service_section(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> None:
     """One case from live chat to e-mail; its deadline crosses Christmas in Lithuania and a weekend.
 
@@ -468,3 +471,21 @@ def _service_section(crm: gc.CRM, console: Console, stored: dict[str, gc.Custome
         f"best time to call them: "
         f"{crm.service.best_contact_time(customer, after=opened):%a %d %b %H:%M} their time"
     )
+def _welcome_messages(
+    crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
+) -> None:
+    """A welcome to every customer on their preferred channel, in their language and manners."""
+    table = Table(title="a welcome message to each customer (crm.messages)", show_lines=True)
+    for column in ("", "channel", "written in", "message"):
+        table.add_column(column)
+    for country, customer in stored.items():
+        channel = customer.preferred_channels[0] if customer.preferred_channels else "email"
+        message = crm.messages.render(
+            "welcome", customer, channel=channel, now=now, brand="globalcrm demo shop"
+        )
+        shown = f"{message.locale} ({message.formality.value})"
+        if message.fallback:
+            shown += f"\nno {customer.language} text: {message.variant}"
+        table.add_row(country, channel, shown, Text(f"{message.subject}\n\n{message.text}"))
+    console.print(table)
+
