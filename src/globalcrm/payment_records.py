@@ -67,6 +67,7 @@ __all__ = [
     "TRANSITIONS",
     "Payment",
     "PaymentEvent",
+    "PaymentStep",
     "replay",
 ]
 
@@ -568,6 +569,67 @@ class Payment:
         object.__setattr__(self, "version", event.seq)
         object.__setattr__(self, "updated_at", recorded)
         return event
+
+
+def _step_payment_id(value: object) -> str:
+    return check_id(value, field="payment_id")
+
+
+def _step_at(value: object) -> dt.datetime:
+    return _checks.aware_utc(value, field="at")
+
+
+def _step_status(value: object) -> str | None:
+    if value is None:
+        return None
+    status = _checks.choice(value, STATUSES, field="status", what="payment status")
+    if status not in _MOVES:
+        raise InvalidInput(f"'{status}' is not a step a PaymentStep takes", field="status")
+    return status
+
+
+def _step_refund(value: object) -> Money | None:
+    if value is None:
+        return None
+    number, code = checked_money(value, "refund")
+    return Money(number, moneyed_currency(code))
+
+
+def _step_event_id(value: object) -> str | None:
+    return _reference(value, "provider_event_id")
+
+
+@attrs.frozen(kw_only=True)
+class PaymentStep:
+    """One step of a stored payment for the bulk path: a status to move to, or a refund.
+
+    ``crm.payments.record_steps`` takes many at once (an import of a provider's history, a
+    settlement file); each is checked as it is made, and again against its payment's status.
+    """
+
+    payment_id: str = attrs.field(converter=_step_payment_id)
+    at: dt.datetime = attrs.field(converter=_step_at)
+    status: str | None = attrs.field(default=None, converter=_step_status)
+    refund: Money | None = attrs.field(default=None, converter=_step_refund)
+    source: str = attrs.field(default="import", converter=_source)
+    reason: str | None = attrs.field(default=None, converter=_reason)
+    provider_event_id: str | None = attrs.field(default=None, converter=_step_event_id)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.status is None) == (self.refund is None):
+            raise InvalidInput("a step is either a status or a refund", field="status")
+
+    def apply(self, payment: Payment, *, now: dt.datetime) -> PaymentEvent:
+        """Take the step on ``payment``; the event to record (``RuleViolation`` if refused)."""
+        if self.refund is not None:
+            return payment.refund(
+                self.refund, at=self.at, now=now, source=self.source, reason=self.reason,
+                provider_event_id=self.provider_event_id,
+            )
+        return payment.move(
+            self.status, at=self.at, now=now, source=self.source, reason=self.reason,
+            provider_event_id=self.provider_event_id,
+        )
 
 
 def _by_method(method: str, reference: str) -> str:

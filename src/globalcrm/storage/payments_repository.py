@@ -1,0 +1,285 @@
+"""Payments and their events in the store, scoped by tenant.
+
+A payment is written through SQLAlchemy Core, not mapped: its amount spans two columns and its
+events are an append-only log, and the bulk path (``write_steps``) must stay close to plain
+inserts. Rows are turned back into :class:`globalcrm.payment_records.Payment` through its
+constructor, so what comes out is checked like what went in. A payment that will change is read
+with ``for_update=True`` (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
+already lets one writer in at a time), and every update also checks the version it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from moneyed import Money
+from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from globalcrm.errors import Conflict, NotFound
+from globalcrm.money import moneyed_currency
+from globalcrm.payment_records import Payment, PaymentEvent
+from globalcrm.storage import tables
+
+__all__ = ["PaymentRepository"]
+
+_STATE = ("status", "refunded", "paid_at", "updated_at", "version")
+
+
+def _payment_row(payment: Payment) -> dict[str, Any]:
+    return {
+        "id": payment.id,
+        "tenant": payment.tenant,
+        "customer_id": payment.customer_id,
+        "purchase_id": payment.purchase_id,
+        "method": payment.method,
+        "amount": str(payment.amount.amount),
+        "currency": payment.currency,
+        "refunded": str(payment.refunded),
+        "status": payment.status,
+        "provider": payment.provider,
+        "provider_reference": payment.provider_reference,
+        "instrument": payment.instrument,
+        "meta": payment.metadata,
+        "idempotency_key": payment.idempotency_key,
+        "created_at": payment.created_at,
+        "updated_at": payment.updated_at,
+        "paid_at": payment.paid_at,
+        "version": payment.version,
+    }
+
+
+def _event_row(event: PaymentEvent, tenant: str) -> dict[str, Any]:
+    return {
+        "payment_id": event.payment_id,
+        "seq": event.seq,
+        "tenant": tenant,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "amount": None if event.amount is None else str(event.amount.amount),
+        "occurred_at": event.occurred_at,
+        "recorded_at": event.recorded_at,
+        "source": event.source,
+        "provider_event_id": event.provider_event_id,
+        "idempotency_key": event.idempotency_key,
+        "reason": event.reason,
+    }
+
+
+def _payment(row: Row[Any]) -> Payment:
+    return Payment(
+        id=row.id,
+        tenant=row.tenant,
+        customer_id=row.customer_id,
+        purchase_id=row.purchase_id,
+        method=row.method,
+        amount=Money(Decimal(row.amount), moneyed_currency(row.currency)),
+        provider=row.provider,
+        provider_reference=row.provider_reference,
+        instrument=row.instrument,
+        metadata=row.meta,
+        idempotency_key=row.idempotency_key,
+        status=row.status,
+        refunded=Decimal(row.refunded),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        paid_at=row.paid_at,
+        version=row.version,
+    )
+
+
+def _event(row: Row[Any], currency: str) -> PaymentEvent:
+    return PaymentEvent(
+        payment_id=row.payment_id,
+        seq=row.seq,
+        kind=row.kind,
+        from_status=row.from_status,
+        to_status=row.to_status,
+        amount=None
+        if row.amount is None
+        else Money(Decimal(row.amount), moneyed_currency(currency)),
+        occurred_at=row.occurred_at,
+        recorded_at=row.recorded_at,
+        source=row.source,
+        provider_event_id=row.provider_event_id,
+        idempotency_key=row.idempotency_key,
+        reason=row.reason,
+    )
+
+
+class PaymentRepository:
+    """Payments of one tenant, with their events."""
+
+    def __init__(self, session: Session, tenant: str) -> None:
+        self._session = session
+        self._tenant = tenant
+
+    # ----------------------------------------------------------------- reads
+
+    def get(self, payment_id: str, *, for_update: bool = False) -> Payment:
+        """The payment with this id, or ``NotFound``; ``for_update`` locks its row."""
+        p = tables.payments.c
+        query = select(tables.payments).where(p.id == payment_id, p.tenant == self._tenant)
+        if for_update:
+            query = query.with_for_update()
+        row = self._session.execute(query).first()
+        if row is None:
+            raise NotFound("no payment with this id", field="payment_id")
+        return _payment(row)
+
+    def get_many(self, ids: Sequence[str], *, for_update: bool = False) -> dict[str, Payment]:
+        """The payments with these ids that the tenant has, by id (locked in id order)."""
+        p = tables.payments.c
+        found: dict[str, Payment] = {}
+        ordered = sorted(set(ids))
+        for start in range(0, len(ordered), 500):
+            query = (
+                select(tables.payments)
+                .where(p.tenant == self._tenant, p.id.in_(ordered[start : start + 500]))
+                .order_by(p.id)
+            )
+            if for_update:
+                query = query.with_for_update()
+            for row in self._session.execute(query):
+                found[row.id] = _payment(row)
+        return found
+
+    def by_idempotency_key(self, key: str) -> Payment | None:
+        """The payment recorded with this idempotency key, if any."""
+        p = tables.payments.c
+        row = self._session.execute(
+            select(tables.payments).where(p.tenant == self._tenant, p.idempotency_key == key)
+        ).first()
+        return None if row is None else _payment(row)
+
+    def by_reference(
+        self, method: str, reference: str, *, for_update: bool = False
+    ) -> Payment | None:
+        """The payment whose provider reference (for ``method``) is ``reference``, if any."""
+        p = tables.payments.c
+        query = select(tables.payments).where(
+            p.tenant == self._tenant, p.method == method, p.provider_reference == reference
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = self._session.execute(query).first()
+        return None if row is None else _payment(row)
+
+    def events(self, payment: Payment) -> list[PaymentEvent]:
+        """Every event of ``payment``, in order."""
+        e = tables.payment_events.c
+        query = (
+            select(tables.payment_events)
+            .where(e.payment_id == payment.id, e.tenant == self._tenant)
+            .order_by(e.seq)
+        )
+        return [_event(row, payment.currency) for row in self._session.execute(query)]
+
+    def event_by_key(self, key: str) -> PaymentEvent | None:
+        """The event recorded with this idempotency key, if any."""
+        e = tables.payment_events.c
+        p = tables.payments.c
+        row = self._session.execute(
+            select(tables.payment_events, p.currency)
+            .join(tables.payments, p.id == e.payment_id)
+            .where(e.tenant == self._tenant, e.idempotency_key == key)
+        ).first()
+        return None if row is None else _event(row, row.currency)
+
+    def has_provider_event(self, payment_id: str, provider_event_id: str) -> bool:
+        """Whether a step of the payment came from this provider message already."""
+        e = tables.payment_events.c
+        query = select(e.seq).where(
+            e.payment_id == payment_id, e.provider_event_id == provider_event_id
+        )
+        return self._session.execute(query.limit(1)).first() is not None
+
+    def page(
+        self,
+        *,
+        customer_id: str | None,
+        status: str | None,
+        method: str | None,
+        before: str | None,
+        limit: int,
+    ) -> list[Payment]:
+        """Payments newest first (ids sort by creation), before the id ``before``."""
+        p = tables.payments.c
+        query = select(tables.payments).where(p.tenant == self._tenant)
+        if customer_id is not None:
+            query = query.where(p.customer_id == customer_id)
+        if status is not None:
+            query = query.where(p.status == status)
+        if method is not None:
+            query = query.where(p.method == method)
+        if before is not None:
+            query = query.where(p.id < before)
+        rows = self._session.execute(query.order_by(p.id.desc()).limit(limit))
+        return [_payment(row) for row in rows]
+
+    # ----------------------------------------------------------------- writes
+
+    def add(self, payment: Payment, events: Sequence[PaymentEvent]) -> None:
+        """Write a new payment and its first events."""
+        self._session.execute(insert(tables.payments), [_payment_row(payment)])
+        self.add_events(events)
+
+    def add_events(self, events: Iterable[PaymentEvent]) -> None:
+        """Append events (``executemany``)."""
+        rows = [_event_row(event, self._tenant) for event in events]
+        if rows:
+            self._session.execute(insert(tables.payment_events), rows)
+
+    def save(
+        self, payment: Payment, events: Sequence[PaymentEvent], *, read_version: int
+    ) -> None:
+        """Write the payment's new state and its new events.
+
+        ``Conflict`` if the stored payment is no longer at ``read_version``.
+        """
+        p = tables.payments.c
+        values = _payment_row(payment)
+        for fixed in ("id", "tenant", "customer_id", "method", "amount", "currency", "created_at",
+                      "idempotency_key"):
+            values.pop(fixed)
+        result = self._session.execute(
+            update(tables.payments)
+            .where(p.id == payment.id, p.tenant == self._tenant, p.version == read_version)
+            .values(**values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("the payment was changed by someone else; try again", field="version")
+        self.add_events(events)
+
+    def save_states(self, payments: Iterable[Payment], read: Mapping[str, int]) -> None:
+        """Write the state of many payments at once (the bulk path: rows locked before)."""
+        p = tables.payments.c
+        rows = [
+            {
+                "b_id": payment.id,
+                "b_version": read[payment.id],
+                "status": payment.status,
+                "refunded": str(payment.refunded),
+                "paid_at": payment.paid_at,
+                "updated_at": payment.updated_at,
+                "version": payment.version,
+            }
+            for payment in payments
+        ]
+        if not rows:
+            return
+        statement = (
+            update(tables.payments)
+            .where(
+                p.id == bindparam("b_id"),
+                p.tenant == self._tenant,
+                p.version == bindparam("b_version"),
+            )
+            .values({name: bindparam(name) for name in _STATE})
+        )
+        result = self._session.connection().execute(statement, rows)
+        if result.rowcount not in (len(rows), -1):
+            raise Conflict("a payment was changed by someone else; try again", field="version")
