@@ -179,7 +179,9 @@ def _provider(value: object) -> str | None:
 
 
 def _provider_reference(value: object) -> str | None:
-    return _reference(value, "provider_reference")
+    if value is None:
+        return None
+    return _checks.text(value, field="provider_reference", max_length=MAX_REFERENCE)
 
 
 def _reference(value: object, field: str) -> str | None:
@@ -638,7 +640,9 @@ def _by_method(method: str, reference: str) -> str:
         return pix_txid(reference, field="provider_reference")
     if method == "boleto":
         return our_number(reference, field="provider_reference")
-    return reference
+    checked = _reference(reference, "provider_reference")
+    assert checked is not None  # noqa: S101 - a reference in, a reference out
+    return checked
 
 
 def _settled(amount: Decimal, refunded: Decimal) -> str:
