@@ -283,3 +283,30 @@ class PaymentRepository:
         result = self._session.connection().execute(statement, rows)
         if result.rowcount not in (len(rows), -1):
             raise Conflict("a payment was changed by someone else; try again", field="version")
+
+    def erase_customer(self, customer_id: str) -> int:
+        """Erase what the customer's payments hold beyond the tax record; return how many.
+
+        Follows each column's ``erase`` action in ``tables`` (``null``: set to NULL,
+        ``anonymise``: the empty document): the instrument reference, the metadata and the
+        idempotency keys go; amounts, currency, method, dates, status and references are kept
+        (``keep``, with its ground). Erasure of a data subject calls it in its transaction.
+        """
+        p = tables.payments.c
+        ids = select(p.id).where(p.tenant == self._tenant, p.customer_id == customer_id)
+        count = 0
+        for table, where in (
+            (tables.payments, p.id.in_(ids)),
+            (tables.payment_events, tables.payment_events.c.payment_id.in_(ids)),
+        ):
+            values: dict[str, Any] = {}
+            for column in table.columns:
+                action = column.info.get("erase")
+                if action == "null":
+                    values[column.name] = None
+                elif action == "anonymise":
+                    values[column.name] = {}  # the payment tables anonymise JSON documents only
+            result = self._session.execute(update(table).where(where).values(**values))
+            if table is tables.payments:
+                count = int(result.rowcount)  # type: ignore[attr-defined]
+        return count
