@@ -658,10 +658,19 @@ def replay(events: Iterable[PaymentEvent], *, amount: Decimal) -> tuple[str, Dec
     Used to check a stored payment against its history: a gap in ``seq``, a step the machine
     does not allow or refunds beyond ``amount`` (the payment's) raise ``RuleViolation``.
     """
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise InvalidFormat("expected the payment's amount as a finite Decimal", field="amount")
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidFormat("expected the payment's events", field="events")
     status: str | None = None
     refunded = Decimal(0)
     expected = 1
     for event in events:
+        if not isinstance(event, PaymentEvent):
+            raise InvalidFormat(
+                f"expected a PaymentEvent, got {type(event).__name__}",
+                field=f"events[{expected - 1}]",
+            )
         if event.seq != expected:
             raise RuleViolation(f"event {expected} is missing", field="seq")
         if event.from_status != status:
