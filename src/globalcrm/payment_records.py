@@ -660,7 +660,7 @@ def replay(events: Iterable[PaymentEvent], *, amount: Decimal) -> tuple[str, Dec
     """
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise InvalidFormat("expected the payment's amount as a finite Decimal", field="amount")
-    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+    if not isinstance(events, Iterable):
         raise InvalidFormat("expected the payment's events", field="events")
     status: str | None = None
     refunded = Decimal(0)
