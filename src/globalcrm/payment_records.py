@@ -42,6 +42,8 @@ globalcrm.errors.RuleViolation: amount: the refund is more than the 100.00 BRL l
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -166,9 +168,15 @@ def _amount(value: object) -> Money:
     return Money(number, moneyed_currency(code))
 
 
-def _check_digits(number: Decimal, code: str, field: str) -> None:
+@functools.lru_cache(maxsize=256)
+def _quantum(code: str) -> tuple[int, Decimal]:
     digits = minor_units(code)
-    if number != number.quantize(Decimal(1).scaleb(-digits)):
+    return digits, Decimal(1).scaleb(-digits)
+
+
+def _check_digits(number: Decimal, code: str, field: str) -> None:
+    digits, quantum = _quantum(code)
+    if number != number.quantize(quantum):
         raise InvalidInput(
             f"{code} has {digits} decimal places; round the amount first", field=field
         )
@@ -184,11 +192,14 @@ def _provider_reference(value: object) -> str | None:
     return _checks.text(value, field="provider_reference", max_length=MAX_REFERENCE)
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _reference(value: object, field: str) -> str | None:
     if value is None:
         return None
     text = _checks.text(value, field=field, max_length=MAX_REFERENCE)
-    if any(char.isspace() for char in text):
+    if _SPACE.search(text):
         raise InvalidFormat("a reference has no spaces", field=field)
     return text
 
@@ -224,7 +235,12 @@ def _fixed(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     )
 
 
+_SOURCE_SET: Final = frozenset(SOURCES)
+
+
 def _source(value: object) -> str:
+    if isinstance(value, str) and value in _SOURCE_SET:
+        return value  # canonical already: the common case
     return _checks.choice(value, SOURCES, field="source", what="source")
 
 
@@ -232,7 +248,7 @@ def _reason(value: object) -> str | None:
     return None if value is None else _checks.code(value, field="reason")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class PaymentEvent:
     """One recorded step of a payment: what changed, when, and where the news came from.
 
@@ -359,9 +375,7 @@ class Payment:
         """The event that records the payment's creation (``seq`` 1); the payment is new."""
         if self.version:
             raise RuleViolation("the payment has been recorded already", field="id")
-        return self._record(
-            "status", None, "created", None, at=self.created_at, now=now, source=source
-        )
+        return self._record("status", None, "created", None, _facts(self.created_at, now, source))
 
     def move(
         self,
@@ -387,16 +401,17 @@ class Payment:
             raise InvalidInput(
                 f"'{target}' is reached through refund() or the dispute methods", field="status"
             )
+        paid = None if amount is None else self._money(amount, "amount")
+        facts = _facts(at, now, source, reason, provider_event_id, idempotency_key)
+        return self._move(target, paid, facts)
+
+    def _move(self, target: str, paid: Money | None, facts: _Facts) -> PaymentEvent:
         if self.status not in _OPEN:
             raise RuleViolation(
                 f"a payment that is '{self.status}' cannot become '{target}'", field="status"
             )
         self._allowed(target)
-        paid = None if amount is None else self._money(amount, "amount")
-        event = self._record(
-            "status", self.status, target, paid, at=at, now=now, source=source, reason=reason,
-            provider_event_id=provider_event_id, idempotency_key=idempotency_key,
-        )
+        event = self._record("status", self.status, target, paid, facts)
         if target == "succeeded":
             object.__setattr__(self, "paid_at", event.occurred_at)
         return event
@@ -417,24 +432,24 @@ class Payment:
         Only a succeeded or partially refunded payment is refunded, never beyond what is left:
         ``RuleViolation`` otherwise. The status becomes ``refunded`` when nothing is left.
         """
-        value = self._money(amount, "amount").amount
+        value = self._money(amount, "amount")
+        facts = _facts(at, now, source, reason, provider_event_id, idempotency_key)
+        return self._refund(value, facts)
+
+    def _refund(self, value: Money, facts: _Facts) -> PaymentEvent:
         if self.status not in REFUNDABLE:
             raise RuleViolation(
                 f"a payment that is '{self.status}' cannot be refunded", field="status"
             )
         left = self.amount.amount - self.refunded
-        if value > left:
+        if value.amount > left:
             raise RuleViolation(
                 f"the refund is more than the {left} {self.currency} left to refund",
                 field="amount",
             )
-        target = "refunded" if value == left else "partially_refunded"
-        event = self._record(
-            "refund", self.status, target, Money(value, self.amount.currency), at=at, now=now,
-            source=source, reason=reason, provider_event_id=provider_event_id,
-            idempotency_key=idempotency_key,
-        )
-        object.__setattr__(self, "refunded", self.refunded + value)
+        target = "refunded" if value.amount == left else "partially_refunded"
+        event = self._record("refund", self.status, target, value, facts)
+        object.__setattr__(self, "refunded", self.refunded + value.amount)
         return event
 
     def reverse_refund(
@@ -452,20 +467,17 @@ class Payment:
 
         ``refunded`` goes down by ``amount``; the status follows what is left refunded.
         """
-        value = self._money(amount, "amount").amount
+        value = self._money(amount, "amount")
+        facts = _facts(at, now, source, reason, provider_event_id, idempotency_key)
         if self.status not in ("partially_refunded", "refunded"):
             raise RuleViolation(
                 f"a payment that is '{self.status}' has no refund to reverse", field="status"
             )
-        if value > self.refunded:
+        if value.amount > self.refunded:
             raise RuleViolation("more than was refunded", field="amount")
-        rest = self.refunded - value
+        rest = self.refunded - value.amount
         target = "succeeded" if rest == 0 else "partially_refunded"
-        event = self._record(
-            "refund_reversed", self.status, target, Money(value, self.amount.currency), at=at,
-            now=now, source=source, reason=reason, provider_event_id=provider_event_id,
-            idempotency_key=idempotency_key,
-        )
+        event = self._record("refund_reversed", self.status, target, value, facts)
         object.__setattr__(self, "refunded", rest)
         return event
 
@@ -480,11 +492,9 @@ class Payment:
         idempotency_key: object = None,
     ) -> PaymentEvent:
         """Record that the payer disputed the payment (a chargeback was opened)."""
+        facts = _facts(at, now, source, reason, provider_event_id, idempotency_key)
         self._allowed("disputed")
-        return self._record(
-            "dispute_opened", self.status, "disputed", None, at=at, now=now, source=source,
-            reason=reason, provider_event_id=provider_event_id, idempotency_key=idempotency_key,
-        )
+        return self._record("dispute_opened", self.status, "disputed", None, facts)
 
     def close_dispute(
         self,
@@ -503,20 +513,14 @@ class Payment:
         went back to the payer (``charged_back``) and nothing is refundable any more.
         """
         outcome = _checks.flag(won, field="won")
+        facts = _facts(at, now, source, reason, provider_event_id, idempotency_key)
         if self.status != "disputed":
             raise RuleViolation("the payment has no open dispute", field="status")
         if outcome:
             target = _settled(self.amount.amount, self.refunded)
-            return self._record(
-                "dispute_won", self.status, target, None, at=at, now=now, source=source,
-                reason=reason, provider_event_id=provider_event_id,
-                idempotency_key=idempotency_key,
-            )
+            return self._record("dispute_won", self.status, target, None, facts)
         taken = Money(self.amount.amount - self.refunded, self.amount.currency)
-        return self._record(
-            "dispute_lost", self.status, "charged_back", taken, at=at, now=now, source=source,
-            reason=reason, provider_event_id=provider_event_id, idempotency_key=idempotency_key,
-        )
+        return self._record("dispute_lost", self.status, "charged_back", taken, facts)
 
     # ----------------------------------------------------------------- internals
 
@@ -528,6 +532,10 @@ class Payment:
 
     def _money(self, amount: object, field: str) -> Money:
         number, code = checked_money(amount, field)
+        return self._own(number, code, field)
+
+    def _own(self, number: Decimal, code: str, field: str) -> Money:
+        """``number`` in ``code`` as an amount of this payment: its currency, positive, digits."""
         if code != self.currency:
             raise InvalidInput(
                 f"the amount is in {code}; the payment is in {self.currency}",
@@ -544,46 +552,73 @@ class Payment:
         before: str | None,
         after: str,
         amount: Money | None,
-        *,
-        at: object,
-        now: dt.datetime,
-        source: object,
-        reason: object = None,
-        provider_event_id: object = None,
-        idempotency_key: object = None,
+        facts: _Facts,
     ) -> PaymentEvent:
-        recorded = _checks.aware_utc(now, field="now")
-        event = PaymentEvent(
-            payment_id=self.id,
-            seq=self.version + 1,
-            kind=kind,
-            from_status=before,
-            to_status=after,
-            amount=amount,
-            occurred_at=_checks.event_time(at, field="at", now=recorded),
-            recorded_at=recorded,
-            source=_source(source),
-            provider_event_id=_reference(provider_event_id, "provider_event_id"),
-            idempotency_key=_idempotency_key(idempotency_key),
-            reason=_reason(reason),
+        occurred, recorded, source, reason, event_id, key = facts
+        seq = self.version + 1
+        event = PaymentEvent(  # by position: a bulk call makes 100,000 of them
+            self.id, seq, kind, before, after, amount, occurred, recorded, source, event_id, key,
+            reason,
         )
-        object.__setattr__(self, "status", after)
-        object.__setattr__(self, "version", event.seq)
-        object.__setattr__(self, "updated_at", recorded)
+        state = self.__dict__
+        state["status"] = after
+        state["version"] = seq
+        state["updated_at"] = recorded
         return event
 
 
+_Facts = tuple[dt.datetime, dt.datetime, str, "str | None", "str | None", "str | None"]
+"""When it happened, when recorded, source, reason, provider event id, idempotency key."""
+
+
+def _facts(
+    at: object,
+    now: object,
+    source: object,
+    reason: object = None,
+    provider_event_id: object = None,
+    idempotency_key: object = None,
+) -> _Facts:
+    """An event's facts, each checked: times aware (``at`` no later than ``now`` + the skew)."""
+    recorded = _checks.aware_utc(now, field="now")
+    return (
+        _checks.event_time(at, field="at", now=recorded),
+        recorded,
+        _source(source),
+        _reason(reason),
+        _reference(provider_event_id, "provider_event_id"),
+        _idempotency_key(idempotency_key),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _latest(now: dt.datetime) -> dt.datetime:
+    """The latest time an event recorded at ``now`` may have (a bulk call asks once)."""
+    return now + _checks.MAX_CLOCK_SKEW
+
+
+@functools.lru_cache(maxsize=65_536)
+def _known_id(value: str) -> str:
+    return check_id(value, field="payment_id")
+
+
 def _step_payment_id(value: object) -> str:
+    if isinstance(value, str):  # a bulk file names each payment several times
+        return _known_id(value)
     return check_id(value, field="payment_id")
 
 
 def _step_at(value: object) -> dt.datetime:
+    if type(value) is dt.datetime and value.tzinfo is dt.UTC:
+        return value
     return _checks.aware_utc(value, field="at")
 
 
 def _step_status(value: object) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str) and value in _MOVES:
+        return value  # canonical already: the common case
     status = _checks.choice(value, STATUSES, field="status", what="payment status")
     if status not in _MOVES:
         raise InvalidInput(f"'{status}' is not a step a PaymentStep takes", field="status")
@@ -622,16 +657,23 @@ class PaymentStep:
             raise InvalidInput("a step is either a status or a refund", field="status")
 
     def apply(self, payment: Payment, *, now: dt.datetime) -> PaymentEvent:
-        """Take the step on ``payment``; the event to record (``RuleViolation`` if refused)."""
-        if self.refund is not None:
-            return payment.refund(
-                self.refund, at=self.at, now=now, source=self.source, reason=self.reason,
-                provider_event_id=self.provider_event_id,
+        """Take the step on ``payment``; the event to record (``RuleViolation`` if refused).
+
+        ``now`` is an aware UTC datetime. The step's fields were checked when it was made, so
+        only what depends on the payment is checked here (its status, currency, what is left).
+        """
+        if not (type(now) is dt.datetime and now.tzinfo is dt.UTC):
+            now = _checks.aware_utc(now, field="now")
+        if self.at > _latest(now):
+            raise InvalidInput(
+                "is in the future: an event is recorded when it has happened", field="at"
             )
-        return payment.move(
-            self.status, at=self.at, now=now, source=self.source, reason=self.reason,
-            provider_event_id=self.provider_event_id,
-        )
+        facts = (self.at, now, self.source, self.reason, self.provider_event_id, None)
+        if self.refund is not None:
+            value = payment._own(self.refund.amount, self.refund.currency.code, "refund")
+            return payment._refund(value, facts)
+        assert self.status is not None  # noqa: S101 - a step is a status or a refund
+        return payment._move(self.status, None, facts)
 
 
 def _by_method(method: str, reference: str) -> str:

@@ -1,32 +1,33 @@
 """Payments and their events in the store, scoped by tenant.
 
-A payment is written through SQLAlchemy Core, not mapped: its amount spans two columns and its
-events are an append-only log, and the bulk path (``write_steps``) must stay close to plain
-inserts. Rows are turned back into :class:`globalcrm.payment_records.Payment` through its
-constructor, so what comes out is checked like what went in. A payment that will change is read
-with ``for_update=True`` (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
+A payment is written through SQLAlchemy Core, not mapped: its amount spans two columns, its
+events are an append-only log, and the bulk path (``add_events_in_bulk``, ``save_states``) must
+stay close to plain inserts, so it hands the driver its rows (``executemany`` on SQLite,
+``COPY`` and one ``UPDATE ... FROM unnest(...)`` on PostgreSQL). A row read back becomes a
+:class:`globalcrm.payment_records.Payment` without running its checks again, as the ORM loads
+mapped entities: only checked values were written. A payment that will change is read with
+``for_update=True`` (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
 already lets one writer in at a time), and every update also checks the version it read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from moneyed import Money
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, Row, insert, select, update
 from sqlalchemy.orm import Session
 
-from globalcrm.errors import Conflict, NotFound
+from globalcrm.errors import Conflict, NotFound, StorageError
 from globalcrm.money import moneyed_currency
 from globalcrm.payment_records import Payment, PaymentEvent
 from globalcrm.storage import tables
 
 __all__ = ["PaymentRepository"]
-
-_STATE = ("status", "refunded", "paid_at", "updated_at", "version")
-
 
 def _payment_row(payment: Payment) -> dict[str, Any]:
     return {
@@ -70,7 +71,9 @@ def _event_row(event: PaymentEvent, tenant: str) -> dict[str, Any]:
 
 
 def _payment(row: Row[Any]) -> Payment:
-    return Payment(
+    """The stored payment, built without running the checks its values passed when written."""
+    payment: Payment = Payment.__new__(Payment)
+    payment.__dict__.update(
         id=row.id,
         tenant=row.tenant,
         customer_id=row.customer_id,
@@ -89,6 +92,7 @@ def _payment(row: Row[Any]) -> Payment:
         paid_at=row.paid_at,
         version=row.version,
     )
+    return payment
 
 
 def _event(row: Row[Any], currency: str) -> PaymentEvent:
@@ -108,6 +112,48 @@ def _event(row: Row[Any], currency: str) -> PaymentEvent:
         idempotency_key=row.idempotency_key,
         reason=row.reason,
     )
+
+
+_EVENT_COLUMNS = [column.name for column in tables.payment_events.columns]
+_SQLITE_UPDATE = (
+    "UPDATE payments SET status = ?, refunded = ?, paid_at = ?, updated_at = ?, version = ?"
+    " WHERE id = ? AND tenant = ? AND version = ?"
+)
+_UNNEST_UPDATE = (
+    "UPDATE payments AS p SET status = v.status, refunded = v.refunded, paid_at = v.paid_at,"
+    " updated_at = v.updated_at, version = v.version"
+    " FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::timestamptz[],"
+    " %s::timestamptz[], %s::int[]) AS v(id, read, status, refunded, paid_at, updated_at,"
+    " version) WHERE p.tenant = %s AND p.id = v.id AND p.version = v.read"
+)
+
+
+def _stamper(dialect: Dialect) -> Callable[[dt.datetime], Any]:
+    """The driver's form of an aware datetime, as ``UTCDateTime`` binds it for ``dialect``."""
+    kind = tables.payment_events.c.occurred_at.type
+    process = kind.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return lambda value: value
+    last: list[Any] = [None, None]
+
+    def stamp(value: dt.datetime) -> Any:
+        if value != last[0]:  # a bulk call's events share their times, mostly
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return stamp
+
+
+@contextmanager
+def _driver_errors(connection: Connection) -> Iterator[None]:
+    """Translate the driver's own errors (the bulk path talks to it directly)."""
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.IntegrityError:
+        raise Conflict("the write conflicts with a record already stored") from None
+    except dbapi.Error:
+        raise StorageError("the database refused the bulk write") from None
 
 
 class PaymentRepository:
@@ -145,6 +191,45 @@ class PaymentRepository:
                 query = query.with_for_update()
             for row in self._session.execute(query):
                 found[row.id] = _payment(row)
+        return found
+
+    def lock_states(self, ids: Sequence[str]) -> dict[str, Payment]:
+        """What the bulk path needs of these payments, their rows locked (in id order).
+
+        The payments come back with their amount, status, refunded total, version and
+        ``paid_at`` only (the other fields empty): ``record_steps`` takes steps on them and
+        writes them back with :meth:`save_states`; they never leave the service layer.
+        """
+        connection = self._session.connection()
+        dialect = connection.dialect
+        postgresql = dialect.name == "postgresql"
+        read_time = tables.payments.c.paid_at.type.dialect_impl(dialect).result_processor(
+            dialect, None
+        )
+        found: dict[str, Payment] = {}
+        ordered = sorted(set(ids))
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            mark = "%s" if postgresql else "?"
+            sql = (
+                "SELECT id, customer_id, method, amount, currency, refunded, status, version,"  # noqa: S608
+                f" paid_at FROM payments WHERE tenant = {mark} AND id IN"
+                f" ({', '.join([mark] * len(chunk))}) ORDER BY id"
+                + (" FOR UPDATE" if postgresql else "")
+            )
+            rows = connection.exec_driver_sql(sql, (self._tenant, *chunk)).all()
+            for pid, customer, method, amount, code, refunded, status, version, paid in rows:
+                payment: Payment = Payment.__new__(Payment)
+                payment.__dict__.update(
+                    id=pid, tenant=self._tenant, customer_id=customer, method=method,
+                    amount=Money(Decimal(amount), moneyed_currency(code)),
+                    refunded=Decimal(refunded), status=status, version=version,
+                    paid_at=None if paid is None or read_time is None else read_time(paid),
+                    updated_at=None, created_at=None, purchase_id=None, provider=None,
+                    provider_reference=None, instrument=None, metadata={},
+                    idempotency_key=None,
+                )
+                found[pid] = payment
         return found
 
     def by_idempotency_key(self, key: str) -> Payment | None:
@@ -254,34 +339,65 @@ class PaymentRepository:
             raise Conflict("the payment was changed by someone else; try again", field="version")
         self.add_events(events)
 
-    def save_states(self, payments: Iterable[Payment], read: Mapping[str, int]) -> None:
-        """Write the state of many payments at once (the bulk path: rows locked before)."""
-        p = tables.payments.c
-        rows = [
-            {
-                "b_id": payment.id,
-                "b_version": read[payment.id],
-                "status": payment.status,
-                "refunded": str(payment.refunded),
-                "paid_at": payment.paid_at,
-                "updated_at": payment.updated_at,
-                "version": payment.version,
-            }
-            for payment in payments
-        ]
-        if not rows:
+    def add_events_in_bulk(self, events: Sequence[PaymentEvent]) -> None:
+        """Append many events: the driver's ``executemany`` (SQLite) or ``COPY`` (PostgreSQL)."""
+        if not events:
             return
-        statement = (
-            update(tables.payments)
-            .where(
-                p.id == bindparam("b_id"),
-                p.tenant == self._tenant,
-                p.version == bindparam("b_version"),
+        connection = self._session.connection()
+        stamp = _stamper(connection.dialect)
+        tenant = self._tenant
+        rows = [
+            (
+                e.payment_id, e.seq, tenant, e.kind, e.from_status, e.to_status,
+                None if e.amount is None else str(e.amount.amount), stamp(e.occurred_at),
+                stamp(e.recorded_at), e.source, e.provider_event_id, e.idempotency_key, e.reason,
             )
-            .values({name: bindparam(name) for name in _STATE})
-        )
-        result = self._session.connection().execute(statement, rows)
-        if result.rowcount not in (len(rows), -1):
+            for e in events
+        ]
+        with _driver_errors(connection):
+            if connection.dialect.name == "postgresql":
+                driver = connection.connection.driver_connection
+                assert driver is not None  # noqa: S101
+                names = ", ".join(_EVENT_COLUMNS)
+                with driver.cursor() as cursor, cursor.copy(
+                    f"COPY payment_events ({names}) FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" for _ in _EVENT_COLUMNS)
+                connection.exec_driver_sql(
+                    f"INSERT INTO payment_events ({', '.join(_EVENT_COLUMNS)})"  # noqa: S608
+                    f" VALUES ({marks})",
+                    rows,
+                )
+
+    def save_states(self, payments: Sequence[Payment], read: Mapping[str, int]) -> None:
+        """Write the state of many payments at once (the bulk path: their rows locked before).
+
+        ``Conflict`` if one of them is no longer at the version ``read`` says.
+        """
+        if not payments:
+            return
+        connection = self._session.connection()
+        stamp = _stamper(connection.dialect)
+        columns = [
+            [p.id for p in payments],
+            [read[p.id] for p in payments],
+            [p.status for p in payments],
+            [str(p.refunded) for p in payments],
+            [None if p.paid_at is None else stamp(p.paid_at) for p in payments],
+            [None if p.updated_at is None else stamp(p.updated_at) for p in payments],
+            [p.version for p in payments],
+        ]
+        with _driver_errors(connection):
+            if connection.dialect.name == "postgresql":
+                result = connection.exec_driver_sql(_UNNEST_UPDATE, (*columns, self._tenant))
+            else:
+                rows = [(*values[2:], values[0], self._tenant, values[1])
+                        for values in zip(*columns, strict=True)]
+                result = connection.exec_driver_sql(_SQLITE_UPDATE, rows)
+        if result.rowcount != len(payments):
             raise Conflict("a payment was changed by someone else; try again", field="version")
 
     def erase_customer(self, customer_id: str) -> int:
