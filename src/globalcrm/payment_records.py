@@ -193,11 +193,14 @@ def _provider_reference(value: object) -> str | None:
 
 
 _SPACE = re.compile(r"\s")
+_PLAIN_REFERENCE = re.compile(rf"[\x21-\x7e]{{1,{MAX_REFERENCE}}}")
 
 
 def _reference(value: object, field: str) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str) and _PLAIN_REFERENCE.fullmatch(value):
+        return value  # printable ASCII without spaces: canonical as it is (the common case)
     text = _checks.text(value, field=field, max_length=MAX_REFERENCE)
     if _SPACE.search(text):
         raise InvalidFormat("a reference has no spaces", field=field)
