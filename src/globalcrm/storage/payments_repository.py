@@ -137,7 +137,7 @@ def _stamper(dialect: Dialect) -> Callable[[dt.datetime], Any]:
     last: list[Any] = [None, None]
 
     def stamp(value: dt.datetime) -> Any:
-        if value != last[0]:  # a bulk call's events share their times, mostly
+        if value is not last[0] and value != last[0]:  # a bulk call's times repeat, mostly
             last[0], last[1] = value, process(value)
         return last[1]
 
@@ -346,14 +346,15 @@ class PaymentRepository:
         connection = self._session.connection()
         stamp = _stamper(connection.dialect)
         tenant = self._tenant
-        rows = [
-            (
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
+        for e in events:
+            amount = e.amount
+            append((
                 e.payment_id, e.seq, tenant, e.kind, e.from_status, e.to_status,
-                None if e.amount is None else str(e.amount.amount), stamp(e.occurred_at),
+                None if amount is None else str(amount.amount), stamp(e.occurred_at),
                 stamp(e.recorded_at), e.source, e.provider_event_id, e.idempotency_key, e.reason,
-            )
-            for e in events
-        ]
+            ))
         with _driver_errors(connection):
             if connection.dialect.name == "postgresql":
                 driver = connection.connection.driver_connection
