@@ -70,6 +70,7 @@ __all__ = [
     "Payment",
     "PaymentEvent",
     "PaymentStep",
+    "canonical_reference",
     "replay",
 ]
 
@@ -701,6 +702,22 @@ class PaymentStep:
             return payment._refund(value, facts)
         assert self.status is not None  # noqa: S101 - a step is a status or a refund
         return payment._move(self.status, None, facts)
+
+
+def canonical_reference(method: object, reference: object) -> str:
+    """``reference`` as a payment of ``method`` keeps it (a nosso número without separators).
+
+    ```pycon
+    >>> canonical_reference("boleto", "123.456.789-0"), canonical_reference("alipay", "A-1")
+    ('1234567890', 'A-1')
+
+    ```
+    """
+    key = catalog.method(method, field="method").key
+    text = _provider_reference(reference)
+    if text is None:
+        raise InvalidFormat("expected a provider reference", field="provider_reference")
+    return _by_method(key, text)
 
 
 def _by_method(method: str, reference: str) -> str:

@@ -310,6 +310,8 @@ def test_pix_and_boleto_settlements_find_their_payment_by_reference(crm: gc.CRM)
     with pytest.raises(gc.RuleViolation):  # a boleto paid short
         crm.payments.settle_boleto(our_number="1234567890", amount=money("149.99", "BRL"),
                                    paid_at=NOW)
+    assert crm.payments.find(method="boleto", provider_reference="1234567890").id == slip.id
+    assert crm.payments.find(method="boleto", provider_reference="123.456.789-0").id == slip.id
     late = crm.payments.settle_boleto(our_number="123 456 789 0", amount=money("152.30", "BRL"),
                                       paid_at=NOW)  # paid late, with interest
     assert late.payment.id == slip.id and late.payment.status == "succeeded"

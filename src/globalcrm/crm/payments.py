@@ -49,6 +49,7 @@ from globalcrm.payment_records import (
     TRANSITIONS,
     Payment,
     PaymentEvent,
+    canonical_reference,
 )
 from globalcrm.payments import catalog
 from globalcrm.storage.unit_of_work import UnitOfWork
@@ -186,7 +187,7 @@ class Payments:
     def find(self, *, method: str, provider_reference: str) -> Payment:
         """The payment a provider's reference names (a Pix txid, an ``out_trade_no``...)."""
         key = catalog.method(method, field="method").key
-        reference = _checks.text(provider_reference, field="provider_reference", max_length=200)
+        reference = canonical_reference(key, provider_reference)
         with self._context.work(write=False) as uow:
             found = uow.payments.by_reference(key, reference)
         if found is None:
