@@ -881,6 +881,219 @@ def messages_render(
 # --- end messages
 
 
+# --------------------------------------------------------------------------- payment records
+# ``globalcrm payments methods|list|show|refund`` (issue 21): the methods to offer a customer
+# and the record of their payments, as a table or as JSON.
+
+from globalcrm import payment_records  # noqa: E402 - kept in this block for a clean merge
+
+payments_app.info.help = (
+    "Payment instruments and their QR codes; the methods to offer a customer, and the record "
+    "of their payments."
+)
+def _payment_json(payment: payment_records.Payment, *, full: bool = False) -> dict[str, object]:
+    data: dict[str, object] = {
+        "id": payment.id,
+        "customer_id": payment.customer_id,
+        "purchase_id": payment.purchase_id,
+        "method": payment.method,
+        "amount": str(payment.amount.amount),
+        "currency": payment.currency,
+        "refunded": str(payment.refunded),
+        "refundable": str(payment.refundable.amount),
+        "status": payment.status,
+        "provider": payment.provider,
+        "provider_reference": payment.provider_reference,
+        "created_at": payment.created_at.isoformat(),
+        "paid_at": None if payment.paid_at is None else payment.paid_at.isoformat(),
+        "updated_at": None if payment.updated_at is None else payment.updated_at.isoformat(),
+        "version": payment.version,
+    }
+    if full:
+        data["instrument"] = payment.instrument
+    return data
+
+
+def _event_json(event: payment_records.PaymentEvent) -> dict[str, object]:
+    return {
+        "seq": event.seq,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "amount": None if event.amount is None else str(event.amount.amount),
+        "occurred_at": event.occurred_at.isoformat(),
+        "recorded_at": event.recorded_at.isoformat(),
+        "source": event.source,
+        "provider_event_id": event.provider_event_id,
+        "reason": event.reason,
+    }
+
+
+def _payments_table(payments: list[payment_records.Payment]) -> Table:
+    table = Table("id", "customer", "method", "amount", "refunded", "status", "created (UTC)")
+    for payment in payments:
+        table.add_row(
+            payment.id,
+            payment.customer_id,
+            payment.method,
+            f"{payment.amount.amount} {payment.currency}",
+            str(payment.refunded),
+            payment.status,
+            payment.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    return table
+
+
+@payments_app.command("methods")
+def payments_methods(
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    amount: Annotated[
+        str | None, typer.Option(help="An amount, to drop methods whose limits it exceeds.")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="The amount's currency (default: the customer's).")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """The payment methods to offer CUSTOMER, most relevant first, named in their language."""
+    from globalcrm.money import money
+
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            person = crm.customers.get(customer)
+            wanted = None if amount is None else money(amount, currency or person.currency)
+            found = crm.payments.methods_for(person, wanted)
+            rows = [
+                {
+                    "key": method.key,
+                    "name": method.name_in(person.language),
+                    "type": method.type,
+                    "currencies": list(method.currencies),
+                    "limit": method.limit,
+                    "refunds": method.refunds,
+                    "module": method.module,
+                }
+                for method in found
+            ]
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json({"customer_id": person.id, "country": person.country, "methods": rows})
+        return
+    table = Table("key", "name", "type", "limit", "refunds",
+                  title=f"payment methods for {person.id} ({person.country})")
+    for row in rows:
+        table.add_row(*(str(row[k] or "") for k in ("key", "name", "type", "limit", "refunds")))
+    console.print(table)
+
+
+@payments_app.command("list")
+def payments_list(
+    customer: Annotated[str | None, typer.Option(help="Only this customer's payments.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only payments in this status.")] = None,
+    method: Annotated[str | None, typer.Option(help="Only payments by this method.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    after: Annotated[str | None, typer.Option(help="The cursor of the previous page.")] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """List payments, newest first."""
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            page = crm.payments.list(
+                customer=customer, status=status, method=method, limit=limit, after=after
+            )
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json({
+            "payments": [_payment_json(p) for p in page.items], "next_cursor": page.next_cursor
+        })
+        return
+    console.print(_payments_table(list(page.items)))
+    if page.next_cursor:
+        console.print(f"more: --after {page.next_cursor}", highlight=False)
+
+
+@payments_app.command("show")
+def payments_show(
+    payment: Annotated[str, typer.Argument(help="Payment id.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Show a payment and every step of its history, with its time and source."""
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            found = crm.payments.get(payment)
+            events = crm.payments.history(found)
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json({**_payment_json(found, full=True), "events": [_event_json(e) for e in events]})
+        return
+    console.print(_payments_table([found]))
+    table = Table("seq", "step", "status", "amount", "occurred (UTC)", "source", "reason")
+    for event in events:
+        table.add_row(
+            str(event.seq),
+            event.kind,
+            f"{event.from_status or ''} -> {event.to_status}",
+            "" if event.amount is None else f"{event.amount.amount} {found.currency}",
+            event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+            event.source,
+            event.reason or "",
+        )
+    console.print(table)
+
+
+@payments_app.command("refund")
+def payments_refund(
+    payment: Annotated[str, typer.Argument(help="Payment id.")],
+    amount: Annotated[str, typer.Argument(help="Amount to refund, in the payment's currency.")],
+    reason: Annotated[
+        str | None, typer.Option(help="A code: requested_by_customer, duplicate...")
+    ] = None,
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Run it again with the same key: refunded once.")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Record a refund of AMOUNT; never more than is left to refund."""
+    from globalcrm.money import money
+
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            current = crm.payments.get(payment)
+            done = crm.payments.refund(
+                current, money(amount, current.currency), reason=reason,
+                idempotency_key=idempotency_key,
+            )
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json(_payment_json(done))
+        return
+    console.print(
+        f"refunded {amount} {done.currency}: {done.refunded} of {done.amount.amount} refunded, "
+        f"status {done.status}",
+        highlight=False,
+    )
+
+
 def main() -> None:
     """Entry point of the ``globalcrm`` script."""
     app()

@@ -18,6 +18,7 @@ from globalcrm.crm.customers import Customers, DuplicateMatch
 from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
 from globalcrm.crm.messages import Messages  # messages and plugins (issue 20)
+from globalcrm.crm.payments import Payments
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
 from globalcrm.crm.purchases import Purchases
@@ -81,6 +82,8 @@ class CRM:
         self.messages = Messages(self._context)
         """Messages in each customer's language and manners: render, and send through an adapter."""
         # --- end messages and plugins
+        self.payments = Payments(self._context)
+        """Payment methods to offer each customer, and the record of every payment."""
 
     @property
     def tenant(self) -> str:

@@ -691,3 +691,101 @@ cases = Table(
     Index(None, "tenant", "resolution_due"),
 )
 """Cases: one customer matter across channels; its SLA deadlines are kept for the breach lists."""
+
+
+# --------------------------------------------------------------------------- payment records
+# Payments and their events (issue 21). No foreign key to ``customers``: a payment is a record
+# of a sale kept for tax law after its customer is erased. ``purchase_id`` has no foreign key
+# either: purchases are stored by another part of the library that is not there yet.
+
+__all__ += ["payment_events", "payments"]
+
+_TAX_GROUND = (
+    "tax law: records of payments received are kept with the invoices they settle "
+    "(EU VAT Directive 2006/112/EC art. 247, storage of invoices; national laws 6-10 years); "
+    "GDPR art. 17(3)(b): erasure does not reach what a legal obligation requires to keep"
+)
+
+
+def _tax_record(kind: str, *, export: bool = True) -> dict[str, object]:
+    """Kept after erasure: what the tax record of a payment needs."""
+    return _classified(kind, export=export, erase="keep", ground=_TAX_GROUND)
+
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_tax_record("identifier")),
+    Column("tenant", String(64), nullable=False, info=_tax_record("none", export=False)),
+    # the customer's id stays with the kept record: it is what the kept invoice names
+    Column("customer_id", String(26), nullable=False, info=_tax_record("identifier")),
+    Column("purchase_id", String(26), nullable=True, info=_tax_record("identifier")),
+    Column("method", String(40), nullable=False, info=_tax_record("none")),
+    Column("amount", String(64), nullable=False, info=_tax_record("none")),
+    Column("currency", String(3), nullable=False, info=_tax_record("none")),
+    Column("refunded", String(64), nullable=False, info=_tax_record("none")),
+    Column("status", String(20), nullable=False, info=_tax_record("none")),
+    Column("provider", String(64), nullable=True, info=_tax_record("none")),
+    # what the provider's statement names: reconciling the books needs it
+    Column("provider_reference", String(200), nullable=True, info=_tax_record("identifier")),
+    Column(
+        "instrument",
+        String(200),
+        nullable=True,
+        info=_classified("identifier", export=True, erase="null"),
+    ),
+    Column(
+        "meta", json_type(), nullable=False,
+        info=_classified("content", export=True, erase="anonymise"),
+    ),
+    Column(
+        "idempotency_key",
+        String(200),
+        nullable=True,
+        info=_classified("technical", export=False, erase="null"),
+    ),
+    Column("created_at", UTCDateTime(), nullable=False, info=_tax_record("technical")),
+    Column("updated_at", UTCDateTime(), nullable=False, info=_tax_record("technical")),
+    Column("paid_at", UTCDateTime(), nullable=True, info=_tax_record("technical")),
+    Column("version", Integer, nullable=False, info=_tax_record("technical", export=False)),
+    UniqueConstraint("tenant", "idempotency_key"),
+    UniqueConstraint("tenant", "method", "provider_reference"),
+    Index(None, "tenant", "id"),
+    Index(None, "tenant", "customer_id", "id"),
+)
+"""One row per payment: amounts as exact decimal text, ``refunded`` the sum of its refund
+events (locked with the row on every change), ``version`` its last event's ``seq``, ``meta``
+the payment's ``metadata``. Erasure of the customer nulls ``instrument`` and
+``idempotency_key`` and empties ``meta`` (anonymised to ``{}``)."""
+
+payment_events = Table(
+    "payment_events",
+    metadata,
+    Column(
+        "payment_id",
+        String(26),
+        ForeignKey("payments.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=_tax_record("identifier"),
+    ),
+    Column("seq", Integer, primary_key=True, info=_tax_record("technical")),
+    Column("tenant", String(64), nullable=False, info=_tax_record("none", export=False)),
+    Column("kind", String(20), nullable=False, info=_tax_record("none")),
+    Column("from_status", String(20), nullable=True, info=_tax_record("none")),
+    Column("to_status", String(20), nullable=False, info=_tax_record("none")),
+    Column("amount", String(64), nullable=True, info=_tax_record("none")),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_tax_record("technical")),
+    Column("recorded_at", UTCDateTime(), nullable=False, info=_tax_record("technical")),
+    Column("source", String(32), nullable=False, info=_tax_record("none")),
+    Column("provider_event_id", String(200), nullable=True, info=_tax_record("identifier")),
+    Column(
+        "idempotency_key",
+        String(200),
+        nullable=True,
+        info=_classified("technical", export=False, erase="null"),
+    ),
+    Column("reason", String(64), nullable=True, info=_tax_record("none")),
+    UniqueConstraint("tenant", "idempotency_key"),
+)
+"""Every step of every payment, append-only; the amount (a refund, what was paid) is in the
+payment's currency."""

@@ -23,6 +23,7 @@ from globalcrm.storage.consent_repository import ConsentRepository
 from globalcrm.storage.engine import WRITE
 from globalcrm.storage.notice_repository import NoticeRepository
 from globalcrm.storage.opt_in_repository import OptInTokenRepository
+from globalcrm.storage.payments_repository import PaymentRepository
 from globalcrm.storage.purchases_repository import PurchaseRepository
 from globalcrm.storage.purpose_repository import PurposeRepository
 from globalcrm.storage.repositories import (
@@ -79,6 +80,7 @@ class UnitOfWork:
     subject_keys: SubjectKeyRepository
     opt_in_tokens: OptInTokenRepository
     audit: AuditRepository
+    payments: PaymentRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -107,6 +109,7 @@ class UnitOfWork:
         self.subject_keys = SubjectKeyRepository(session, self._tenant)
         self.opt_in_tokens = OptInTokenRepository(session, self._tenant)
         self.audit = AuditRepository(session, self._tenant)
+        self.payments = PaymentRepository(session, self._tenant)
         return self
 
     def __exit__(
