@@ -38,13 +38,13 @@ from globalcrm.errors import Conflict, GlobalCRMError, StorageError
 from globalcrm.storage.engine import WRITE
 from globalcrm.storage.unit_of_work import translate_storage_error
 
-__all__ = ["current", "diff", "downgrade", "head", "upgrade"]
+__all__ = ["current", "diff", "downgrade", "head", "revisions", "upgrade"]
 
 SCHEMA_LOCK = 0x67_63_72_6D_5F_73_63_68
 """The key of the PostgreSQL advisory lock that migrations hold (``gcrm_sch`` as 8 bytes)."""
 
-_ATTEMPTS = 5
-"""Tries of a migration that lost a race for SQLite's lock beyond its busy timeout."""
+_ATTEMPTS = 6
+"""Tries of a migration that found the database busy (about 1.5 s of pauses in all)."""
 
 
 def _config(connection: Any) -> Config:
@@ -66,6 +66,11 @@ def head() -> str:
     return revision
 
 
+def revisions() -> list[str]:
+    """Every packaged revision, oldest first (``head()`` last)."""
+    return [script.revision for script in reversed(list(_script().walk_revisions()))]
+
+
 def current(engine: Engine) -> str | None:
     """The revision the database is at (``None`` for an empty database).
 
@@ -82,14 +87,19 @@ def current(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database up to ``revision`` in one transaction, holding the schema lock."""
-    if revision == "head" and current(engine) == head():
-        return  # the usual open of a migrated database: no lock, no write
-    _migrate(engine, lambda config: command.upgrade(config, revision), revision)
+
+    def up() -> None:
+        if revision == "head" and current(engine) == head():
+            return  # the usual open of a migrated database: no lock, no write
+        _migrate(engine, lambda config: command.upgrade(config, revision), revision)
+
+    _retrying(up)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate the database down to ``revision`` (``"base"`` empties it), keeping its rows."""
-    _migrate(engine, lambda config: command.downgrade(config, revision), revision)
+    _retrying(lambda: _migrate(engine, lambda config: command.downgrade(config, revision),
+                               revision))
 
 
 def diff(engine: Engine) -> list[Any]:
@@ -105,26 +115,40 @@ def diff(engine: Engine) -> list[Any]:
         return list(compare_metadata(context, metadata))
 
 
-def _migrate(engine: Engine, step: Callable[[Config], None], target: object) -> None:
-    """Run ``step`` in one locked transaction; retry when SQLite stayed locked too long."""
+def _retrying(step: Callable[[], None]) -> None:
+    """Run ``step``; again, after a pause, when the database was busy (SQLite's lock).
+
+    SQLite answers ``SQLITE_BUSY`` without waiting out its busy timeout in some moments of a new
+    database, such as while another connection turns it to WAL mode.
+    """
     for attempt in range(_ATTEMPTS):
-        failure: GlobalCRMError
         try:
-            with _locked(engine) as connection:
-                _known_revision(connection)
-                step(_config(connection))
+            step()
+        except Conflict:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+        else:
             return
-        except SQLAlchemyError as error:
-            failure = translate_storage_error(error, url=engine.url)
-        except (CommandError, RevisionError):
-            shown = target if isinstance(target, str) and _REVISION.fullmatch(target) else "?"
-            failure = StorageError(
-                f"cannot migrate to revision {shown!r} from the database's (no such revision, "
-                "or not in that direction)"
-            )
-        if not isinstance(failure, Conflict) or attempt == _ATTEMPTS - 1:
-            raise failure from None
-        time.sleep(0.05 * 2**attempt)
+
+
+def _migrate(engine: Engine, step: Callable[[Config], None], target: object) -> None:
+    """Run ``step`` in one transaction that holds the schema lock."""
+    failure: GlobalCRMError
+    try:
+        with _locked(engine) as connection:
+            _known_revision(connection)
+            step(_config(connection))
+        return
+    except SQLAlchemyError as error:
+        failure = translate_storage_error(error, url=engine.url)
+    except (CommandError, RevisionError):
+        shown = target if isinstance(target, str) and _REVISION.fullmatch(target) else "?"
+        failure = StorageError(
+            f"cannot migrate to revision {shown!r} from the database's (no such revision, "
+            "or not in that direction)"
+        )
+    raise failure from None
 
 
 @contextlib.contextmanager
