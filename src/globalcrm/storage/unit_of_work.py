@@ -184,9 +184,11 @@ def _from_sqlite(orig: BaseException, name: str, url: URL | None) -> GlobalCRMEr
         conflict = Conflict(f"{conflict_text}{where}")
         conflict.sqlstate, conflict.constraint = name, constraint
         return conflict
-    if family == "SQLITE_CANTOPEN":
-        text = _cannot_open(url)
-    elif name in _SQLITE:
+    if family == "SQLITE_CANTOPEN":  # the message ends with the path: no code after it
+        failure = StorageError(_cannot_open(url))
+        failure.sqlstate = name
+        return failure
+    if name in _SQLITE:
         text = _SQLITE[name]
         columns = _sqlite_columns(orig)
         if name == "SQLITE_CONSTRAINT_NOTNULL" and columns:
