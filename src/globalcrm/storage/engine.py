@@ -33,10 +33,11 @@ def parse_url(url: object) -> URL:
     elif isinstance(url, str) and url.strip() and "\x00" not in url:
         try:
             parsed = make_url(url.strip())
-        except ArgumentError as error:
+        except (ArgumentError, ValueError):
+            # not chained: SQLAlchemy's message repeats the URL, password and all
             raise InvalidFormat(
                 "not a database URL (e.g. 'sqlite:///crm.db')", field="url"
-            ) from error
+            ) from None
     else:
         raise InvalidFormat("expected a database URL such as 'sqlite:///crm.db'", field="url")
     if parsed.get_backend_name() not in SUPPORTED:
