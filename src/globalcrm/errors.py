@@ -12,9 +12,9 @@ GlobalCRMError                       .message, .code, and where: .field, .row, .
 │   ├── InvalidSignature             a payment notification's signature does not verify
 │   └── InvalidRule                  rule text does not parse (.position)
 ├── NotFound (also LookupError)      no such customer, interaction, conversation
-├── Conflict                         duplicate key, stale version, lost race
+├── Conflict                         a key clash, stale version, lost race (.sqlstate, .constraint)
 ├── RuleViolation                    a business rule refuses (no consent, not enough points...)
-├── StorageError                     the database failed or its schema is not at head
+├── StorageError                     the database failed or its schema is not at head (.sqlstate)
 ├── ConfigurationError               a driver not installed, worker processes that cannot start
 └── PluginError                      a plugin's hook raised (.hook, .plugin)
 ```

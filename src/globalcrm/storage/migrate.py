@@ -108,11 +108,16 @@ def diff(engine: Engine) -> list[Any]:
 
     from globalcrm.storage.tables import metadata
 
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
-        )
-        return list(compare_metadata(context, metadata))
+    failure: GlobalCRMError
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True}
+            )
+            return list(compare_metadata(context, metadata))
+    except SQLAlchemyError as error:
+        failure = translate_storage_error(error, url=engine.url)
+    raise failure from None
 
 
 def _retrying(step: Callable[[], None]) -> None:
