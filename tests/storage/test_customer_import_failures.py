@@ -191,3 +191,34 @@ def test_an_atomic_import_that_fails_stores_nothing_and_says_so(
     assert caught.value.report is not None
     assert (caught.value.report.imported, caught.value.report.committed) == (0, False)
     assert crm.customers.count() == 0
+
+
+def test_an_import_in_the_callers_transaction_that_stops_keeps_nothing(
+    crm: gc.CRM, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("only a PostgreSQL trigger can fail in a way that is not about the row")
+    with crm._engine.begin() as connection:
+        connection.execute(text(
+            "CREATE FUNCTION stop_marked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.emails::text LIKE '%stop-here%' THEN RAISE EXCEPTION 'stopped' USING "
+            "ERRCODE = 'XX000'; END IF; RETURN NEW; END $$"
+        ))
+        connection.execute(text("CREATE TRIGGER stop_marked BEFORE INSERT ON customers "
+                                "FOR EACH ROW EXECUTE FUNCTION stop_marked()"))
+    rows = _rows(3000)
+    rows[2499]["emails"] = "stop-here@example.lt"
+    try:
+        with pytest.raises(gc.StorageError) as caught, crm.transaction() as tx:
+            tx.customers.import_rows(rows)
+    finally:
+        with crm._engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER stop_marked ON customers"))
+            connection.execute(text("DROP FUNCTION stop_marked()"))
+    assert str(caught.value) == (
+        "the database server had an internal error (SQLSTATE XX000): nothing was stored (the "
+        "import is part of the caller's transaction) (row 2001)"
+    )
+    assert caught.value.report is not None
+    assert (caught.value.report.imported, caught.value.report.committed) == (0, False)
+    assert crm.customers.count() == 0

@@ -206,7 +206,12 @@ def _store(context: Context, batch: list[Checked], report: ImportReport, *, atom
             first = stored[0][1] if stored else "empty"
             record_audit(uow, context, "customers.imported", "import", first, None, details)
     except (Conflict, StorageError) as error:
-        raise _stopped(error, batch[0][0], report, atomic=atomic) from None
+        whole = (
+            "the import is atomic" if atomic
+            else "the import is part of the caller's transaction" if context.in_transaction
+            else None
+        )
+        raise _stopped(error, batch[0][0], report, one_transaction=whole) from None
     report.imported += len(stored)
     report.ids.extend(checked[1] for checked in stored)
 
@@ -246,22 +251,30 @@ _ID_TAKEN = "a customer with this id is already stored"
 def _refused_row(number: int, error: BaseException) -> RowError:
     """The row error of a row the database refused: what it said, never the row's values."""
     problem = translate_storage_error(error)
-    if getattr(problem, "constraint", None) == "pk_customers":
+    if isinstance(problem, Conflict) and problem.constraint == "pk_customers":
         return RowError(number, "id", _ID_TAKEN, "conflict")
     return RowError(number, None, f"the database refused the row: {problem.message}", problem.code)
 
 
 def _stopped(
-    error: Conflict | StorageError, first_row: int, report: ImportReport, *, atomic: bool
+    error: Conflict | StorageError,
+    first_row: int,
+    report: ImportReport,
+    *,
+    one_transaction: str | None,
 ) -> Conflict | StorageError:
     """The error that stops an import: what failed, from which row, and what stays stored.
 
     ``report`` (also on the error as ``.report``) counts what earlier transactions committed;
-    the failed batch and every row after it are not stored.
+    the failed batch and every row after it are not stored. An atomic import, or one inside the
+    caller's ``crm.transaction()`` (which the error rolls back), keeps nothing: why is
+    ``one_transaction``.
     """
-    if atomic:
+    if one_transaction is not None:
         report.committed = False
-        kept = "nothing was stored (the import is atomic)"
+        report.imported = 0
+        report.ids.clear()
+        kept = f"nothing was stored ({one_transaction})"
     elif report.imported:
         kept = (
             f"no row from row {first_row} on was stored; the {report.imported} customers "

@@ -155,11 +155,30 @@ def is_row_refusal(error: BaseException) -> bool:
     return isinstance(error, IntegrityError | DataError)
 
 
+def _known_constraint(name: object) -> str | None:
+    """``name`` if it is a constraint or index of this schema (a trigger may name anything)."""
+    if not isinstance(name, str):
+        return None
+    for table in tables.metadata.tables.values():
+        names = {item.name for item in table.constraints} | {item.name for item in table.indexes}
+        if name in names:
+            return name
+    return None
+
+
+def _known_column(table: object, column: object) -> str | None:
+    """``table.column`` if both are this schema's, else ``None``."""
+    found = tables.metadata.tables.get(table) if isinstance(table, str) else None
+    if found is None or not isinstance(column, str) or column not in found.columns:
+        return None
+    return f"{table}.{column}"
+
+
 def _from_postgresql(orig: BaseException, state: str) -> GlobalCRMError:
     diag = getattr(orig, "diag", None)
-    constraint = getattr(diag, "constraint_name", None)
-    table = getattr(diag, "table_name", None)
-    column = getattr(diag, "column_name", None)
+    constraint = _known_constraint(getattr(diag, "constraint_name", None))
+    where_column = _known_column(getattr(diag, "table_name", None),
+                                 getattr(diag, "column_name", None))
     if state in _CONFLICTS:
         where = f" (constraint {constraint})" if constraint else ""
         conflict = Conflict(f"{_CONFLICTS[state]}{where}")
@@ -167,8 +186,8 @@ def _from_postgresql(orig: BaseException, state: str) -> GlobalCRMError:
         return conflict
     text = _FAILURES.get(state) or _FAILURE_CLASSES.get(state[:2])
     text = text or "the database refused the operation"
-    if table and column:
-        text = f"{text} ({table}.{column})"
+    if where_column:
+        text = f"{text} ({where_column})"
     failure = StorageError(f"{text} (SQLSTATE {state})")
     failure.sqlstate = state
     return failure
@@ -191,8 +210,9 @@ def _from_sqlite(orig: BaseException, name: str, url: URL | None) -> GlobalCRMEr
     if name in _SQLITE:
         text = _SQLITE[name]
         columns = _sqlite_columns(orig)
-        if name == "SQLITE_CONSTRAINT_NOTNULL" and columns:
-            text = f"{text} ({columns[0][0]}.{columns[0][1]})"
+        where_column = _known_column(*columns[0]) if columns else None
+        if name == "SQLITE_CONSTRAINT_NOTNULL" and where_column:
+            text = f"{text} ({where_column})"
     elif family in _SQLITE:
         text = _SQLITE[family]
     elif str(orig).startswith("no such table"):  # SQLITE_ERROR: the message is the only sign
