@@ -1,0 +1,700 @@
+"""Loyalty programs: earning rules, an append-only points ledger with expiring lots, and tiers.
+
+The model follows the loyalty platforms surveyed in ``shared/research/peers.md``: Odoo's
+``loyalty.history`` lines with expiry dates consumed soonest-expiring first, and Salesforce
+Loyalty Management's ledger, tiers and member-tier changes (tiers: :mod:`globalcrm.loyalty_tiers`).
+
+**Earning.** A :class:`Program` has a base currency and a time zone. An amount spent in another
+currency is converted into the base currency at the stored rate in force when it was spent
+(:func:`globalcrm.exchange_rates.convert`, half-even to the base currency's minor units). The
+points are ``spend x points_per_unit x tier multiplier x channel multiplier x the multiplier of
+every campaign running that day``, rounded once with ``rounding`` (``ROUND_DOWN`` by default:
+a member never gets a point they did not fully earn), then each running campaign's bonus points
+are added. A campaign runs from its first to its last day inclusive, as dates in the program's
+time zone.
+
+**The ledger.** Entries are appended, never changed: ``earn``, ``redeem``, ``expire``, ``adjust``
+and ``reverse``. Every entry that adds points opens a *lot* holding them, which expires at the
+end of the day ``expire_after_days`` after it was earned (program time zone). Anything that takes
+points (a redemption, a negative adjustment, a reversal, expiry) takes them from lots, those
+expiring soonest first (lots that never expire last, then oldest first), and records which lots
+it took them from. The balance is the sum of the entries; the stored balance and each lot's
+unused points are caches that ``crm.loyalty.verify()`` checks against the entries.
+
+**Reversals** (a refund reverses its earn; a cancelled order its redemption). Reversing an
+entry that added points takes the points back, from its own lot first and then from the others
+in expiry order. *The balance never goes negative*: when the member has already spent the
+points, the reversal takes what is left and records the rest as its ``shortfall`` (so that the
+shop can, say, deduct it from the refund). Reversing an entry that took points gives them back
+to the lots they came from; points whose lot has expired since are not given back (they would
+have expired anyway) and are recorded as the shortfall. An entry may be reversed in parts, never
+by more than it moved; an ``expire`` or ``reverse`` entry cannot be reversed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import functools
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from globalcrm import _checks
+from globalcrm import exchange_rates as _rates
+from globalcrm import money as _money
+from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidInput
+from globalcrm.identifiers import check_id
+from globalcrm.interactions import CHANNELS
+from globalcrm.loyalty_tiers import (
+    Tier,
+    TierRules,
+    check_tiers,
+    decimal_value,
+    default_tiers,
+    qualified_tier,
+)
+from globalcrm.money import Money
+
+__all__ = [
+    "DEFAULT_PROGRAM",
+    "ENTRY_KINDS",
+    "MAX_POINTS",
+    "Account",
+    "Campaign",
+    "EarningRule",
+    "Earning",
+    "Lot",
+    "PointsEntry",
+    "Posting",
+    "Program",
+    "balance_of",
+    "check_idempotency_key",
+    "check_reference",
+    "consume",
+    "default_program",
+    "earning",
+    "local_day",
+    "lot_expiry",
+    "points",
+]
+
+DEFAULT_PROGRAM = "default"
+"""The code of the tenant's default program, made on first use by ``crm.loyalty.enroll``."""
+ENTRY_KINDS = ("earn", "redeem", "expire", "adjust", "reverse")
+"""The kinds of ledger entry."""
+MAX_POINTS = 10**12
+"""No entry moves this many points or more."""
+_CONTEXT = decimal.Context(prec=40, traps=[decimal.InvalidOperation, decimal.Overflow])
+
+
+def points(value: object, *, field: str = "points", allow_negative: bool = False) -> int:
+    """A whole, non-zero number of points below :data:`MAX_POINTS` (negative only if allowed)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidFormat("expected a whole number of points", field=field)
+    if value == 0:
+        raise InvalidInput("must not be zero", field=field)
+    if value < 0 and not allow_negative:
+        raise InvalidInput("must be positive", field=field)
+    if abs(value) >= MAX_POINTS:
+        raise InvalidInput(f"must be below {MAX_POINTS:,} points", field=field)
+    return value
+
+
+def _code(value: object) -> str:
+    return _checks.code(value, field="code")
+
+
+def _multiplier(value: object, field: str) -> Decimal:
+    number = decimal_value(value, field=field)
+    if not Decimal(0) < number <= 1000:
+        raise InvalidInput("a multiplier is above 0 and at most 1000", field=field)
+    return number
+
+
+def _multipliers(field: str, check_key: Any) -> Any:
+    def check(value: object) -> Mapping[str, Decimal]:
+        if not isinstance(value, Mapping):
+            raise InvalidFormat("expected a mapping of codes to multipliers", field=field)
+        result: dict[str, Decimal] = {}
+        for key, number in value.items():
+            name = check_key(key, field=f"{field}[{key!r}]" if isinstance(key, str) else field)
+            result[name] = _multiplier(number, f"{field}.{name}")
+        return MappingProxyType(dict(sorted(result.items())))
+
+    return check
+
+
+def _channel_key(value: object, *, field: str) -> str:
+    return _checks.choice(value, CHANNELS, field=field, what="channel")
+
+
+def _tier_key(value: object, *, field: str) -> str:
+    return _checks.code(value, field=field)
+
+
+def _points_per_unit(value: object) -> Decimal:
+    number = decimal_value(value, field="points_per_unit")
+    if not Decimal(0) < number <= 1_000_000:
+        raise InvalidInput("expected more than 0 and at most 1,000,000", field="points_per_unit")
+    return number
+
+
+def _rounding(value: object) -> str:
+    with _checks.at("earning"):
+        return _money.rounding_mode(value)
+
+
+@attrs.frozen(kw_only=True)
+class EarningRule:
+    """Points per unit of the base currency, and multipliers per tier code and per channel.
+
+    ``channel_multipliers`` keys are interaction channels (``globalcrm.interactions.CHANNELS``);
+    channels not named earn at 1. ``rounding`` is one of decimal's ``ROUND_*`` modes, applied
+    once to the product of the spend and every multiplier.
+    """
+
+    points_per_unit: Decimal = attrs.field(default=Decimal(1), converter=_points_per_unit)
+    tier_multipliers: Mapping[str, Decimal] = attrs.field(
+        factory=dict, converter=_multipliers("tier_multipliers", _tier_key)
+    )
+    channel_multipliers: Mapping[str, Decimal] = attrs.field(
+        factory=dict, converter=_multipliers("channel_multipliers", _channel_key)
+    )
+    rounding: str = attrs.field(default=decimal.ROUND_DOWN, converter=_rounding)
+
+    def to_document(self) -> dict[str, Any]:
+        """The rule as JSON-safe data."""
+        return {
+            "points_per_unit": str(self.points_per_unit),
+            "tier_multipliers": {k: str(v) for k, v in self.tier_multipliers.items()},
+            "channel_multipliers": {k: str(v) for k, v in self.channel_multipliers.items()},
+            "rounding": self.rounding,
+        }
+
+
+def _date(field: str) -> Any:
+    def check(value: object) -> dt.date:
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise InvalidFormat("expected a date such as 2026-12-24", field=field) from None
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise InvalidFormat("expected a date (not a datetime)", field=field)
+        return value
+
+    check.__name__ = f"_{field}"
+    return check
+
+
+def _campaign_multiplier(value: object) -> Decimal:
+    return _multiplier(value, "multiplier")
+
+
+def _bonus(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidFormat("expected a whole number of points", field="bonus_points")
+    if not 0 <= value < MAX_POINTS:
+        raise InvalidInput("expected zero or more points", field="bonus_points")
+    return value
+
+
+def _channels(value: object) -> tuple[str, ...]:
+    if value == ():
+        return ()
+    return tuple(
+        dict.fromkeys(_checks.each(value, "channels", lambda item: _channel_key(item, field="")))
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Campaign:
+    """A bonus campaign: a multiplier and/or bonus points on every earn in a date window.
+
+    ``starts`` and ``ends`` are dates in the program's time zone, both included; ``channels``
+    limits the campaign to those channels (empty: every channel).
+    """
+
+    code: str = attrs.field(converter=_code)
+    starts: dt.date = attrs.field(converter=_date("starts"))
+    ends: dt.date = attrs.field(converter=_date("ends"))
+    multiplier: Decimal = attrs.field(default=Decimal(1), converter=_campaign_multiplier)
+    bonus_points: int = attrs.field(default=0, converter=_bonus)
+    channels: tuple[str, ...] = attrs.field(default=(), converter=_channels)
+
+    def __attrs_post_init__(self) -> None:
+        if self.ends < self.starts:
+            raise InvalidInput("a campaign cannot end before it starts", field="ends")
+
+    def runs(self, day: dt.date, channel: str) -> bool:
+        """Whether the campaign applies to an earn on local ``day`` through ``channel``."""
+        return self.starts <= day <= self.ends and (not self.channels or channel in self.channels)
+
+    def to_document(self) -> dict[str, Any]:
+        """The campaign as JSON-safe data."""
+        return {
+            "code": self.code,
+            "starts": self.starts.isoformat(),
+            "ends": self.ends.isoformat(),
+            "multiplier": str(self.multiplier),
+            "bonus_points": self.bonus_points,
+            "channels": list(self.channels),
+        }
+
+
+def _name(value: object) -> str:
+    return _checks.text(value, field="name", max_length=200)
+
+
+def _currency(value: object) -> str:
+    return _money.validate_currency(value)
+
+
+def _time_zone(value: object) -> str:
+    return _checks.time_zone(value)
+
+
+def _earning_rule(value: object) -> EarningRule:
+    if isinstance(value, EarningRule):
+        return value
+    if isinstance(value, Mapping):
+        with _checks.at("earning"):
+            return _checks.from_mapping(EarningRule, value)
+    raise InvalidFormat("expected an EarningRule", field="earning")
+
+
+def _tier_rules(value: object) -> TierRules:
+    if isinstance(value, TierRules):
+        return value
+    if isinstance(value, Mapping):
+        with _checks.at("tier_rules"):
+            return _checks.from_mapping(TierRules, value)
+    raise InvalidFormat("expected TierRules", field="tier_rules")
+
+
+def _tiers(value: object) -> tuple[Tier, ...]:
+    return check_tiers(value)
+
+
+def _campaign(value: object) -> Campaign:
+    if isinstance(value, Campaign):
+        return value
+    if isinstance(value, Mapping):
+        return _checks.from_mapping(Campaign, value)
+    raise InvalidFormat(f"expected a Campaign, got {type(value).__name__}")
+
+
+def _campaigns(value: object) -> tuple[Campaign, ...]:
+    if value == ():
+        return ()
+    return _checks.each(value, "campaigns", _campaign)
+
+
+def _expire_after(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidFormat("expected a whole number of days, or None", field="expire_after_days")
+    if not 0 <= value <= 36_600:
+        raise InvalidInput("expected from 0 to 36600 days", field="expire_after_days")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Program:
+    """A loyalty program: base currency and time zone, earning, tiers, campaigns and expiry.
+
+    ```pycon
+    >>> program = Program(code="club", name="Klubas", currency="EUR",
+    ...                   time_zone="Europe/Vilnius", expire_after_days=730)
+    >>> [t.name("lt") for t in program.tiers]
+    ['Sidabrinis', 'Auksinis', 'Platininis']
+
+    ```
+    """
+
+    code: str = attrs.field(default=DEFAULT_PROGRAM, converter=_code)
+    name: str = attrs.field(default="Loyalty", converter=_name)
+    currency: str = attrs.field(converter=_currency)
+    time_zone: str = attrs.field(converter=_time_zone)
+    earning: EarningRule = attrs.field(factory=EarningRule, converter=_earning_rule)
+    tiers: tuple[Tier, ...] = attrs.field(factory=default_tiers, converter=_tiers)
+    tier_rules: TierRules = attrs.field(factory=TierRules, converter=_tier_rules)
+    campaigns: tuple[Campaign, ...] = attrs.field(default=(), converter=_campaigns)
+    expire_after_days: int | None = attrs.field(default=365, converter=_expire_after)
+    """Points expire at the end of the day this many days after they were earned; None: never."""
+
+    def __attrs_post_init__(self) -> None:
+        codes = {tier.code for tier in self.tiers}
+        for code in self.earning.tier_multipliers:
+            if code not in codes:
+                raise InvalidComponent(
+                    f"no tier {code!r} in the program", field=f"earning.tier_multipliers.{code}"
+                )
+        seen: set[str] = set()
+        for index, campaign in enumerate(self.campaigns):
+            if campaign.code in seen:
+                raise InvalidInput(
+                    f"campaign {campaign.code!r} is given twice", field=f"campaigns[{index}]"
+                )
+            seen.add(campaign.code)
+
+    def tier(self, code: str | None) -> Tier | None:
+        """The tier with this code (``None`` for no tier or a code the program no longer has)."""
+        return next((tier for tier in self.tiers if tier.code == code), None)
+
+    def entry_tier(self) -> Tier | None:
+        """The tier a new member starts in: the one that needs nothing, if any."""
+        return qualified_tier(self.tiers, Decimal(0))
+
+    def to_document(self) -> dict[str, Any]:
+        """The program as JSON-safe data; :meth:`from_document` reads it back."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "currency": self.currency,
+            "time_zone": self.time_zone,
+            "earning": self.earning.to_document(),
+            "tiers": [tier.to_document() for tier in self.tiers],
+            "tier_rules": self.tier_rules.to_document(),
+            "campaigns": [campaign.to_document() for campaign in self.campaigns],
+            "expire_after_days": self.expire_after_days,
+        }
+
+    @classmethod
+    def from_document(cls, document: object) -> Program:
+        """A program from :meth:`to_document`'s data (checked like any other input)."""
+        if not isinstance(document, Mapping):
+            raise InvalidFormat("expected a mapping", field="program")
+        return _checks.from_mapping(cls, document)
+
+
+def default_program(*, currency: object, time_zone: object) -> Program:
+    """The tenant's default program: 1 point per unit spent, Silver/Gold/Platinum, 365 days.
+
+    Gold earns 1.25 and Platinum 1.5 points per unit. One point per unit suits currencies worth
+    about a euro; for ``JPY``, ``KRW`` or ``UZS`` define the program yourself
+    (``crm.loyalty.save_program``) with a smaller ``points_per_unit``.
+    """
+    return Program(
+        code=DEFAULT_PROGRAM,
+        name="Loyalty",
+        currency=currency,
+        time_zone=time_zone,
+        earning=EarningRule(tier_multipliers={"gold": Decimal("1.25"), "platinum": Decimal("1.5")}),
+    )
+
+
+# --------------------------------------------------------------------------- earning
+
+
+@attrs.frozen(kw_only=True)
+class Earning:
+    """What one purchase earns, and how it was worked out (shown on statements)."""
+
+    points: int
+    spend: Money
+    """The amount in the program's base currency (converted if it was spent in another)."""
+    multiplier: Decimal
+    """Tier x channel x campaign multipliers, as applied."""
+    campaigns: tuple[str, ...]
+    bonus_points: int
+    conversion: _rates.Disclosure | None
+
+    def detail(self) -> dict[str, Any]:
+        """How the points were worked out, as JSON-safe data."""
+        result: dict[str, Any] = {"multiplier": str(self.multiplier)}
+        if self.campaigns:
+            result["campaigns"] = list(self.campaigns)
+        if self.bonus_points:
+            result["bonus_points"] = self.bonus_points
+        if self.conversion is not None:
+            result["rate"] = str(self.conversion.rate)
+            result["rate_source"] = self.conversion.source
+            result["rate_as_of"] = self.conversion.as_of.isoformat()
+        return result
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def local_day(program: Program, at: dt.datetime) -> dt.date:
+    """The date ``at`` falls on in the program's time zone."""
+    return at.astimezone(_zone(program.time_zone)).date()
+
+
+def earning(
+    program: Program,
+    amount: object,
+    *,
+    channel: object,
+    occurred_at: object,
+    tier: str | None = None,
+    table: _rates.RateTable | None = None,
+) -> Earning:
+    """The points ``amount`` spent on ``channel`` at ``occurred_at`` earns a member in ``tier``.
+
+    An amount in another currency than the program's is converted with ``table`` (stored
+    rates, see ``crm.exchange_rates.table``) at ``occurred_at``.
+
+    ```pycon
+    >>> import datetime as dt
+    >>> from globalcrm.money import money
+    >>> program = Program(currency="EUR", time_zone="Europe/Helsinki",
+    ...     earning=EarningRule(channel_multipliers={"in_app": 2}),
+    ...     campaigns=[Campaign(code="black_friday", starts="2026-11-27", ends="2026-11-27",
+    ...                         multiplier=3, bonus_points=50)])
+    >>> late = dt.datetime(2026, 11, 26, 22, 30, tzinfo=dt.UTC)   # 00:30 on the 27th in Helsinki
+    >>> e = earning(program, money("19.99", "EUR"), channel="in_app", occurred_at=late)
+    >>> e.points, e.multiplier, e.campaigns
+    (169, Decimal('6'), ('black_friday',))
+
+    ```
+    """
+    number, code = _money.checked_money(amount, "amount")
+    if number <= 0:
+        raise InvalidInput("an earn needs a positive amount (a refund reverses its earn)",
+                           field="amount")
+    checked_channel = _channel_key(channel, field="channel")
+    when = _checks.aware_utc(occurred_at, field="occurred_at")
+    conversion = None
+    spend = Money(number, _money.moneyed_currency(code))
+    if code != program.currency:
+        if table is None:
+            raise InvalidInput(
+                f"the amount is in {code}, the program in {program.currency}: rates are needed",
+                field="amount",
+            )
+        converted = _rates.convert(spend, program.currency, at=when, table=table)
+        spend, conversion = converted.converted, converted.disclosure
+    multiplier = program.earning.channel_multipliers.get(checked_channel, Decimal(1))
+    if tier is not None:
+        multiplier *= program.earning.tier_multipliers.get(tier, Decimal(1))
+    day = local_day(program, when)
+    running = [c for c in program.campaigns if c.runs(day, checked_channel)]
+    for campaign in running:
+        multiplier *= campaign.multiplier
+    exact = _CONTEXT.multiply(
+        _CONTEXT.multiply(spend.amount, program.earning.points_per_unit), multiplier
+    )
+    base = int(exact.to_integral_value(rounding=program.earning.rounding, context=_CONTEXT))
+    bonus = sum(c.bonus_points for c in running)
+    total = base + bonus
+    if total >= MAX_POINTS:
+        raise InvalidInput("the purchase would earn too many points", field="amount")
+    return Earning(
+        points=total,
+        spend=spend,
+        multiplier=_plain(multiplier),
+        campaigns=tuple(c.code for c in running),
+        bonus_points=bonus,
+        conversion=conversion,
+    )
+
+
+def _plain(number: Decimal) -> Decimal:
+    """``6`` rather than ``6.00``, ``1.25`` as it is: multipliers as people write them."""
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1), context=_CONTEXT)
+    return number.normalize(_CONTEXT)
+
+
+@functools.lru_cache(maxsize=8192)
+def _end_of_day(time_zone: str, day: dt.date) -> dt.datetime:
+    """The instant (UTC) the local ``day`` ends: midnight at the start of the next day."""
+    start = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=_zone(time_zone))
+    return start.astimezone(dt.UTC)
+
+
+def lot_expiry(program: Program, earned_at: dt.datetime) -> dt.datetime | None:
+    """When points earned at ``earned_at`` expire: the end of the local day, N days on.
+
+    ```pycon
+    >>> import datetime as dt
+    >>> p = Program(currency="JPY", time_zone="Asia/Tokyo", expire_after_days=30)
+    >>> lot_expiry(p, dt.datetime(2026, 3, 1, 16, 0, tzinfo=dt.UTC)).isoformat()
+    '2026-04-01T15:00:00+00:00'
+
+    ```
+    """
+    if program.expire_after_days is None:
+        return None
+    day = local_day(program, earned_at)
+    try:
+        return _end_of_day(program.time_zone, day + dt.timedelta(days=program.expire_after_days))
+    except OverflowError:
+        return None  # beyond the year 9999: as good as never
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+@attrs.frozen(kw_only=True)
+class Account:
+    """A member's account in one program: the cached balance and the current tier."""
+
+    id: str
+    customer_id: str
+    program: str
+    balance: int
+    """The stored balance: the sum of the account's entries (checked by ``verify``)."""
+    tier: str | None
+    tier_since: dt.datetime | None
+    enrolled_at: dt.datetime
+    version: int
+    tenant: str = "default"
+
+
+def _kind(value: object) -> str:
+    return _checks.choice(value, ENTRY_KINDS, field="kind", what="entry kind")
+
+
+@attrs.frozen(kw_only=True)
+class PointsEntry:
+    """One ledger entry. Positive ``points`` open a lot that expires at ``expires_at``.
+
+    ``reference`` ties it to what caused it (an order number); ``reverses`` names the entry a
+    reversal undoes; ``shortfall`` is what a reversal could not move (see the module docs);
+    ``qualifying`` is what the entry counts toward tiers (points) and ``spend`` its amount in
+    the program's currency. ``reason`` (of adjustments) is free text and never shown in a repr.
+    """
+
+    id: str
+    account_id: str
+    kind: str = attrs.field(converter=_kind)
+    points: int
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    expires_at: dt.datetime | None = None
+    reference: str | None = attrs.field(default=None, repr=_checks.masked)
+    idempotency_key: str | None = attrs.field(default=None, repr=False)
+    reverses: str | None = None
+    reason: str | None = attrs.field(default=None, repr=_checks.masked)
+    channel: str | None = None
+    amount: Money | None = attrs.field(default=None, repr=False)
+    spend: Money | None = attrs.field(default=None, repr=False)
+    qualifying: int = 0
+    shortfall: int = 0
+    detail: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    tenant: str = "default"
+
+
+@attrs.frozen
+class Lot:
+    """Points added by one entry and not yet used: they go soonest-expiring first."""
+
+    entry_id: str
+    points: int
+    remaining: int
+    occurred_at: dt.datetime
+    expires_at: dt.datetime | None
+
+    def order(self) -> tuple[bool, dt.datetime, dt.datetime, str]:
+        """The order lots are used in: expiring soonest first, never-expiring last, then oldest."""
+        return (
+            self.expires_at is None,
+            self.expires_at or self.occurred_at,
+            self.occurred_at,
+            self.entry_id,
+        )
+
+
+def consume(lots: Iterable[Lot], wanted: int, *, first: str | None = None) -> list[tuple[str, int]]:
+    """Which lots ``wanted`` points come from, and how many from each, in the order used.
+
+    Soonest-expiring first (:meth:`Lot.order`); ``first`` names a lot to use before all others
+    (a reversal takes back its own earn's points first). Takes what there is when the lots hold
+    less than ``wanted``: the caller decides whether that is allowed.
+
+    ```pycon
+    >>> import datetime as dt
+    >>> day = lambda d: dt.datetime(2026, 1, d, tzinfo=dt.UTC)
+    >>> lots = [Lot("A", 100, 100, day(1), day(30)), Lot("B", 50, 20, day(2), day(10)),
+    ...         Lot("C", 70, 70, day(3), None)]
+    >>> consume(lots, 150)
+    [('B', 20), ('A', 100), ('C', 30)]
+
+    ```
+    """
+    ordered = sorted((lot for lot in lots if lot.remaining > 0), key=Lot.order)
+    if first is not None:
+        ordered.sort(key=lambda lot: lot.entry_id != first)  # stable: the rest keep their order
+    taken: list[tuple[str, int]] = []
+    left = wanted
+    for lot in ordered:
+        if left <= 0:
+            break
+        take = min(lot.remaining, left)
+        taken.append((lot.entry_id, take))
+        left -= take
+    return taken
+
+
+def _reference(value: object) -> str | None:
+    return _checks.optional_text(value, field="reference", max_length=200)
+
+
+def _idempotency_key(value: object) -> str | None:
+    return _checks.optional_text(value, field="idempotency_key", max_length=200)
+
+
+def _account_id(value: object) -> str:
+    return check_id(value, field="account")
+
+
+def _occurred(value: object) -> dt.datetime | None:
+    return None if value is None else _checks.aware_utc(value, field="occurred_at")
+
+
+def _amount(value: object) -> Money:
+    number, code = _money.checked_money(value, "amount")
+    if number <= 0:
+        raise InvalidInput("an earn needs a positive amount", field="amount")
+    return Money(number, _money.moneyed_currency(code))
+
+
+def _posting_channel(value: object) -> str:
+    return _channel_key(value, field="channel")
+
+
+@attrs.frozen(kw_only=True)
+class Posting:
+    """One earn for ``crm.loyalty.post_many``: the same fields ``crm.loyalty.earn`` takes."""
+
+    account: str = attrs.field(converter=_account_id)
+    amount: Money = attrs.field(converter=_amount)
+    channel: str = attrs.field(converter=_posting_channel)
+    occurred_at: dt.datetime | None = attrs.field(default=None, converter=_occurred)
+    reference: str | None = attrs.field(default=None, converter=_reference, repr=_checks.masked)
+    idempotency_key: str | None = attrs.field(default=None, converter=_idempotency_key)
+
+    @classmethod
+    def of(cls, value: object) -> Posting:
+        """A posting from a ``Posting`` or a mapping of its fields."""
+        if isinstance(value, Posting):
+            return value
+        if isinstance(value, Mapping):
+            return _checks.from_mapping(cls, value)
+        raise InvalidFormat(f"expected a Posting or a mapping, got {type(value).__name__}")
+
+
+def check_reference(value: object) -> str | None:
+    """A reference (order number...) as stored: trimmed text of at most 200 characters."""
+    return _reference(value)
+
+
+def check_idempotency_key(value: object) -> str | None:
+    """An idempotency key as stored: trimmed text of at most 200 characters."""
+    return _idempotency_key(value)
+
+
+def balance_of(entries: Sequence[PointsEntry]) -> int:
+    """The balance a ledger's entries add up to."""
+    return sum(entry.points for entry in entries)
