@@ -37,7 +37,7 @@ import datetime as dt
 import decimal
 import functools
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -66,8 +66,8 @@ __all__ = [
     "MAX_POINTS",
     "Account",
     "Campaign",
-    "EarningRule",
     "Earning",
+    "EarningRule",
     "Lot",
     "PointsEntry",
     "Posting",
@@ -116,17 +116,22 @@ def _multiplier(value: object, field: str) -> Decimal:
     return number
 
 
-def _multipliers(field: str, check_key: Any) -> Any:
-    def check(value: object) -> Mapping[str, Decimal]:
-        if not isinstance(value, Mapping):
-            raise InvalidFormat("expected a mapping of codes to multipliers", field=field)
-        result: dict[str, Decimal] = {}
-        for key, number in value.items():
-            name = check_key(key, field=f"{field}[{key!r}]" if isinstance(key, str) else field)
-            result[name] = _multiplier(number, f"{field}.{name}")
-        return MappingProxyType(dict(sorted(result.items())))
+def _multipliers(value: object, field: str, check_key: Callable[..., str]) -> Mapping[str, Decimal]:
+    if not isinstance(value, Mapping):
+        raise InvalidFormat("expected a mapping of codes to multipliers", field=field)
+    result: dict[str, Decimal] = {}
+    for index, (key, number) in enumerate(value.items()):
+        name = check_key(key, field=f"{field}[#{index}]")
+        result[name] = _multiplier(number, f"{field}.{name}")
+    return MappingProxyType(dict(sorted(result.items())))
 
-    return check
+
+def _tier_multipliers(value: object) -> Mapping[str, Decimal]:
+    return _multipliers(value, "tier_multipliers", _tier_key)
+
+
+def _channel_multipliers(value: object) -> Mapping[str, Decimal]:
+    return _multipliers(value, "channel_multipliers", _channel_key)
 
 
 def _channel_key(value: object, *, field: str) -> str:
@@ -160,10 +165,10 @@ class EarningRule:
 
     points_per_unit: Decimal = attrs.field(default=Decimal(1), converter=_points_per_unit)
     tier_multipliers: Mapping[str, Decimal] = attrs.field(
-        factory=dict, converter=_multipliers("tier_multipliers", _tier_key)
+        factory=dict, converter=_tier_multipliers
     )
     channel_multipliers: Mapping[str, Decimal] = attrs.field(
-        factory=dict, converter=_multipliers("channel_multipliers", _channel_key)
+        factory=dict, converter=_channel_multipliers
     )
     rounding: str = attrs.field(default=decimal.ROUND_DOWN, converter=_rounding)
 
@@ -177,19 +182,23 @@ class EarningRule:
         }
 
 
-def _date(field: str) -> Any:
-    def check(value: object) -> dt.date:
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                raise InvalidFormat("expected a date such as 2026-12-24", field=field) from None
-        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise InvalidFormat("expected a date (not a datetime)", field=field)
-        return value
+def _date(value: object, field: str) -> dt.date:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidFormat("expected a date such as 2026-12-24", field=field) from None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidFormat("expected a date (not a datetime)", field=field)
+    return value
 
-    check.__name__ = f"_{field}"
-    return check
+
+def _starts(value: object) -> dt.date:
+    return _date(value, "starts")
+
+
+def _ends(value: object) -> dt.date:
+    return _date(value, "ends")
 
 
 def _campaign_multiplier(value: object) -> Decimal:
@@ -221,8 +230,8 @@ class Campaign:
     """
 
     code: str = attrs.field(converter=_code)
-    starts: dt.date = attrs.field(converter=_date("starts"))
-    ends: dt.date = attrs.field(converter=_date("ends"))
+    starts: dt.date = attrs.field(converter=_starts)
+    ends: dt.date = attrs.field(converter=_ends)
     multiplier: Decimal = attrs.field(default=Decimal(1), converter=_campaign_multiplier)
     bonus_points: int = attrs.field(default=0, converter=_bonus)
     channels: tuple[str, ...] = attrs.field(default=(), converter=_channels)

@@ -161,7 +161,7 @@ def decimal_value(value: object, *, field: str) -> Decimal:
     Below 10**15 and with at most 12 decimals: loyalty figures are counts and rates, never
     astronomical.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidFormat("expected a Decimal, a whole number or decimal text", field=field)
     if isinstance(value, Decimal):
         number = value
@@ -194,7 +194,7 @@ class Tier:
     """
 
     code: str = attrs.field(converter=_code)
-    names: Mapping[str, str] = attrs.field(converter=_names, eq=False)
+    names: Mapping[str, str] = attrs.field(converter=_names, eq=False, repr=False)
     threshold: Decimal = attrs.field(converter=_threshold)
     perks: tuple[str, ...] = attrs.field(default=(), converter=_perks)
 
@@ -273,16 +273,20 @@ def _basis(value: object) -> str:
     return _checks.choice(value, BASES, field="basis", what="tier basis")
 
 
-def _days(field: str, *, minimum: int) -> Any:
-    def check(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidFormat("expected a whole number of days", field=field)
-        if not minimum <= value <= 36_600:
-            raise InvalidInput(f"expected from {minimum} to 36600 days", field=field)
-        return value
+def _days(value: object, *, field: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidFormat("expected a whole number of days", field=field)
+    if not minimum <= value <= 36_600:
+        raise InvalidInput(f"expected from {minimum} to 36600 days", field=field)
+    return value
 
-    check.__name__ = f"_{field}"
-    return check
+
+def _window_days(value: object) -> int:
+    return _days(value, field="window_days", minimum=1)
+
+
+def _grace_days(value: object) -> int:
+    return _days(value, field="grace_days", minimum=0)
 
 
 def _period_months(value: object) -> int:
@@ -297,9 +301,9 @@ class TierRules:
     """How tiers are judged: the basis, the rolling window, the review period and its grace."""
 
     basis: str = attrs.field(default="points", converter=_basis)
-    window_days: int = attrs.field(default=365, converter=_days("window_days", minimum=1))
+    window_days: int = attrs.field(default=365, converter=_window_days)
     period_months: int = attrs.field(default=12, converter=_period_months)
-    grace_days: int = attrs.field(default=0, converter=_days("grace_days", minimum=0))
+    grace_days: int = attrs.field(default=0, converter=_grace_days)
 
     @property
     def window(self) -> dt.timedelta:

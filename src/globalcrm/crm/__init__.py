@@ -16,6 +16,7 @@ from globalcrm.crm._context import Context
 from globalcrm.crm.customers import Customers, DuplicateMatch
 from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
+from globalcrm.crm.loyalty import Loyalty
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
 from globalcrm.errors import StorageError
@@ -48,6 +49,8 @@ class CRM:
         """Price books and the price to show each customer."""
         self.privacy = Privacy(self._context)
         """Purposes, notices, the consent ledger, double opt-in, audiences and the audit log."""
+        self.loyalty = Loyalty(self._context)
+        """Loyalty programs, points ledgers with expiring lots, and tiers."""
 
     @property
     def tenant(self) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from globalcrm.errors import Conflict, GlobalCRMError, StorageError
 from globalcrm.storage.engine import WRITE
+from globalcrm.storage.loyalty_repository import LoyaltyRepository
 from globalcrm.storage.privacy_repository import PrivacyRepository
 from globalcrm.storage.repositories import (
     CustomerRepository,
@@ -63,6 +64,7 @@ class UnitOfWork:
     exchange_rates: ExchangeRateRepository
     price_books: PriceBookRepository
     privacy: PrivacyRepository
+    loyalty: LoyaltyRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -83,6 +85,7 @@ class UnitOfWork:
         self.exchange_rates = ExchangeRateRepository(session)
         self.price_books = PriceBookRepository(session, self._tenant)
         self.privacy = PrivacyRepository(session, self._tenant)
+        self.loyalty = LoyaltyRepository(session, self._tenant)
         return self
 
     def __exit__(

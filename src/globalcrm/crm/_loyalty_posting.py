@@ -1,0 +1,182 @@
+"""``crm.loyalty.post_many``: many earns in one transaction, written in bulk.
+
+Each posting is checked and priced by the same functions as ``crm.loyalty.earn``
+(:class:`globalcrm.loyalty.Posting`, :func:`globalcrm.loyalty.earning`), in the order given;
+the rows then go to the table in one ``executemany`` (SQLite) or one ``COPY`` (PostgreSQL), the
+balances in one statement run once per account. An error names the 1-based ``row`` of the
+posting and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from globalcrm import _checks
+from globalcrm import loyalty as rules
+from globalcrm.crm._loyalty_ledger import Ledger, qualifying_value
+from globalcrm.crm.exchange_rates import DEFAULT_MAX_AGE
+from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, NotFound
+from globalcrm.exchange_rates import RateTable
+from globalcrm.identifiers import new_id
+from globalcrm.loyalty import Account, Posting, Program
+from globalcrm.loyalty_tiers import TierChange
+from globalcrm.storage.loyalty_repository import minor
+from globalcrm.storage.loyalty_sql import ENTRY_COLUMNS, rates_between, write_entries
+from globalcrm.storage.unit_of_work import UnitOfWork
+
+__all__ = ["post_many"]
+
+_INDEX = {name: index for index, name in enumerate(ENTRY_COLUMNS)}
+
+
+def _checked(postings: Iterable[object], now: dt.datetime) -> list[tuple[Posting, dt.datetime]]:
+    if isinstance(postings, str | bytes) or not isinstance(postings, Iterable):
+        raise InvalidFormat("expected an iterable of postings", field="postings")
+    items = []
+    for index, value in enumerate(postings):
+        try:
+            posting = Posting.of(value)
+            when = now if posting.occurred_at is None else posting.occurred_at
+            items.append((posting, _checks.event_time(when, field="occurred_at", now=now)))
+        except GlobalCRMError as error:
+            raise error.at(row=index + 1) from None
+    return items
+
+
+def post_many(
+    uow: UnitOfWork, postings: Iterable[object], *, now: dt.datetime
+) -> tuple[int, int, int, list[TierChange]]:
+    """Post the earns; returns (posted, skipped repeats, points, tier changes)."""
+    items = _checked(postings, now)
+    if not items:
+        return 0, 0, 0, []
+    repo = uow.loyalty
+    members = {member.id: member for member in repo.accounts(
+        sorted({posting.account for posting, _ in items}), lock=True
+    )}
+    plans: dict[str, Program] = {}
+    for index, (posting, _when) in enumerate(items):
+        member = members.get(posting.account)
+        if member is None:
+            raise NotFound("no loyalty account with this id", field="account", row=index + 1)
+        if member.program not in plans:
+            found = repo.program(member.program)
+            assert found is not None  # noqa: S101 - an account's program is never deleted
+            plans[member.program] = found
+    table = _rates(uow, items, members, plans)
+    stored = repo.keys_taken(sorted({p.idempotency_key for p, _ in items if p.idempotency_key}))
+    batch_keys: dict[str, Posting] = {}
+    ledger = Ledger(uow, now)
+    running: dict[str, list[int]] = {}
+    for program_code, plan in plans.items():
+        ids = [m.id for m in members.values() if m.program == program_code]
+        sums = repo.window(ids, now - plan.tier_rules.window, now)
+        for member_id in ids:
+            running[member_id] = list(sums.get(member_id, (0, 0)))
+    for member in members.values():
+        ledger.open(member)
+    rows: list[list[Any]] = []
+    skipped = total = 0
+    template: list[Any] = [None] * len(ENTRY_COLUMNS)
+    for index, (posting, when) in enumerate(items):
+        member = members[posting.account]
+        plan = plans[member.program]
+        key = posting.idempotency_key
+        if key is not None:
+            if _repeats(key, posting, member, stored, batch_keys, row=index + 1):
+                skipped += 1
+                continue
+            batch_keys[key] = posting
+        try:
+            earned = rules.earning(plan, posting.amount, channel=posting.channel,
+                                   occurred_at=when, tier=ledger.tier_of(member), table=table)
+        except GlobalCRMError as error:
+            raise error.at(row=index + 1) from None
+        spend_minor = minor(earned.spend)
+        row = template.copy()
+        row[_INDEX["id"]] = new_id(now)
+        row[_INDEX["tenant"]] = member.tenant
+        row[_INDEX["account_id"]] = member.id
+        row[_INDEX["kind"]] = "earn"
+        row[_INDEX["points"]] = earned.points
+        row[_INDEX["occurred_at"]] = when
+        row[_INDEX["recorded_at"]] = now
+        row[_INDEX["expires_at"]] = rules.lot_expiry(plan, when) if earned.points else None
+        row[_INDEX["remaining"]] = earned.points
+        row[_INDEX["reference"]] = posting.reference
+        row[_INDEX["idempotency_key"]] = key
+        row[_INDEX["channel"]] = posting.channel
+        row[_INDEX["amount"]] = str(posting.amount.amount)
+        row[_INDEX["currency"]] = posting.amount.currency.code
+        row[_INDEX["spend_minor"]] = spend_minor
+        row[_INDEX["qualifying"]] = earned.points
+        row[_INDEX["shortfall"]] = 0
+        row[_INDEX["detail"]] = earned.detail()
+        rows.append(row)
+        total += earned.points
+        ledger.credit(member.id, earned.points)
+        if when > now - plan.tier_rules.window:
+            window = running[member.id]
+            window[0] += earned.points
+            window[1] += spend_minor
+            if not ledger.at_top(plan, member):
+                ledger.upgrade(plan, member, qualifying_value(plan, window[0], window[1]),
+                               at=max(now, when))
+    write_entries(uow.loyalty.connection(), rows)
+    changes = list(ledger.tier_changes)
+    ledger.flush()
+    return len(rows), skipped, total, changes
+
+
+def _rates(
+    uow: UnitOfWork,
+    items: list[tuple[Posting, dt.datetime]],
+    members: dict[str, Account],
+    plans: dict[str, Program],
+) -> RateTable | None:
+    """The stored rates the batch's foreign-currency earns need, or ``None`` if none do."""
+    times = [
+        when for posting, when in items
+        if posting.amount.currency.code != plans[members[posting.account].program].currency
+    ]
+    if not times:
+        return None
+    table = RateTable(max_age=DEFAULT_MAX_AGE)
+    table.extend(rates_between(uow.loyalty.connection(), min(times) - DEFAULT_MAX_AGE, max(times)))
+    return table
+
+
+def _repeats(
+    key: str,
+    posting: Posting,
+    member: Account,
+    stored: dict[str, Any],
+    batch: dict[str, Posting],
+    *,
+    row: int,
+) -> bool:
+    """Whether ``posting`` repeats an earn already stored or posted earlier in the batch."""
+    earlier = batch.get(key)
+    if earlier is not None:
+        if earlier == posting:
+            return True
+        raise Conflict("the idempotency key was used for another posting",
+                       field="idempotency_key", row=row)
+    found = stored.get(key)
+    if found is None:
+        return False
+    same = (
+        found.kind == "earn"
+        and found.account_id == member.id
+        and found.currency == posting.amount.currency.code
+        and Decimal(found.amount) == posting.amount.amount
+        and found.reference == posting.reference
+        and found.channel == posting.channel
+    )
+    if not same:
+        raise Conflict("the idempotency key was used for another entry",
+                       field="idempotency_key", row=row)
+    return True

@@ -1,0 +1,719 @@
+"""``crm.loyalty``: enrol members, earn and redeem points, expire lots, judge tiers.
+
+Every write locks the member's account row first (``SELECT ... FOR UPDATE`` on PostgreSQL;
+SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time), so workers redeeming from
+one balance at once queue and never overspend. The rules themselves are in
+:mod:`globalcrm.loyalty` and :mod:`globalcrm.loyalty_tiers`.
+
+An *account* argument is a :class:`~globalcrm.loyalty.Account`, an account id, or a customer
+(a ``Customer`` or a customer id), whose account in the default program (or ``program=``) is
+meant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from sqlalchemy import Row
+
+from globalcrm import _checks
+from globalcrm import loyalty as rules
+from globalcrm.crm._context import Context, customer_id_of
+from globalcrm.crm._loyalty_ledger import Ledger, qualifying_value, take_back
+from globalcrm.crm._loyalty_posting import post_many
+from globalcrm.crm.exchange_rates import DEFAULT_MAX_AGE
+from globalcrm.crm.privacy import record_audit
+from globalcrm.customers import Customer
+from globalcrm.errors import Conflict, InvalidFormat, InvalidInput, NotFound, RuleViolation
+from globalcrm.exchange_rates import RateTable
+from globalcrm.identifiers import check_id, new_id
+from globalcrm.interactions import CHANNELS
+from globalcrm.loyalty import DEFAULT_PROGRAM, Account, PointsEntry, Program
+from globalcrm.loyalty_tiers import TierChange, TierStatus, period_start, qualified_tier, tier_rank
+from globalcrm.money import Money, checked_money
+from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
+from globalcrm.storage.unit_of_work import UnitOfWork
+
+__all__ = ["ExpiryReport", "LedgerCheck", "Loyalty", "PostingReport"]
+
+AccountRef = Account | Customer | str
+MAX_SPEND = Decimal(10) ** 14
+"""The largest amount one earn may be for (in its currency)."""
+_FOREVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+@attrs.frozen
+class ExpiryReport:
+    """What ``expire`` did: how many accounts lost points, in how many entries, how many."""
+
+    accounts: int
+    entries: int
+    points: int
+
+
+@attrs.frozen
+class LedgerCheck:
+    """What ``verify`` found: the accounts checked and each disagreement, by account id."""
+
+    accounts: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every stored balance and lot agrees with the entries."""
+        return not self.problems
+
+
+@attrs.frozen
+class PostingReport:
+    """What ``post_many`` did: entries posted, repeats skipped (same idempotency key), points."""
+
+    posted: int
+    skipped: int
+    points: int
+    tier_changes: tuple[TierChange, ...]
+
+
+class Loyalty:
+    """Loyalty programs, members' points ledgers and tiers of one tenant."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    # ----------------------------------------------------------------- programs
+
+    def save_program(self, program: Program, *, now: object = None) -> Program:
+        """Store ``program``, replacing the stored program of the same code."""
+        if not isinstance(program, Program):
+            raise InvalidFormat(f"expected a Program, got {type(program).__name__}",
+                                field="program")
+        moment = self._context.now(now)
+        with self._context.work() as uow:
+            uow.loyalty.save_program(program, now=moment)
+        return program
+
+    def program(self, code: str = DEFAULT_PROGRAM) -> Program:
+        """The stored program ``code``."""
+        checked = _checks.code(code, field="program")
+        with self._context.work(write=False) as uow:
+            found = uow.loyalty.program(checked)
+        if found is None:
+            raise NotFound("no loyalty program with this code", field="program")
+        return found
+
+    # ----------------------------------------------------------------- members
+
+    def enroll(
+        self,
+        customer: Customer | str,
+        program: str | None = None,
+        now: object = None,
+        *,
+        currency: str | None = None,
+        time_zone: str | None = None,
+    ) -> Account:
+        """Make ``customer`` a member of ``program`` (the default program if ``None``).
+
+        The tenant's default program is made on first use, in ``currency`` and ``time_zone``
+        if given, else in the enrolling customer's (see
+        :func:`globalcrm.loyalty.default_program`). Enrolling a member again returns their
+        account. A new member starts in the tier that needs nothing (Silver by default).
+        """
+        customer_id = customer_id_of(customer)
+        code = DEFAULT_PROGRAM if program is None else _checks.code(program, field="program")
+        moment = self._context.now(now)
+        with self._context.work() as uow:
+            found = uow.loyalty.program(code)
+            if found is None:
+                if code != DEFAULT_PROGRAM:
+                    raise NotFound("no loyalty program with this code", field="program")
+                stored = uow.customers.get(customer_id)
+                found = rules.default_program(
+                    currency=stored.currency if currency is None else currency,
+                    time_zone=stored.time_zone if time_zone is None else time_zone,
+                )
+                uow.loyalty.save_program(found, now=moment)
+            elif not uow.customers.exists(customer_id):
+                raise NotFound("no customer with this id", field="customer")
+            existing = uow.loyalty.account_of(customer_id, code)
+            if existing is not None:
+                return existing
+            tier = found.entry_tier()
+            account = Account(
+                id=new_id(moment),
+                customer_id=customer_id,
+                program=code,
+                balance=0,
+                tier=None,
+                tier_since=None,
+                enrolled_at=moment,
+                version=1,
+                tenant=self._context.tenant,
+            )
+            uow.loyalty.add_account(account)
+            ledger = Ledger(uow, moment)
+            if tier is not None:
+                ledger.change_tier(account, tier.code, reason="enrolled", at=moment,
+                                   qualifying=Decimal(0))
+                ledger.flush()
+                account = attrs.evolve(account, tier=tier.code, tier_since=moment)
+            record_audit(uow, self._context, "loyalty.enrolled", "loyalty_account", account.id,
+                         customer_id, {"program": code})
+        return account
+
+    def account(self, account: AccountRef, *, program: str | None = None) -> Account:
+        """The member's account as stored now."""
+        with self._context.work(write=False) as uow:
+            return _resolve(uow, account, program)
+
+    # ----------------------------------------------------------------- the ledger
+
+    def earn(
+        self,
+        account: AccountRef,
+        *,
+        amount: Money,
+        channel: str,
+        occurred_at: object = None,
+        reference: str | None = None,
+        idempotency_key: str | None = None,
+        program: str | None = None,
+        now: object = None,
+    ) -> PointsEntry:
+        """Record a purchase of ``amount`` on ``channel`` and the points it earns (the entry).
+
+        ``occurred_at`` (aware, default ``now``) is when the purchase happened: the rate of an
+        amount in another currency, the running campaigns and the lot's expiry follow from it.
+        The same ``idempotency_key`` again returns the first entry (a ``Conflict`` if it was
+        used for something else). The member moves up a tier at once if the earn qualifies them.
+        """
+        moment = self._context.now(now)
+        when = _checks.event_time(moment if occurred_at is None else occurred_at,
+                                  field="occurred_at", now=moment)
+        number, code = checked_money(amount, "amount")
+        if number <= 0:
+            raise InvalidInput("an earn needs a positive amount (a refund reverses its earn)",
+                               field="amount")
+        if number >= MAX_SPEND:
+            raise InvalidInput("too large for one earn", field="amount")
+        checked_channel = _channel(channel)
+        ref = rules.check_reference(reference)
+        key = rules.check_idempotency_key(idempotency_key)
+        with self._context.work() as uow:
+            member = _resolve(uow, account, program, lock=True)
+            plan = _program_of(uow, member)
+            if key is not None:
+                repeat = _repeat(uow, key, plan, kind="earn", account=member,
+                                 same=lambda e: e.amount == Money(number, code)
+                                 and e.reference == ref and e.channel == checked_channel)
+                if repeat is not None:
+                    return repeat
+            table = None
+            if code != plan.currency:
+                table = RateTable(max_age=DEFAULT_MAX_AGE)
+                table.extend(uow.exchange_rates.latest(when))
+            ledger = Ledger(uow, moment)
+            ledger.open(member)
+            earned = rules.earning(plan, amount, channel=checked_channel, occurred_at=when,
+                                   tier=member.tier, table=table)
+            entry = ledger.append(
+                PointsEntry(
+                    id=new_id(moment),
+                    account_id=member.id,
+                    kind="earn",
+                    points=earned.points,
+                    occurred_at=when,
+                    recorded_at=moment,
+                    expires_at=rules.lot_expiry(plan, when) if earned.points else None,
+                    reference=ref,
+                    idempotency_key=key,
+                    channel=checked_channel,
+                    amount=Money(number, code),
+                    spend=earned.spend,
+                    qualifying=earned.points,
+                    detail=earned.detail(),
+                    tenant=member.tenant,
+                )
+            )
+            ledger.flush()
+            if not ledger.at_top(plan, member):
+                at = max(moment, when)
+                points, spend = uow.loyalty.window(
+                    [member.id], at - plan.tier_rules.window, at
+                ).get(member.id, (0, 0))
+                ledger.upgrade(plan, member, qualifying_value(plan, points, spend), at=at)
+                ledger.flush()
+        return entry
+
+    def redeem(
+        self,
+        account: AccountRef,
+        *,
+        points: int,
+        now: object = None,
+        idempotency_key: str | None = None,
+        reference: str | None = None,
+        program: str | None = None,
+    ) -> PointsEntry:
+        """Spend ``points`` from the balance, soonest-expiring lots first; returns the entry.
+
+        ``RuleViolation`` if the balance is short. The same ``idempotency_key`` again returns
+        the first redemption: a retried request never redeems twice.
+        """
+        wanted = rules.points(points)
+        moment = self._context.now(now)
+        ref = rules.check_reference(reference)
+        key = rules.check_idempotency_key(idempotency_key)
+        with self._context.work() as uow:
+            member = _resolve(uow, account, program, lock=True)
+            plan = _program_of(uow, member)
+            if key is not None:
+                repeat = _repeat(uow, key, plan, kind="redeem", account=member,
+                                 same=lambda e: e.points == -wanted and e.reference == ref)
+                if repeat is not None:
+                    return repeat
+            ledger = Ledger(uow, moment)
+            ledger.open(member)
+            ledger.sweep(member)
+            if wanted > ledger.balance(member):
+                raise RuleViolation("not enough points for this redemption", field="points")
+            ledger.flush()
+            moves = rules.consume(uow.loyalty.open_lots(member.id), wanted)
+            entry = ledger.append(
+                PointsEntry(
+                    id=new_id(moment), account_id=member.id, kind="redeem", points=-wanted,
+                    occurred_at=moment, recorded_at=moment, reference=ref, idempotency_key=key,
+                    tenant=member.tenant,
+                ),
+                moves=moves,
+            )
+            ledger.flush()
+        return entry
+
+    def adjust(
+        self,
+        account: AccountRef,
+        *,
+        points: int,
+        reason: str,
+        now: object = None,
+        idempotency_key: str | None = None,
+        program: str | None = None,
+    ) -> PointsEntry:
+        """Add (or, negative, take) points by hand, with the reason; audited.
+
+        Added points form a lot that expires like earned ones; adjustments do not count
+        toward tiers. Taking more than the balance is a ``RuleViolation``.
+        """
+        change = rules.points(points, allow_negative=True)
+        why = _checks.text(reason, field="reason", max_length=1000, multiline=True)
+        moment = self._context.now(now)
+        key = rules.check_idempotency_key(idempotency_key)
+        with self._context.work() as uow:
+            member = _resolve(uow, account, program, lock=True)
+            plan = _program_of(uow, member)
+            if key is not None:
+                repeat = _repeat(uow, key, plan, kind="adjust", account=member,
+                                 same=lambda e: e.points == change and e.reason == why)
+                if repeat is not None:
+                    return repeat
+            ledger = Ledger(uow, moment)
+            ledger.open(member)
+            moves: list[tuple[str, int]] = []
+            if change < 0:
+                ledger.sweep(member)
+                if -change > ledger.balance(member):
+                    raise RuleViolation("the adjustment would take more than the balance",
+                                        field="points")
+                ledger.flush()
+                moves = rules.consume(uow.loyalty.open_lots(member.id), -change)
+            entry = ledger.append(
+                PointsEntry(
+                    id=new_id(moment), account_id=member.id, kind="adjust", points=change,
+                    occurred_at=moment, recorded_at=moment,
+                    expires_at=rules.lot_expiry(plan, moment) if change > 0 else None,
+                    reason=why, idempotency_key=key, tenant=member.tenant,
+                ),
+                moves=moves,
+            )
+            ledger.flush()
+            record_audit(uow, self._context, "loyalty.adjusted", "loyalty_entry", entry.id,
+                         member.customer_id, {"points": change})
+        return entry
+
+    def reverse(
+        self,
+        entry_or_reference: PointsEntry | str,
+        *,
+        points: int | None = None,
+        account: AccountRef | None = None,
+        reason: str | None = None,
+        now: object = None,
+        idempotency_key: str | None = None,
+    ) -> PointsEntry:
+        """Undo an entry (a refund reverses its earn), in full or ``points`` of it.
+
+        ``entry_or_reference`` is an entry, an entry id, or the ``reference`` of an earn (pass
+        ``account`` when several accounts earned with it). An earn's points are taken back from
+        its own lot first; what the member has already spent is not taken (the balance never
+        goes negative) and is returned as the entry's ``shortfall``. A redemption's points go
+        back to the lots they came from, except those that expired meanwhile (the shortfall).
+        """
+        moment = self._context.now(now)
+        wanted = None if points is None else rules.points(points)
+        why = None if reason is None else _checks.text(reason, field="reason", max_length=1000,
+                                                        multiline=True)
+        key = rules.check_idempotency_key(idempotency_key)
+        with self._context.work() as uow:
+            row = _target(uow, entry_or_reference, account)
+            member = _resolve(uow, row.account_id, None, lock=True)
+            plan = _program_of(uow, member)
+            target = uow.loyalty.to_entry(row, plan.currency)
+            if key is not None:
+                repeat = _repeat(uow, key, plan, kind="reverse", account=member,
+                                 same=lambda e: e.reverses == target.id)
+                if repeat is not None:
+                    return repeat
+            return _reverse(uow, plan, member, target, wanted, why, key, moment)
+
+    # ----------------------------------------------------------------- reads
+
+    def balance(self, account: AccountRef, *, at: object = None,
+                program: str | None = None) -> int:
+        """The points the member can use now, or had at ``at`` (past instants read the ledger).
+
+        The current balance is the stored one less any lot past its expiry that ``expire`` has
+        not swept yet: it reads one row and the open lots, whatever the ledger's length.
+        """
+        moment = self._context.now(at, field="at")
+        with self._context.work(write=False) as uow:
+            member = _resolve(uow, account, program)
+            if at is None:
+                return member.balance - uow.loyalty.overdue_points(
+                    member.id, moment, opened_by=_FOREVER
+                )
+            return uow.loyalty.sum_until(member.id, moment) - uow.loyalty.overdue_points(
+                member.id, moment, opened_by=moment
+            )
+
+    def statement(
+        self,
+        account: AccountRef,
+        *,
+        after: str | None = None,
+        limit: int = 50,
+        program: str | None = None,
+    ) -> Page[PointsEntry]:
+        """The member's entries, newest first, a page at a time (keyset pagination)."""
+        limit = check_limit(limit)
+        position = _position(after)
+        with self._context.work(write=False) as uow:
+            member = _resolve(uow, account, program)
+            plan = _program_of(uow, member)
+            items = uow.loyalty.statement(member.id, plan.currency, after=position,
+                                          limit=limit + 1)
+        if len(items) > limit:
+            last = items[limit - 1]
+            return Page(items[:limit], encode_cursor(last.occurred_at.isoformat(), last.id))
+        return Page(items, None)
+
+    def tier(self, account: AccountRef, *, at: object = None,
+             program: str | None = None) -> TierStatus:
+        """The member's tier, what qualifies them over the window ending ``at``, what is next."""
+        moment = self._context.now(at, field="at")
+        with self._context.work(write=False) as uow:
+            member = _resolve(uow, account, program)
+            plan = _program_of(uow, member)
+            points, spend = uow.loyalty.window(
+                [member.id], moment - plan.tier_rules.window, moment
+            ).get(member.id, (0, 0))
+        value = qualifying_value(plan, points, spend)
+        current = plan.tier(member.tier)
+        rank = tier_rank(plan.tiers, member.tier)
+        following = plan.tiers[rank] if rank < len(plan.tiers) else None
+        return TierStatus(
+            account_id=member.id,
+            tier=current,
+            since=member.tier_since,
+            basis=plan.tier_rules.basis,
+            qualifying=value,
+            at=moment,
+            next_tier=following,
+            needed=Decimal(0) if following is None else max(Decimal(0),
+                                                            following.threshold - value),
+            qualified=qualified_tier(plan.tiers, value),
+            perks=() if current is None else current.perks,
+        )
+
+    def tier_changes(
+        self,
+        account: AccountRef | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 100,
+        program: str | None = None,
+    ) -> Page[TierChange]:
+        """Tier events, oldest first: of one member, or of every member of the tenant."""
+        limit = check_limit(limit)
+        position = _position(after)
+        with self._context.work(write=False) as uow:
+            member_id = None if account is None else _resolve(uow, account, program).id
+            items = uow.loyalty.tier_changes(member_id, after=position, limit=limit + 1)
+        if len(items) > limit:
+            last = items[limit - 1]
+            return Page(items[:limit], encode_cursor(last.effective_at.isoformat(), last.id))
+        return Page(items, None)
+
+    # ----------------------------------------------------------------- batch jobs
+
+    def expire(self, *, now: object = None) -> ExpiryReport:
+        """Expire every lot of the tenant past its expiry: run it daily (one transaction)."""
+        moment = self._context.now(now)
+        with self._context.work() as uow:
+            overdue = uow.loyalty.expiring(moment)
+            by_account: dict[str, list[rules.Lot]] = {}
+            for account_id, lot in overdue:
+                by_account.setdefault(account_id, []).append(lot)
+            ledger = Ledger(uow, moment)
+            entries = points = 0
+            for member in uow.loyalty.accounts(sorted(by_account), lock=True):
+                ledger.open(member)
+                for entry in ledger.sweep(member, by_account[member.id]):
+                    entries += 1
+                    points -= entry.points
+            ledger.flush()
+        return ExpiryReport(accounts=len(by_account), entries=entries, points=points)
+
+    def review_tiers(self, *, now: object = None) -> list[TierChange]:
+        """Move down members who no longer qualify, once a period and its grace have ended.
+
+        For every program, the latest period whose grace period is over is reviewed once: a
+        member who has held their tier since before that period ended, and whose window ending
+        with the grace period no longer reaches it, drops to the tier it reaches. Run it daily.
+        """
+        moment = self._context.now(now)
+        changes: list[TierChange] = []
+        with self._context.work() as uow:
+            ledger = Ledger(uow, moment)
+            for plan in uow.loyalty.programs():
+                rules_ = plan.tier_rules
+                boundary = period_start(moment - rules_.grace, time_zone=plan.time_zone,
+                                        months=rules_.period_months)
+                effective = boundary + rules_.grace
+                candidates = uow.loyalty.tiered_accounts(plan.code, boundary)
+                members = uow.loyalty.accounts([a.id for a in candidates], lock=True)
+                sums = uow.loyalty.window([m.id for m in members],
+                                          effective - rules_.window, effective)
+                for member in members:
+                    value = qualifying_value(plan, *sums.get(member.id, (0, 0)))
+                    target = qualified_tier(plan.tiers, value)
+                    target_code = None if target is None else target.code
+                    if tier_rank(plan.tiers, target_code) < tier_rank(plan.tiers, member.tier):
+                        changes.append(ledger.change_tier(member, target_code, reason="downgrade",
+                                                          at=effective, qualifying=value))
+                uow.loyalty.mark_reviewed([m.id for m in members], boundary)
+            ledger.flush()
+        return changes
+
+    def post_many(self, postings: Iterable[object], *, now: object = None) -> PostingReport:
+        """Post many earns in one transaction (a purchase history): all of them, or none.
+
+        Each posting is a :class:`~globalcrm.loyalty.Posting` or a mapping of its fields
+        (``account`` is an account id). They are priced by the same rules as :meth:`earn`, in
+        the order given; tiers move up as they would have one earn at a time. A posting whose
+        idempotency key is stored already (for the same earn) is skipped.
+        """
+        moment = self._context.now(now)
+        with self._context.work() as uow:
+            posted, skipped, total, changes = post_many(uow, postings, now=moment)
+        return PostingReport(posted=posted, skipped=skipped, points=total,
+                             tier_changes=tuple(changes))
+
+    def verify(self, account: AccountRef | None = None, *,
+               program: str | None = None) -> LedgerCheck:
+        """Check stored balances and lots against the entries (one member, or all of them)."""
+        problems: list[str] = []
+        checked = 0
+        with self._context.work(write=False) as uow:
+            if account is not None:
+                batches: Iterable[list[str]] = [[_resolve(uow, account, program).id]]
+            else:
+                batches = _all_accounts(uow)
+            for ids in batches:
+                checked += len(ids)
+                for member_id, (stored, summed, remaining) in sorted(
+                    uow.loyalty.ledger_sums(ids).items()
+                ):
+                    if stored != summed:
+                        problems.append(f"account {member_id}: stored balance {stored}, "
+                                        f"entries add up to {summed}")
+                    if remaining != summed:
+                        problems.append(f"account {member_id}: lots hold {remaining}, "
+                                        f"entries add up to {summed}")
+                    if summed < 0:
+                        problems.append(f"account {member_id}: negative balance {summed}")
+                for member_id, entry_id in uow.loyalty.lot_mismatches(ids):
+                    problems.append(f"account {member_id}: entry {entry_id} disagrees with "
+                                    "the points moved between lots")
+        return LedgerCheck(accounts=checked, problems=tuple(problems))
+
+
+def _channel(channel: object) -> str:
+    return _checks.choice(channel, CHANNELS, field="channel", what="channel")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _all_accounts(uow: UnitOfWork) -> Iterable[list[str]]:
+    after = None
+    while True:
+        ids = uow.loyalty.account_ids(after=after, limit=500)
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def _resolve(uow: UnitOfWork, account: object, program: str | None, *,
+             lock: bool = False) -> Account:
+    code = DEFAULT_PROGRAM if program is None else _checks.code(program, field="program")
+    if isinstance(account, Account):
+        found = uow.loyalty.account(account.id, lock=lock)
+    elif isinstance(account, Customer):
+        found = uow.loyalty.account_of(account.id, code, lock=lock)
+    elif isinstance(account, str):
+        key = check_id(account, field="account")
+        found = uow.loyalty.account(key, lock=lock)
+        if found is None:
+            found = uow.loyalty.account_of(key, code, lock=lock)
+    else:
+        raise InvalidFormat(
+            f"expected an Account, a customer or an id, got {type(account).__name__}",
+            field="account",
+        )
+    if found is None:
+        raise NotFound("no loyalty account for this account or customer", field="account")
+    return found
+
+
+def _program_of(uow: UnitOfWork, account: Account) -> Program:
+    found = uow.loyalty.program(account.program)
+    if found is None:  # pragma: no cover - an account's program is never deleted
+        raise NotFound("the account's program is missing", field="program")
+    return found
+
+
+def _repeat(uow: UnitOfWork, key: str, program: Program, *, kind: str, account: Account,
+            same: Callable[[PointsEntry], bool]) -> PointsEntry | None:
+    """The entry stored under ``key`` if this call repeats it; ``Conflict`` if it differs."""
+    row = uow.loyalty.row_by_key(key)
+    if row is None:
+        return None
+    entry = uow.loyalty.to_entry(row, program.currency)
+    if entry.kind != kind or entry.account_id != account.id or not same(entry):
+        raise Conflict("the idempotency key was used for another entry", field="idempotency_key")
+    return entry
+
+
+def _target(uow: UnitOfWork, value: object, account: object) -> Row[Any]:
+    """The row of the entry to reverse: by entry, entry id, or an earn's reference."""
+    if isinstance(value, PointsEntry):
+        row = uow.loyalty.entry_row(value.id)
+        if row is None:
+            raise NotFound("no such loyalty entry", field="entry")
+        return row
+    if not isinstance(value, str):
+        raise InvalidFormat(f"expected an entry or a reference, got {type(value).__name__}",
+                            field="entry")
+    try:
+        row = uow.loyalty.entry_row(check_id(value, field="entry"))
+    except InvalidInput:
+        row = None
+    if row is not None:
+        return row
+    reference = rules.check_reference(value)
+    if reference is None:
+        raise InvalidFormat("expected an entry id or a reference", field="entry")
+    rows = uow.loyalty.rows_by_reference(reference, ("earn",))
+    if account is not None:
+        member = _resolve(uow, account, None)
+        rows = [r for r in rows if r.account_id == member.id]
+    if not rows:
+        raise NotFound("no earn with this reference", field="entry")
+    if len(rows) > 1:
+        raise InvalidInput("several earns carry this reference; pass the account or the entry",
+                           field="account")
+    return rows[0]
+
+
+def _reverse(uow: UnitOfWork, plan: Program, member: Account, target: PointsEntry,
+             wanted: int | None, reason: str | None, key: str | None,
+             moment: dt.datetime) -> PointsEntry:
+    if target.kind in ("expire", "reverse"):
+        raise RuleViolation(f"an {target.kind} entry cannot be reversed", field="entry")
+    prior = [uow.loyalty.to_entry(r, plan.currency) for r in uow.loyalty.reversals(target.id)]
+    size = abs(target.points)
+    moved_before = sum(abs(r.points) + r.shortfall for r in prior)
+    left = size - moved_before
+    if prior and left <= 0:
+        raise RuleViolation("the entry is reversed in full already", field="entry")
+    want = left if wanted is None else wanted
+    if want > left:
+        raise InvalidInput("more points than are left to reverse", field="points")
+    ledger = Ledger(uow, moment)
+    ledger.open(member)
+    ledger.sweep(member)
+    ledger.flush()
+    final = want == left
+    qualifying = -(target.qualifying + sum(r.qualifying for r in prior)) if final else (
+        -(target.qualifying * want // size))
+    spend = _spend_share(target, prior, want, size, final)
+    if target.points >= 0:
+        moves = rules.consume(uow.loyalty.open_lots(member.id), want, first=target.id)
+        moved = sum(n for _, n in moves)
+        points = -moved
+    else:
+        given = uow.loyalty.moved([target.id, *(r.id for r in prior)])
+        lots = list(uow.loyalty.lots(sorted(given)).values())
+        moves = take_back(lots, given, want, moment)
+        moved = -sum(n for _, n in moves)
+        points = moved
+    entry = ledger.append(
+        PointsEntry(
+            id=new_id(moment), account_id=member.id, kind="reverse", points=points,
+            occurred_at=moment, recorded_at=moment, reference=target.reference,
+            idempotency_key=key, reverses=target.id, reason=reason,
+            spend=spend, qualifying=qualifying,
+            shortfall=want - moved, tenant=member.tenant,
+        ),
+        moves=moves,
+    )
+    ledger.flush()
+    return entry
+
+
+def _spend_share(target: PointsEntry, prior: list[PointsEntry], want: int, size: int,
+                 final: bool) -> Money | None:
+    if target.spend is None:
+        return None
+    spend = target.spend
+    if final:
+        reversed_before = sum((r.spend.amount for r in prior if r.spend is not None), Decimal(0))
+        return Money(-(spend.amount + reversed_before), spend.currency)
+    share = (spend.amount * want / size).quantize(spend.amount)
+    return Money(-share, spend.currency)
+
+
+def _position(after: str | None) -> tuple[dt.datetime, str] | None:
+    if after is None:
+        return None
+    moment, last_id = decode_cursor(after, 2)
+    try:
+        return dt.datetime.fromisoformat(moment), last_id
+    except ValueError:
+        raise InvalidFormat("not a cursor returned by this library", field="after") from None

@@ -1,0 +1,112 @@
+"""Set-based SQL for the points ledger: bulk posting and the rates a batch of earns needs.
+
+Bulk rows skip the ORM and SQLAlchemy's per-row bind processing: ``executemany`` on SQLite and
+``COPY`` on PostgreSQL, after the rows were checked and priced by the same domain functions the
+single path uses (``globalcrm.loyalty``). Values are encoded once per column with the dialect's
+own bind processors, so what lands in the table is what ``insert()`` would have written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.sql import sqltypes
+
+from globalcrm.exchange_rates import ExchangeRate
+from globalcrm.storage import tables
+
+__all__ = ["ENTRY_COLUMNS", "encode_entries", "rates_between", "write_entries"]
+
+ENTRY_COLUMNS = tuple(column.name for column in tables.loyalty_entries.columns)
+"""The ``loyalty_entries`` columns, in the order :func:`write_entries` takes a row's values."""
+
+
+def rates_between(
+    connection: Connection, start: dt.datetime, end: dt.datetime
+) -> list[ExchangeRate]:
+    """Every published rate with ``start <= as_of <= end`` (a batch's earns span that range)."""
+    r = tables.exchange_rates.c
+    query = (
+        select(r.base, r.quote, r.rate, r.source, r.as_of)
+        .where(r.as_of >= start, r.as_of <= end)
+        .order_by(r.base, r.quote, r.as_of, r.source)
+    )
+    return [
+        ExchangeRate(
+            base=row.base, quote=row.quote, rate=Decimal(row.rate), source=row.source,
+            as_of=row.as_of,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def encode_entries(rows: Sequence[Sequence[Any]], dialect: Dialect) -> list[tuple[Any, ...]]:
+    """Rows in :data:`ENTRY_COLUMNS` order, encoded as the driver takes them."""
+    encoders = _encoders(f"{dialect.name}+{dialect.driver}")
+    if not encoders:
+        return [tuple(row) for row in rows]
+    encoded = []
+    for row in rows:
+        values = list(row)
+        for index, encode in encoders:
+            value = values[index]
+            if value is not None:
+                values[index] = encode(value)
+        encoded.append(tuple(values))
+    return encoded
+
+
+def write_entries(connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+    """Append ledger rows (in :data:`ENTRY_COLUMNS` order) inside the caller's transaction."""
+    if not rows:
+        return
+    encoded = encode_entries(rows, connection.dialect)
+    names = ", ".join(f'"{name}"' for name in ENTRY_COLUMNS)
+    table = tables.loyalty_entries.name
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None  # noqa: S101
+        with driver.cursor() as cursor, cursor.copy(
+            f'COPY "{table}" ({names}) FROM STDIN'
+        ) as copy:
+            for row in encoded:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in ENTRY_COLUMNS)
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table}" ({names}) VALUES ({marks})',  # noqa: S608 - fixed names
+        encoded,
+    )
+
+
+@functools.cache
+def _encoders(dialect: str) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """The columns whose values the driver needs changed, and how, by index."""
+    instance: Dialect = make_url(f"{dialect}://").get_dialect()()
+    found: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, column in enumerate(tables.loyalty_entries.columns):
+        kind = column.type
+        impl = getattr(kind, "impl", None)
+        if isinstance(kind, sqltypes.JSON) or isinstance(impl, sqltypes.JSON):
+            found.append((index, _json_text))
+            continue
+        if instance.name == "postgresql":
+            continue  # COPY takes Python values: datetimes, ints and text as they are
+        processor = kind.dialect_impl(instance).bind_processor(instance)
+        if processor is not None:
+            found.append((index, processor))
+    return tuple(found)
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_text(document: Any) -> str:
+    return _JSON.encode(document)
