@@ -11,9 +11,9 @@ and manual adjustments do not count; a reversal of an earn (a refund) takes its 
   first of the month at midnight in the program's time zone, aligned to January (12 months:
   calendar years; 3: quarters). After a period ends and ``grace_days`` more have passed,
   :meth:`globalcrm.crm.loyalty.Loyalty.review_tiers` moves a member who no longer qualifies to
-  the tier the window ending at the end of the grace period qualifies for; points earned during
-  the grace period count. A member who moved up after the period ended keeps the tier until the
-  next period's review.
+  the tier they do qualify for, judged on the window ending with the period plus what they
+  earned during the grace period. A member who moved up after the period ended keeps the tier
+  until the next period's review.
 
 This follows the model of Salesforce Loyalty Management's tier groups (qualifying points,
 upgrade at once, downgrade at the tier period's end) rather than ERPNext's spend-only tiers.

@@ -160,10 +160,11 @@ class Loyalty:
                 ledger.change_tier(account, tier.code, reason="enrolled", at=moment,
                                    qualifying=Decimal(0))
                 ledger.flush()
-                account = attrs.evolve(account, tier=tier.code, tier_since=moment)
             record_audit(uow, self._context, "loyalty.enrolled", "loyalty_account", account.id,
                          customer_id, {"program": code})
-        return account
+            stored_account = uow.loyalty.account(account.id)
+        assert stored_account is not None  # noqa: S101 - written just above
+        return stored_account
 
     def account(self, account: AccountRef, *, program: str | None = None) -> Account:
         """The member's account as stored now."""
@@ -310,7 +311,7 @@ class Loyalty:
         toward tiers. Taking more than the balance is a ``RuleViolation``.
         """
         change = rules.points(points, allow_negative=True)
-        why = _checks.text(reason, field="reason", max_length=1000, multiline=True)
+        why = _checks.text(reason, field="reason", max_length=1000)
         moment = self._context.now(now)
         key = rules.check_idempotency_key(idempotency_key)
         with self._context.work() as uow:
@@ -365,8 +366,7 @@ class Loyalty:
         """
         moment = self._context.now(now)
         wanted = None if points is None else rules.points(points)
-        why = None if reason is None else _checks.text(reason, field="reason", max_length=1000,
-                                                        multiline=True)
+        why = None if reason is None else _checks.text(reason, field="reason", max_length=1000)
         key = rules.check_idempotency_key(idempotency_key)
         with self._context.work() as uow:
             row = _target(uow, entry_or_reference, account)
@@ -399,6 +399,19 @@ class Loyalty:
             return uow.loyalty.sum_until(member.id, moment) - uow.loyalty.overdue_points(
                 member.id, moment, opened_by=moment
             )
+
+    def lots(self, account: AccountRef, *, now: object = None,
+             program: str | None = None) -> list[rules.Lot]:
+        """The member's unused points by lot, in the order they will be used (expiring first).
+
+        Lots past their expiry that ``expire`` has not swept yet are left out.
+        """
+        moment = self._context.now(now)
+        with self._context.work(write=False) as uow:
+            member = _resolve(uow, account, program)
+            found = uow.loyalty.open_lots(member.id)
+        live = [lot for lot in found if lot.expires_at is None or lot.expires_at > moment]
+        return sorted(live, key=rules.Lot.order)
 
     def statement(
         self,
@@ -493,7 +506,8 @@ class Loyalty:
 
         For every program, the latest period whose grace period is over is reviewed once: a
         member who has held their tier since before that period ended, and whose window ending
-        with the grace period no longer reaches it, drops to the tier it reaches. Run it daily.
+        with the period (plus what they earned during the grace period) no longer reaches it,
+        drops to the tier it reaches. Run it daily.
         """
         moment = self._context.now(now)
         changes: list[TierChange] = []
@@ -507,7 +521,7 @@ class Loyalty:
                 candidates = uow.loyalty.tiered_accounts(plan.code, boundary)
                 members = uow.loyalty.accounts([a.id for a in candidates], lock=True)
                 sums = uow.loyalty.window([m.id for m in members],
-                                          effective - rules_.window, effective)
+                                          boundary - rules_.window, effective)
                 for member in members:
                     value = qualifying_value(plan, *sums.get(member.id, (0, 0)))
                     target = qualified_tier(plan.tiers, value)
