@@ -22,13 +22,13 @@ it took them from. The balance is the sum of the entries; the stored balance and
 unused points are caches that ``crm.loyalty.verify()`` checks against the entries.
 
 **Reversals** (a refund reverses its earn; a cancelled order its redemption). Reversing an
-entry that added points takes the points back, from its own lot first and then from the others
-in expiry order. *The balance never goes negative*: when the member has already spent the
-points, the reversal takes what is left and records the rest as its ``shortfall`` (so that the
-shop can, say, deduct it from the refund). Reversing an entry that took points gives them back
-to the lots they came from; points whose lot has expired since are not given back (they would
-have expired anyway) and are recorded as the shortfall. An entry may be reversed in parts, never
-by more than it moved; an ``expire`` or ``reverse`` entry cannot be reversed.
+entry that added points takes back what is left of them: the unused points of the lot it
+opened. *The balance never goes negative*, and nothing is taken from the member's other points:
+what was already spent or has expired is recorded as the reversal's ``shortfall`` (so that the
+shop can, say, deduct spent points from the refund). Reversing an entry that took points gives
+them back to the lots they came from; points whose lot has expired since are not given back
+(they would have expired anyway) and are recorded as the shortfall. An entry may be reversed in
+parts, never by more than it moved; an ``expire`` or ``reverse`` entry cannot be reversed.
 """
 
 from __future__ import annotations
@@ -615,12 +615,11 @@ class Lot:
         )
 
 
-def consume(lots: Iterable[Lot], wanted: int, *, first: str | None = None) -> list[tuple[str, int]]:
+def consume(lots: Iterable[Lot], wanted: int) -> list[tuple[str, int]]:
     """Which lots ``wanted`` points come from, and how many from each, in the order used.
 
-    Soonest-expiring first (:meth:`Lot.order`); ``first`` names a lot to use before all others
-    (a reversal takes back its own earn's points first). Takes what there is when the lots hold
-    less than ``wanted``: the caller decides whether that is allowed.
+    Soonest-expiring first (:meth:`Lot.order`). Takes what there is when the lots hold less
+    than ``wanted``: the caller decides whether that is allowed.
 
     ```pycon
     >>> import datetime as dt
@@ -632,12 +631,9 @@ def consume(lots: Iterable[Lot], wanted: int, *, first: str | None = None) -> li
 
     ```
     """
-    ordered = sorted((lot for lot in lots if lot.remaining > 0), key=Lot.order)
-    if first is not None:
-        ordered.sort(key=lambda lot: lot.entry_id != first)  # stable: the rest keep their order
     taken: list[tuple[str, int]] = []
     left = wanted
-    for lot in ordered:
+    for lot in sorted((lot for lot in lots if lot.remaining > 0), key=Lot.order):
         if left <= 0:
             break
         take = min(lot.remaining, left)

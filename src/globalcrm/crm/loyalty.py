@@ -359,10 +359,11 @@ class Loyalty:
         """Undo an entry (a refund reverses its earn), in full or ``points`` of it.
 
         ``entry_or_reference`` is an entry, an entry id, or the ``reference`` of an earn (pass
-        ``account`` when several accounts earned with it). An earn's points are taken back from
-        its own lot first; what the member has already spent is not taken (the balance never
-        goes negative) and is returned as the entry's ``shortfall``. A redemption's points go
-        back to the lots they came from, except those that expired meanwhile (the shortfall).
+        ``account`` when several accounts earned with it). What is left of an earn's points
+        (its lot) is taken back; what the member already spent, or what expired, is not taken
+        from their other points (the balance never goes negative) and is returned as the
+        entry's ``shortfall``. A redemption's points go back to the lots they came from, except
+        those that expired meanwhile (the shortfall).
         """
         moment = self._context.now(now)
         wanted = None if points is None else rules.points(points)
@@ -688,8 +689,9 @@ def _reverse(uow: UnitOfWork, plan: Program, member: Account, target: PointsEntr
         -(target.qualifying * want // size))
     spend = _spend_share(target, prior, want, size, final)
     if target.points >= 0:
-        moves = rules.consume(uow.loyalty.open_lots(member.id), want, first=target.id)
-        moved = sum(n for _, n in moves)
+        own = uow.loyalty.lots([target.id]).get(target.id)
+        moved = 0 if own is None else min(own.remaining, want)
+        moves = [(target.id, moved)] if moved else []
         points = -moved
     else:
         given = uow.loyalty.moved([target.id, *(r.id for r in prior)])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -147,6 +149,12 @@ def _change(row: Row[Any]) -> TierChange:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _program(document: str) -> Program:
+    """A program from its stored document, checked once per distinct document (they repeat)."""
+    return Program.from_document(json.loads(document))
+
+
 _LOT_COLUMNS = (_E.id, _E.points, _E.remaining, _E.occurred_at, _E.expires_at)
 
 
@@ -174,7 +182,7 @@ class LoyaltyRepository:
         ).scalar()
         if document is None:
             return None
-        program = Program.from_document(document)
+        program = _program(json.dumps(document, sort_keys=True, ensure_ascii=False))
         self._programs[code] = program
         return program
 
@@ -209,7 +217,9 @@ class LoyaltyRepository:
         rows = self._session.execute(
             select(p.document).where(p.tenant == self._tenant).order_by(p.code)
         )
-        return [Program.from_document(row.document) for row in rows]
+        return [
+            _program(json.dumps(row.document, sort_keys=True, ensure_ascii=False)) for row in rows
+        ]
 
     # ----------------------------------------------------------------- accounts
 
