@@ -605,14 +605,13 @@ class Lot:
     occurred_at: dt.datetime
     expires_at: dt.datetime | None
 
-    def order(self) -> tuple[bool, dt.datetime, dt.datetime, str]:
-        """The order lots are used in: expiring soonest first, never-expiring last, then oldest."""
-        return (
-            self.expires_at is None,
-            self.expires_at or self.occurred_at,
-            self.occurred_at,
-            self.entry_id,
-        )
+    def order(self) -> tuple[bool, dt.datetime, str]:
+        """The order lots are used in: soonest-expiring first, never-expiring last.
+
+        Lots that expire together (or never) go in the order they were recorded (ids sort by
+        time).
+        """
+        return (self.expires_at is None, self.expires_at or self.occurred_at, self.entry_id)
 
 
 def consume(lots: Iterable[Lot], wanted: int) -> list[tuple[str, int]]:

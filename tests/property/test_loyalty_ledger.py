@@ -44,9 +44,9 @@ def _lot_state(lots: list[Lot]) -> dict[str, int]:
 
 
 def _use_order(lot: Lot) -> tuple[Any, ...]:
-    """The spec: soonest expiry first, never-expiring last, then the oldest, then by id."""
+    """The spec: soonest expiry first, never-expiring last, then in the order recorded."""
     return (lot.expires_at is None, lot.expires_at or dt.datetime.max.replace(tzinfo=dt.UTC),
-            lot.occurred_at, lot.entry_id)
+            lot.entry_id)
 
 
 class Ledger(RuleBasedStateMachine):

@@ -283,7 +283,7 @@ class Loyalty:
             if wanted > ledger.balance(member):
                 raise RuleViolation("not enough points for this redemption", field="points")
             ledger.flush()
-            moves = rules.consume(uow.loyalty.open_lots(member.id), wanted)
+            moves = _take(uow, member.id, wanted)
             entry = ledger.append(
                 PointsEntry(
                     id=new_id(moment), account_id=member.id, kind="redeem", points=-wanted,
@@ -331,7 +331,7 @@ class Loyalty:
                     raise RuleViolation("the adjustment would take more than the balance",
                                         field="points")
                 ledger.flush()
-                moves = rules.consume(uow.loyalty.open_lots(member.id), -change)
+                moves = _take(uow, member.id, -change)
             entry = ledger.append(
                 PointsEntry(
                     id=new_id(moment), account_id=member.id, kind="adjust", points=change,
@@ -614,6 +614,19 @@ def _resolve(uow: UnitOfWork, account: object, program: str | None, *,
     if found is None:
         raise NotFound("no loyalty account for this account or customer", field="account")
     return found
+
+
+def _take(uow: UnitOfWork, account_id: str, wanted: int) -> list[tuple[str, int]]:
+    """The lots ``wanted`` points come from, read in use order only as far as needed."""
+    moves: list[tuple[str, int]] = []
+    left = wanted
+    for batch in uow.loyalty.lots_in_order(account_id):
+        taken = rules.consume(batch, left)
+        moves.extend(taken)
+        left -= sum(n for _, n in taken)
+        if left <= 0:
+            break
+    return moves
 
 
 def _program_of(uow: UnitOfWork, account: Account) -> Program:

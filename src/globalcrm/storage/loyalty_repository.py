@@ -11,7 +11,7 @@ import datetime as dt
 import decimal
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -439,6 +439,43 @@ class LoyaltyRepository:
         """The account's lots with points left."""
         query = select(*_LOT_COLUMNS).where(_E.account_id == account_id, open_lot())
         return [_lot(row) for row in self._session.execute(query)]
+
+    def lots_in_order(self, account_id: str, *, batch: int = 200) -> Iterator[list[Lot]]:
+        """The account's lots with points left in the order they are used, a batch at a time.
+
+        Read through the open-lot index in ``(expires_at, id)`` order, then the lots that never
+        expire by id: a redemption reads only the lots it uses, however many the member holds.
+        """
+        expiring: tuple[dt.datetime, str] | None = None
+        while True:
+            query = select(*_LOT_COLUMNS).where(
+                _E.account_id == account_id, open_lot(), _E.expires_at.is_not(None)
+            )
+            if expiring is not None:
+                query = query.where(tuple_(_E.expires_at, _E.id) > tuple_(*expiring))
+            found = [_lot(r) for r in self._session.execute(
+                query.order_by(_E.expires_at, _E.id).limit(batch)
+            )]
+            if found:
+                yield found
+            if len(found) < batch:
+                break
+            last = found[-1]
+            assert last.expires_at is not None  # noqa: S101 - selected so
+            expiring = (last.expires_at, last.entry_id)
+        never: str | None = None
+        while True:
+            query = select(*_LOT_COLUMNS).where(
+                _E.account_id == account_id, open_lot(), _E.expires_at.is_(None)
+            )
+            if never is not None:
+                query = query.where(_E.id > never)
+            found = [_lot(r) for r in self._session.execute(query.order_by(_E.id).limit(batch))]
+            if found:
+                yield found
+            if len(found) < batch:
+                return
+            never = found[-1].entry_id
 
     def overdue_lots(self, account_id: str, at: dt.datetime) -> list[Lot]:
         """The account's lots with points left whose expiry is at or before ``at``."""

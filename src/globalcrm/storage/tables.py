@@ -519,6 +519,7 @@ loyalty_entries = Table(
         "ix_loyalty_entries_open_lots",
         "account_id",
         "expires_at",
+        "id",
         postgresql_where=_OPEN_LOT,
         sqlite_where=_OPEN_LOT,
     ),

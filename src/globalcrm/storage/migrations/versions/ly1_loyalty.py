@@ -116,7 +116,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_loyalty_entries_open_lots",
         "loyalty_entries",
-        ["account_id", "expires_at"],
+        ["account_id", "expires_at", "id"],
         postgresql_where=_OPEN_LOT,
         sqlite_where=_OPEN_LOT,
     )
