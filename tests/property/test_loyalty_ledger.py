@@ -28,7 +28,8 @@ from hypothesis.stateful import (
 )
 
 import globalcrm as gc
-from globalcrm.loyalty import EarningRule, Lot, PointsEntry, Program
+from globalcrm.loyalty import EarningRule, Program
+from globalcrm.loyalty_ledger import Lot, PointsEntry
 from globalcrm.money import money
 from tests.storage.conftest import PG_URL, _postgres, clean_postgres
 

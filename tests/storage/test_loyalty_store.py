@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 import globalcrm as gc
 from globalcrm.demo_data import ECB_SAMPLE
-from globalcrm.loyalty import Account, Campaign, EarningRule, Posting, Program
+from globalcrm.loyalty import Campaign, EarningRule, Program
+from globalcrm.loyalty_ledger import Account, Posting
 from globalcrm.loyalty_tiers import Tier, TierRules
 from globalcrm.money import money
 

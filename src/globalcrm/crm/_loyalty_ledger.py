@@ -8,18 +8,41 @@ then sweeps expired lots, appends entries, moves points between lots and judges 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from globalcrm.identifiers import new_id
-from globalcrm.loyalty import Account, Lot, PointsEntry, Program
+from sqlalchemy import Row
+
+from globalcrm import _checks
+from globalcrm.customers import Customer
+from globalcrm.errors import Conflict, InvalidFormat, InvalidInput, NotFound, RuleViolation
+from globalcrm.identifiers import check_id, new_id
+from globalcrm.loyalty import DEFAULT_PROGRAM, Program
+from globalcrm.loyalty_ledger import (
+    Account,
+    Lot,
+    PointsEntry,
+    check_reference,
+    consume,
+)
 from globalcrm.loyalty_tiers import TierChange, qualified_tier, tier_rank
-from globalcrm.money import minor_units
+from globalcrm.money import Money, minor_units
 from globalcrm.storage.loyalty_repository import entry_row
 from globalcrm.storage.unit_of_work import UnitOfWork
 
-__all__ = ["Ledger", "qualifying_value", "take_back"]
+__all__ = [
+    "Ledger",
+    "all_account_ids",
+    "program_of",
+    "qualifying_value",
+    "repeat",
+    "resolve",
+    "reverse",
+    "take",
+    "take_back",
+    "target_row",
+]
 
 
 def qualifying_value(program: Program, points: int, spend_minor: int) -> Decimal:
@@ -183,3 +206,164 @@ def take_back(
             moves.append((lot.entry_id, -give))
             left -= give
     return moves
+
+
+# --------------------------------------------------------------------------- service steps
+
+
+def all_account_ids(uow: UnitOfWork) -> Iterable[list[str]]:
+    """Every account id of the tenant, 500 at a time."""
+    after = None
+    while True:
+        ids = uow.loyalty.account_ids(after=after, limit=500)
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def resolve(uow: UnitOfWork, account: object, program: str | None, *,
+            lock: bool = False) -> Account:
+    """The account meant by an Account, an account id, or a customer (Customer or id)."""
+    code = DEFAULT_PROGRAM if program is None else _checks.code(program, field="program")
+    if isinstance(account, Account):
+        found = uow.loyalty.account(account.id, lock=lock)
+    elif isinstance(account, Customer):
+        found = uow.loyalty.account_of(account.id, code, lock=lock)
+    elif isinstance(account, str):
+        key = check_id(account, field="account")
+        found = uow.loyalty.account(key, lock=lock)
+        if found is None:
+            found = uow.loyalty.account_of(key, code, lock=lock)
+    else:
+        raise InvalidFormat(
+            f"expected an Account, a customer or an id, got {type(account).__name__}",
+            field="account",
+        )
+    if found is None:
+        raise NotFound("no loyalty account for this account or customer", field="account")
+    return found
+
+
+def take(uow: UnitOfWork, account_id: str, wanted: int) -> list[tuple[str, int]]:
+    """The lots ``wanted`` points come from, read in use order only as far as needed."""
+    moves: list[tuple[str, int]] = []
+    left = wanted
+    for batch in uow.loyalty.lots_in_order(account_id):
+        taken = consume(batch, left)
+        moves.extend(taken)
+        left -= sum(n for _, n in taken)
+        if left <= 0:
+            break
+    return moves
+
+
+def program_of(uow: UnitOfWork, account: Account) -> Program:
+    """The account's program."""
+    found = uow.loyalty.program(account.program)
+    if found is None:  # pragma: no cover - an account's program is never deleted
+        raise NotFound("the account's program is missing", field="program")
+    return found
+
+
+def repeat(uow: UnitOfWork, key: str, program: Program, *, kind: str, account: Account,
+           same: Callable[[PointsEntry], bool]) -> PointsEntry | None:
+    """The entry stored under ``key`` if this call repeats it; ``Conflict`` if it differs."""
+    row = uow.loyalty.row_by_key(key)
+    if row is None:
+        return None
+    entry = uow.loyalty.to_entry(row, program.currency)
+    if entry.kind != kind or entry.account_id != account.id or not same(entry):
+        raise Conflict("the idempotency key was used for another entry", field="idempotency_key")
+    return entry
+
+
+def target_row(uow: UnitOfWork, value: object, account: object) -> Row[Any]:
+    """The row of the entry to reverse: by entry, entry id, or an earn's reference."""
+    if isinstance(value, PointsEntry):
+        row = uow.loyalty.entry_row(value.id)
+        if row is None:
+            raise NotFound("no such loyalty entry", field="entry")
+        return row
+    if not isinstance(value, str):
+        raise InvalidFormat(f"expected an entry or a reference, got {type(value).__name__}",
+                            field="entry")
+    try:
+        row = uow.loyalty.entry_row(check_id(value, field="entry"))
+    except InvalidInput:
+        row = None
+    if row is not None:
+        return row
+    reference = check_reference(value)
+    if reference is None:
+        raise InvalidFormat("expected an entry id or a reference", field="entry")
+    rows = uow.loyalty.rows_by_reference(reference, ("earn",))
+    if account is not None:
+        member = resolve(uow, account, None)
+        rows = [r for r in rows if r.account_id == member.id]
+    if not rows:
+        raise NotFound("no earn with this reference", field="entry")
+    if len(rows) > 1:
+        raise InvalidInput("several earns carry this reference; pass the account or the entry",
+                           field="account")
+    return rows[0]
+
+
+def reverse(uow: UnitOfWork, plan: Program, member: Account, target: PointsEntry,
+            wanted: int | None, reason: str | None, key: str | None,
+            moment: dt.datetime) -> PointsEntry:
+    """Reverse ``wanted`` points (all that are left if ``None``) of ``target`` (see the docs)."""
+    if target.kind in ("expire", "reverse"):
+        raise RuleViolation(f"an {target.kind} entry cannot be reversed", field="entry")
+    prior = [uow.loyalty.to_entry(r, plan.currency) for r in uow.loyalty.reversals(target.id)]
+    size = abs(target.points)
+    moved_before = sum(abs(r.points) + r.shortfall for r in prior)
+    left = size - moved_before
+    if prior and left <= 0:
+        raise RuleViolation("the entry is reversed in full already", field="entry")
+    want = left if wanted is None else wanted
+    if want > left:
+        raise InvalidInput("more points than are left to reverse", field="points")
+    ledger = Ledger(uow, moment)
+    ledger.open(member)
+    ledger.sweep(member)
+    ledger.flush()
+    final = want == left
+    qualifying = -(target.qualifying + sum(r.qualifying for r in prior)) if final else (
+        -(target.qualifying * want // size))
+    spend = _spend_share(target, prior, want, size, final)
+    if target.points >= 0:
+        own = uow.loyalty.lots([target.id]).get(target.id)
+        moved = 0 if own is None else min(own.remaining, want)
+        moves = [(target.id, moved)] if moved else []
+        points = -moved
+    else:
+        given = uow.loyalty.moved([target.id, *(r.id for r in prior)])
+        lots = list(uow.loyalty.lots(sorted(given)).values())
+        moves = take_back(lots, given, want, moment)
+        moved = -sum(n for _, n in moves)
+        points = moved
+    entry = ledger.append(
+        PointsEntry(
+            id=new_id(moment), account_id=member.id, kind="reverse", points=points,
+            occurred_at=moment, recorded_at=moment, reference=target.reference,
+            idempotency_key=key, reverses=target.id, reason=reason,
+            spend=spend, qualifying=qualifying,
+            shortfall=want - moved, tenant=member.tenant,
+        ),
+        moves=moves,
+    )
+    ledger.flush()
+    return entry
+
+
+def _spend_share(target: PointsEntry, prior: list[PointsEntry], want: int, size: int,
+                 final: bool) -> Money | None:
+    if target.spend is None:
+        return None
+    spend = target.spend
+    if final:
+        reversed_before = sum((r.spend.amount for r in prior if r.spend is not None), Decimal(0))
+        return Money(-(spend.amount + reversed_before), spend.currency)
+    share = (spend.amount * want / size).quantize(spend.amount)
+    return Money(-share, spend.currency)

@@ -21,7 +21,8 @@ from globalcrm.crm.exchange_rates import DEFAULT_MAX_AGE
 from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, NotFound
 from globalcrm.exchange_rates import RateTable
 from globalcrm.identifiers import new_id
-from globalcrm.loyalty import Account, Posting, Program
+from globalcrm.loyalty import Program
+from globalcrm.loyalty_ledger import Account, Posting
 from globalcrm.loyalty_tiers import TierChange
 from globalcrm.storage.loyalty_repository import minor
 from globalcrm.storage.loyalty_sql import ENTRY_COLUMNS, rates_between, write_entries

@@ -13,30 +13,44 @@ meant.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 import attrs
-from sqlalchemy import Row
 
 from globalcrm import _checks
 from globalcrm import loyalty as rules
 from globalcrm.crm._context import Context, customer_id_of
-from globalcrm.crm._loyalty_ledger import Ledger, qualifying_value, take_back
+from globalcrm.crm._loyalty_ledger import (
+    Ledger,
+    all_account_ids,
+    program_of,
+    qualifying_value,
+    repeat,
+    resolve,
+    reverse,
+    take,
+    target_row,
+)
 from globalcrm.crm._loyalty_posting import post_many
 from globalcrm.crm.exchange_rates import DEFAULT_MAX_AGE
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer
-from globalcrm.errors import Conflict, InvalidFormat, InvalidInput, NotFound, RuleViolation
+from globalcrm.errors import InvalidFormat, InvalidInput, NotFound, RuleViolation
 from globalcrm.exchange_rates import RateTable
-from globalcrm.identifiers import check_id, new_id
-from globalcrm.interactions import CHANNELS
-from globalcrm.loyalty import DEFAULT_PROGRAM, Account, PointsEntry, Program
+from globalcrm.identifiers import new_id
+from globalcrm.loyalty import DEFAULT_PROGRAM, Program
+from globalcrm.loyalty_ledger import (
+    Account,
+    Lot,
+    PointsEntry,
+    check_idempotency_key,
+    check_reference,
+)
+from globalcrm.loyalty_ledger import points as check_points
 from globalcrm.loyalty_tiers import TierChange, TierStatus, period_start, qualified_tier, tier_rank
 from globalcrm.money import Money, checked_money
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
-from globalcrm.storage.unit_of_work import UnitOfWork
 
 __all__ = ["ExpiryReport", "LedgerCheck", "Loyalty", "PostingReport"]
 
@@ -169,7 +183,7 @@ class Loyalty:
     def account(self, account: AccountRef, *, program: str | None = None) -> Account:
         """The member's account as stored now."""
         with self._context.work(write=False) as uow:
-            return _resolve(uow, account, program)
+            return resolve(uow, account, program)
 
     # ----------------------------------------------------------------- the ledger
 
@@ -201,18 +215,18 @@ class Loyalty:
                                field="amount")
         if number >= MAX_SPEND:
             raise InvalidInput("too large for one earn", field="amount")
-        checked_channel = _channel(channel)
-        ref = rules.check_reference(reference)
-        key = rules.check_idempotency_key(idempotency_key)
+        checked_channel = rules.channel(channel)
+        ref = check_reference(reference)
+        key = check_idempotency_key(idempotency_key)
         with self._context.work() as uow:
-            member = _resolve(uow, account, program, lock=True)
-            plan = _program_of(uow, member)
+            member = resolve(uow, account, program, lock=True)
+            plan = program_of(uow, member)
             if key is not None:
-                repeat = _repeat(uow, key, plan, kind="earn", account=member,
+                found = repeat(uow, key, plan, kind="earn", account=member,
                                  same=lambda e: e.amount == Money(number, code)
                                  and e.reference == ref and e.channel == checked_channel)
-                if repeat is not None:
-                    return repeat
+                if found is not None:
+                    return found
             table = None
             if code != plan.currency:
                 table = RateTable(max_age=DEFAULT_MAX_AGE)
@@ -265,25 +279,25 @@ class Loyalty:
         ``RuleViolation`` if the balance is short. The same ``idempotency_key`` again returns
         the first redemption: a retried request never redeems twice.
         """
-        wanted = rules.points(points)
+        wanted = check_points(points)
         moment = self._context.now(now)
-        ref = rules.check_reference(reference)
-        key = rules.check_idempotency_key(idempotency_key)
+        ref = check_reference(reference)
+        key = check_idempotency_key(idempotency_key)
         with self._context.work() as uow:
-            member = _resolve(uow, account, program, lock=True)
-            plan = _program_of(uow, member)
+            member = resolve(uow, account, program, lock=True)
+            plan = program_of(uow, member)
             if key is not None:
-                repeat = _repeat(uow, key, plan, kind="redeem", account=member,
+                found = repeat(uow, key, plan, kind="redeem", account=member,
                                  same=lambda e: e.points == -wanted and e.reference == ref)
-                if repeat is not None:
-                    return repeat
+                if found is not None:
+                    return found
             ledger = Ledger(uow, moment)
             ledger.open(member)
             ledger.sweep(member)
             if wanted > ledger.balance(member):
                 raise RuleViolation("not enough points for this redemption", field="points")
             ledger.flush()
-            moves = _take(uow, member.id, wanted)
+            moves = take(uow, member.id, wanted)
             entry = ledger.append(
                 PointsEntry(
                     id=new_id(moment), account_id=member.id, kind="redeem", points=-wanted,
@@ -310,18 +324,18 @@ class Loyalty:
         Added points form a lot that expires like earned ones; adjustments do not count
         toward tiers. Taking more than the balance is a ``RuleViolation``.
         """
-        change = rules.points(points, allow_negative=True)
+        change = check_points(points, allow_negative=True)
         why = _checks.text(reason, field="reason", max_length=1000)
         moment = self._context.now(now)
-        key = rules.check_idempotency_key(idempotency_key)
+        key = check_idempotency_key(idempotency_key)
         with self._context.work() as uow:
-            member = _resolve(uow, account, program, lock=True)
-            plan = _program_of(uow, member)
+            member = resolve(uow, account, program, lock=True)
+            plan = program_of(uow, member)
             if key is not None:
-                repeat = _repeat(uow, key, plan, kind="adjust", account=member,
+                found = repeat(uow, key, plan, kind="adjust", account=member,
                                  same=lambda e: e.points == change and e.reason == why)
-                if repeat is not None:
-                    return repeat
+                if found is not None:
+                    return found
             ledger = Ledger(uow, moment)
             ledger.open(member)
             moves: list[tuple[str, int]] = []
@@ -331,7 +345,7 @@ class Loyalty:
                     raise RuleViolation("the adjustment would take more than the balance",
                                         field="points")
                 ledger.flush()
-                moves = _take(uow, member.id, -change)
+                moves = take(uow, member.id, -change)
             entry = ledger.append(
                 PointsEntry(
                     id=new_id(moment), account_id=member.id, kind="adjust", points=change,
@@ -366,20 +380,20 @@ class Loyalty:
         those that expired meanwhile (the shortfall).
         """
         moment = self._context.now(now)
-        wanted = None if points is None else rules.points(points)
+        wanted = None if points is None else check_points(points)
         why = None if reason is None else _checks.text(reason, field="reason", max_length=1000)
-        key = rules.check_idempotency_key(idempotency_key)
+        key = check_idempotency_key(idempotency_key)
         with self._context.work() as uow:
-            row = _target(uow, entry_or_reference, account)
-            member = _resolve(uow, row.account_id, None, lock=True)
-            plan = _program_of(uow, member)
+            row = target_row(uow, entry_or_reference, account)
+            member = resolve(uow, row.account_id, None, lock=True)
+            plan = program_of(uow, member)
             target = uow.loyalty.to_entry(row, plan.currency)
             if key is not None:
-                repeat = _repeat(uow, key, plan, kind="reverse", account=member,
+                found = repeat(uow, key, plan, kind="reverse", account=member,
                                  same=lambda e: e.reverses == target.id)
-                if repeat is not None:
-                    return repeat
-            return _reverse(uow, plan, member, target, wanted, why, key, moment)
+                if found is not None:
+                    return found
+            return reverse(uow, plan, member, target, wanted, why, key, moment)
 
     # ----------------------------------------------------------------- reads
 
@@ -392,7 +406,7 @@ class Loyalty:
         """
         moment = self._context.now(at, field="at")
         with self._context.work(write=False) as uow:
-            member = _resolve(uow, account, program)
+            member = resolve(uow, account, program)
             if at is None:
                 return member.balance - uow.loyalty.overdue_points(
                     member.id, moment, opened_by=_FOREVER
@@ -402,17 +416,17 @@ class Loyalty:
             )
 
     def lots(self, account: AccountRef, *, now: object = None,
-             program: str | None = None) -> list[rules.Lot]:
+             program: str | None = None) -> list[Lot]:
         """The member's unused points by lot, in the order they will be used (expiring first).
 
         Lots past their expiry that ``expire`` has not swept yet are left out.
         """
         moment = self._context.now(now)
         with self._context.work(write=False) as uow:
-            member = _resolve(uow, account, program)
+            member = resolve(uow, account, program)
             found = uow.loyalty.open_lots(member.id)
         live = [lot for lot in found if lot.expires_at is None or lot.expires_at > moment]
-        return sorted(live, key=rules.Lot.order)
+        return sorted(live, key=Lot.order)
 
     def statement(
         self,
@@ -426,8 +440,8 @@ class Loyalty:
         limit = check_limit(limit)
         position = _position(after)
         with self._context.work(write=False) as uow:
-            member = _resolve(uow, account, program)
-            plan = _program_of(uow, member)
+            member = resolve(uow, account, program)
+            plan = program_of(uow, member)
             items = uow.loyalty.statement(member.id, plan.currency, after=position,
                                           limit=limit + 1)
         if len(items) > limit:
@@ -440,8 +454,8 @@ class Loyalty:
         """The member's tier, what qualifies them over the window ending ``at``, what is next."""
         moment = self._context.now(at, field="at")
         with self._context.work(write=False) as uow:
-            member = _resolve(uow, account, program)
-            plan = _program_of(uow, member)
+            member = resolve(uow, account, program)
+            plan = program_of(uow, member)
             points, spend = uow.loyalty.window(
                 [member.id], moment - plan.tier_rules.window, moment
             ).get(member.id, (0, 0))
@@ -475,7 +489,7 @@ class Loyalty:
         limit = check_limit(limit)
         position = _position(after)
         with self._context.work(write=False) as uow:
-            member_id = None if account is None else _resolve(uow, account, program).id
+            member_id = None if account is None else resolve(uow, account, program).id
             items = uow.loyalty.tier_changes(member_id, after=position, limit=limit + 1)
         if len(items) > limit:
             last = items[limit - 1]
@@ -489,7 +503,7 @@ class Loyalty:
         moment = self._context.now(now)
         with self._context.work() as uow:
             overdue = uow.loyalty.expiring(moment)
-            by_account: dict[str, list[rules.Lot]] = {}
+            by_account: dict[str, list[Lot]] = {}
             for account_id, lot in overdue:
                 by_account.setdefault(account_id, []).append(lot)
             ledger = Ledger(uow, moment)
@@ -555,9 +569,9 @@ class Loyalty:
         checked = 0
         with self._context.work(write=False) as uow:
             if account is not None:
-                batches: Iterable[list[str]] = [[_resolve(uow, account, program).id]]
+                batches: Iterable[list[str]] = [[resolve(uow, account, program).id]]
             else:
-                batches = _all_accounts(uow)
+                batches = all_account_ids(uow)
             for ids in batches:
                 checked += len(ids)
                 for member_id, (stored, summed, remaining) in sorted(
@@ -575,167 +589,6 @@ class Loyalty:
                     problems.append(f"account {member_id}: entry {entry_id} disagrees with "
                                     "the points moved between lots")
         return LedgerCheck(accounts=checked, problems=tuple(problems))
-
-
-def _channel(channel: object) -> str:
-    return _checks.choice(channel, CHANNELS, field="channel", what="channel")
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _all_accounts(uow: UnitOfWork) -> Iterable[list[str]]:
-    after = None
-    while True:
-        ids = uow.loyalty.account_ids(after=after, limit=500)
-        if not ids:
-            return
-        yield ids
-        after = ids[-1]
-
-
-def _resolve(uow: UnitOfWork, account: object, program: str | None, *,
-             lock: bool = False) -> Account:
-    code = DEFAULT_PROGRAM if program is None else _checks.code(program, field="program")
-    if isinstance(account, Account):
-        found = uow.loyalty.account(account.id, lock=lock)
-    elif isinstance(account, Customer):
-        found = uow.loyalty.account_of(account.id, code, lock=lock)
-    elif isinstance(account, str):
-        key = check_id(account, field="account")
-        found = uow.loyalty.account(key, lock=lock)
-        if found is None:
-            found = uow.loyalty.account_of(key, code, lock=lock)
-    else:
-        raise InvalidFormat(
-            f"expected an Account, a customer or an id, got {type(account).__name__}",
-            field="account",
-        )
-    if found is None:
-        raise NotFound("no loyalty account for this account or customer", field="account")
-    return found
-
-
-def _take(uow: UnitOfWork, account_id: str, wanted: int) -> list[tuple[str, int]]:
-    """The lots ``wanted`` points come from, read in use order only as far as needed."""
-    moves: list[tuple[str, int]] = []
-    left = wanted
-    for batch in uow.loyalty.lots_in_order(account_id):
-        taken = rules.consume(batch, left)
-        moves.extend(taken)
-        left -= sum(n for _, n in taken)
-        if left <= 0:
-            break
-    return moves
-
-
-def _program_of(uow: UnitOfWork, account: Account) -> Program:
-    found = uow.loyalty.program(account.program)
-    if found is None:  # pragma: no cover - an account's program is never deleted
-        raise NotFound("the account's program is missing", field="program")
-    return found
-
-
-def _repeat(uow: UnitOfWork, key: str, program: Program, *, kind: str, account: Account,
-            same: Callable[[PointsEntry], bool]) -> PointsEntry | None:
-    """The entry stored under ``key`` if this call repeats it; ``Conflict`` if it differs."""
-    row = uow.loyalty.row_by_key(key)
-    if row is None:
-        return None
-    entry = uow.loyalty.to_entry(row, program.currency)
-    if entry.kind != kind or entry.account_id != account.id or not same(entry):
-        raise Conflict("the idempotency key was used for another entry", field="idempotency_key")
-    return entry
-
-
-def _target(uow: UnitOfWork, value: object, account: object) -> Row[Any]:
-    """The row of the entry to reverse: by entry, entry id, or an earn's reference."""
-    if isinstance(value, PointsEntry):
-        row = uow.loyalty.entry_row(value.id)
-        if row is None:
-            raise NotFound("no such loyalty entry", field="entry")
-        return row
-    if not isinstance(value, str):
-        raise InvalidFormat(f"expected an entry or a reference, got {type(value).__name__}",
-                            field="entry")
-    try:
-        row = uow.loyalty.entry_row(check_id(value, field="entry"))
-    except InvalidInput:
-        row = None
-    if row is not None:
-        return row
-    reference = rules.check_reference(value)
-    if reference is None:
-        raise InvalidFormat("expected an entry id or a reference", field="entry")
-    rows = uow.loyalty.rows_by_reference(reference, ("earn",))
-    if account is not None:
-        member = _resolve(uow, account, None)
-        rows = [r for r in rows if r.account_id == member.id]
-    if not rows:
-        raise NotFound("no earn with this reference", field="entry")
-    if len(rows) > 1:
-        raise InvalidInput("several earns carry this reference; pass the account or the entry",
-                           field="account")
-    return rows[0]
-
-
-def _reverse(uow: UnitOfWork, plan: Program, member: Account, target: PointsEntry,
-             wanted: int | None, reason: str | None, key: str | None,
-             moment: dt.datetime) -> PointsEntry:
-    if target.kind in ("expire", "reverse"):
-        raise RuleViolation(f"an {target.kind} entry cannot be reversed", field="entry")
-    prior = [uow.loyalty.to_entry(r, plan.currency) for r in uow.loyalty.reversals(target.id)]
-    size = abs(target.points)
-    moved_before = sum(abs(r.points) + r.shortfall for r in prior)
-    left = size - moved_before
-    if prior and left <= 0:
-        raise RuleViolation("the entry is reversed in full already", field="entry")
-    want = left if wanted is None else wanted
-    if want > left:
-        raise InvalidInput("more points than are left to reverse", field="points")
-    ledger = Ledger(uow, moment)
-    ledger.open(member)
-    ledger.sweep(member)
-    ledger.flush()
-    final = want == left
-    qualifying = -(target.qualifying + sum(r.qualifying for r in prior)) if final else (
-        -(target.qualifying * want // size))
-    spend = _spend_share(target, prior, want, size, final)
-    if target.points >= 0:
-        own = uow.loyalty.lots([target.id]).get(target.id)
-        moved = 0 if own is None else min(own.remaining, want)
-        moves = [(target.id, moved)] if moved else []
-        points = -moved
-    else:
-        given = uow.loyalty.moved([target.id, *(r.id for r in prior)])
-        lots = list(uow.loyalty.lots(sorted(given)).values())
-        moves = take_back(lots, given, want, moment)
-        moved = -sum(n for _, n in moves)
-        points = moved
-    entry = ledger.append(
-        PointsEntry(
-            id=new_id(moment), account_id=member.id, kind="reverse", points=points,
-            occurred_at=moment, recorded_at=moment, reference=target.reference,
-            idempotency_key=key, reverses=target.id, reason=reason,
-            spend=spend, qualifying=qualifying,
-            shortfall=want - moved, tenant=member.tenant,
-        ),
-        moves=moves,
-    )
-    ledger.flush()
-    return entry
-
-
-def _spend_share(target: PointsEntry, prior: list[PointsEntry], want: int, size: int,
-                 final: bool) -> Money | None:
-    if target.spend is None:
-        return None
-    spend = target.spend
-    if final:
-        reversed_before = sum((r.spend.amount for r in prior if r.spend is not None), Decimal(0))
-        return Money(-(spend.amount + reversed_before), spend.currency)
-    share = (spend.amount * want / size).quantize(spend.amount)
-    return Money(-share, spend.currency)
 
 
 def _position(after: str | None) -> tuple[dt.datetime, str] | None:

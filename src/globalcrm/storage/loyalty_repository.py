@@ -32,7 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from globalcrm import money as _money
-from globalcrm.loyalty import Account, Lot, PointsEntry, Program
+from globalcrm.loyalty import Program
+from globalcrm.loyalty_ledger import Account, Lot, PointsEntry
 from globalcrm.loyalty_tiers import TierChange
 from globalcrm.money import Money
 from globalcrm.storage import tables
