@@ -34,7 +34,7 @@ from globalcrm import exchange_rates as _rates
 from globalcrm import money as _money
 from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidInput
 from globalcrm.interactions import CHANNELS
-from globalcrm.loyalty_ledger import MAX_POINTS
+from globalcrm.loyalty_ledger import MAX_POINTS, Posting
 from globalcrm.loyalty_tiers import (
     Tier,
     TierRules,
@@ -50,6 +50,7 @@ __all__ = [
     "Campaign",
     "Earning",
     "EarningRule",
+    "Pricing",
     "Program",
     "channel",
     "default_program",
@@ -376,10 +377,14 @@ class Earning:
     campaigns: tuple[str, ...]
     bonus_points: int
     conversion: _rates.Disclosure | None
+    expires_at: dt.datetime | None = None
+    """When the points expire (the program's rule); ``None`` if they never do or are none."""
 
     def detail(self) -> dict[str, Any]:
-        """How the points were worked out, as JSON-safe data."""
-        result: dict[str, Any] = {"multiplier": str(self.multiplier)}
+        """How the points were worked out, as JSON-safe data (empty for a plain earn)."""
+        result: dict[str, Any] = {}
+        if self.multiplier != 1:
+            result["multiplier"] = str(self.multiplier)
         if self.campaigns:
             result["campaigns"] = list(self.campaigns)
         if self.bonus_points:
@@ -435,45 +440,124 @@ def earning(
                            field="amount")
     checked_channel = _channel_key(channel, field="channel")
     when = _checks.aware_utc(occurred_at, field="occurred_at")
-    conversion = None
     spend = Money(number, _money.moneyed_currency(code))
-    if code != program.currency:
-        if table is None:
-            raise InvalidInput(
-                f"the amount is in {code}, the program in {program.currency}: rates are needed",
-                field="amount",
-            )
-        converted = _rates.convert(spend, program.currency, at=when, table=table)
-        spend, conversion = converted.converted, converted.disclosure
-    multiplier = program.earning.channel_multipliers.get(checked_channel, Decimal(1))
+    return Pricing(program).price(spend, checked_channel, when, tier, table)
+
+
+class Pricing:
+    """A program's earning rule, remembering what it worked out for each channel, day and tier.
+
+    A batch prices many earns on few channels, days and tiers: the multipliers, the running
+    campaigns and the lots' expiry are worked out once for each (``post_many`` uses one per
+    program and batch; :func:`earning` a new one each time).
+    """
+
+    def __init__(self, program: Program) -> None:
+        if not isinstance(program, Program):
+            raise InvalidFormat(f"expected a Program, got {type(program).__name__}",
+                                field="program")
+        self.program = program
+        self._zone = _zone(program.time_zone)
+        self._factors: dict[tuple[str, dt.date, str | None], _Factors] = {}
+
+    def posting(
+        self,
+        posting: Posting,
+        *,
+        occurred_at: dt.datetime,
+        tier: str | None = None,
+        table: _rates.RateTable | None = None,
+    ) -> Earning:
+        """What a :class:`~globalcrm.loyalty_ledger.Posting` earns (``post_many``'s path).
+
+        The posting's fields were checked when it was made and are not checked again;
+        ``occurred_at`` is when it happened (its own time, or the time of posting).
+        """
+        if not isinstance(posting, Posting):
+            raise InvalidFormat(f"expected a Posting, got {type(posting).__name__}",
+                                field="posting")
+        when = occurred_at
+        if when.tzinfo is not dt.UTC:  # a Posting's own time is UTC already
+            when = _checks.aware_utc(occurred_at, field="occurred_at")
+        return self.price(posting.amount, posting.channel, when, tier, table)
+
+    def price(
+        self,
+        spend: Money,
+        channel: str,
+        when: dt.datetime,
+        tier: str | None,
+        table: _rates.RateTable | None,
+    ) -> Earning:
+        """The rule itself, on checked values: an amount, a channel, an aware UTC time."""
+        program = self.program
+        code = spend.currency.code
+        conversion = None
+        if code != program.currency:
+            if table is None:
+                raise InvalidInput(
+                    f"the amount is in {code}, the program in {program.currency}: rates are "
+                    "needed",
+                    field="amount",
+                )
+            converted = _rates.convert(spend, program.currency, at=when, table=table)
+            spend, conversion = converted.converted, converted.disclosure
+        day = when.astimezone(self._zone).date()
+        factors = self._factors.get((channel, day, tier))
+        if factors is None:
+            factors = self._factors[(channel, day, tier)] = _factors(program, channel, day, tier)
+        rule = program.earning
+        exact = _CONTEXT.multiply(
+            _CONTEXT.multiply(spend.amount, rule.points_per_unit), factors.multiplier
+        )
+        total = int(exact.to_integral_value(rounding=rule.rounding, context=_CONTEXT))
+        total += factors.bonus_points
+        if total >= MAX_POINTS:
+            raise InvalidInput("the purchase would earn too many points", field="amount")
+        return Earning(
+            points=total,
+            spend=spend,
+            multiplier=factors.multiplier,
+            campaigns=factors.campaigns,
+            bonus_points=factors.bonus_points,
+            conversion=conversion,
+            expires_at=factors.expires_at if total else None,
+        )
+
+
+@attrs.frozen
+class _Factors:
+    multiplier: Decimal
+    campaigns: tuple[str, ...]
+    bonus_points: int
+    expires_at: dt.datetime | None
+
+
+def _factors(program: Program, channel: str, day: dt.date, tier: str | None) -> _Factors:
+    """Tier x channel x running campaigns' multipliers, their bonus, and the expiry of the day."""
+    rule = program.earning
+    multiplier = rule.channel_multipliers.get(channel, _ONE)
     if tier is not None:
-        multiplier *= program.earning.tier_multipliers.get(tier, Decimal(1))
-    day = local_day(program, when)
-    running = [c for c in program.campaigns if c.runs(day, checked_channel)]
+        multiplier *= rule.tier_multipliers.get(tier, _ONE)
+    running = [c for c in program.campaigns if c.runs(day, channel)]
     for campaign in running:
         multiplier *= campaign.multiplier
-    exact = _CONTEXT.multiply(
-        _CONTEXT.multiply(spend.amount, program.earning.points_per_unit), multiplier
-    )
-    base = int(exact.to_integral_value(rounding=program.earning.rounding, context=_CONTEXT))
-    bonus = sum(c.bonus_points for c in running)
-    total = base + bonus
-    if total >= MAX_POINTS:
-        raise InvalidInput("the purchase would earn too many points", field="amount")
-    return Earning(
-        points=total,
-        spend=spend,
+    expires_at = None if program.expire_after_days is None else _expiry(program, day)
+    return _Factors(
         multiplier=_plain(multiplier),
         campaigns=tuple(c.code for c in running),
-        bonus_points=bonus,
-        conversion=conversion,
+        bonus_points=sum(c.bonus_points for c in running),
+        expires_at=expires_at,
     )
+
+
+_ONE = Decimal(1)
 
 
 def _plain(number: Decimal) -> Decimal:
     """``6`` rather than ``6.00``, ``1.25`` as it is: multipliers as people write them."""
     if number == number.to_integral_value():
-        return number.quantize(Decimal(1), context=_CONTEXT)
+        return number.quantize(_ONE, context=_CONTEXT)
     return number.normalize(_CONTEXT)
 
 
@@ -497,7 +581,11 @@ def lot_expiry(program: Program, earned_at: dt.datetime) -> dt.datetime | None:
     """
     if program.expire_after_days is None:
         return None
-    day = local_day(program, earned_at)
+    return _expiry(program, local_day(program, earned_at))
+
+
+def _expiry(program: Program, day: dt.date) -> dt.datetime | None:
+    assert program.expire_after_days is not None  # noqa: S101 - callers check
     try:
         return _end_of_day(program.time_zone, day + dt.timedelta(days=program.expire_after_days))
     except OverflowError:

@@ -170,19 +170,41 @@ def _idempotency_key(value: object) -> str | None:
     return _checks.optional_text(value, field="idempotency_key", max_length=200)
 
 
+def _check_account(value: object, *, field: str) -> str:
+    return check_id(value, field=field)
+
+
+_remembered_account = _checks.remembered(_check_account)
+
+
 def _account_id(value: object) -> str:
-    return check_id(value, field="account")
+    return _remembered_account(value, field="account")
 
 
 def _occurred(value: object) -> dt.datetime | None:
     return None if value is None else _checks.aware_utc(value, field="occurred_at")
 
 
+_GOOD_AMOUNTS: dict[tuple[str, str], None] = {}
+"""Amounts (as text, with their currency code) already found good: prices repeat in a batch."""
+
+
 def _amount(value: object) -> Money:
+    if type(value) is Money:
+        key = (str(value.amount), getattr(value.currency, "code", ""))
+        if key in _GOOD_AMOUNTS:
+            return value
+    else:
+        key = None
     number, code = _money.checked_money(value, "amount")
     if number <= 0:
         raise InvalidInput("an earn needs a positive amount", field="amount")
-    return Money(number, _money.moneyed_currency(code))
+    checked = Money(number, _money.moneyed_currency(code))
+    if key is not None and key == (str(checked.amount), code):
+        if len(_GOOD_AMOUNTS) > 65_536:
+            _GOOD_AMOUNTS.clear()
+        _GOOD_AMOUNTS[key] = None
+    return checked
 
 
 def _posting_channel(value: object) -> str:
@@ -205,9 +227,15 @@ class Posting:
         """A posting from a ``Posting`` or a mapping of its fields."""
         if isinstance(value, Posting):
             return value
+        if type(value) is dict and _REQUIRED <= value.keys() <= _FIELDS:
+            return cls(**value)  # the common case, without from_mapping's key-by-key report
         if isinstance(value, Mapping):
             return _checks.from_mapping(cls, value)
         raise InvalidFormat(f"expected a Posting or a mapping, got {type(value).__name__}")
+
+
+_FIELDS = frozenset(field.name for field in attrs.fields(Posting))
+_REQUIRED = frozenset(f.name for f in attrs.fields(Posting) if f.default is attrs.NOTHING)
 
 
 def check_reference(value: object) -> str | None:

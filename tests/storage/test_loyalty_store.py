@@ -559,3 +559,17 @@ def test_postgresql_ledger_reads_use_indexes(crm: gc.CRM, backend: str) -> None:
     assert statements
     scans = sequential_scans(crm._engine, statements, ["loyalty_entries"])
     assert scans == [], "sequential scan in:\n" + "\n\n".join(scans)
+
+
+def test_bulk_rows_encode_times_as_the_column_type_does() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from globalcrm.storage.column_types import UTCDateTime
+    from globalcrm.storage.loyalty_sql import _sqlite_utc
+
+    dialect = sqlite.dialect()
+    processor = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert processor is not None
+    for moment in (T0, T0.astimezone(dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
+                   dt.datetime(1, 1, 1, tzinfo=dt.UTC), T0.replace(microsecond=7)):
+        assert _sqlite_utc(moment) == processor(moment)

@@ -135,8 +135,9 @@ class Ledger:
             self._changed = set()
         if self.tier_changes:
             self._repo.add_tier_changes(self.tier_changes)
-            for change in self.tier_changes:
-                self._repo.set_tier(change.account_id, change.to_tier, change.effective_at)
+            latest = {change.account_id: change for change in self.tier_changes}
+            self._repo.set_tiers([(c.account_id, c.to_tier, c.effective_at)
+                                  for c in latest.values()])
             self.tier_changes = []
 
     # ----------------------------------------------------------------- tiers

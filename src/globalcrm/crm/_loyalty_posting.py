@@ -23,25 +23,36 @@ from globalcrm.exchange_rates import RateTable
 from globalcrm.identifiers import new_id
 from globalcrm.loyalty import Program
 from globalcrm.loyalty_ledger import Account, Posting
-from globalcrm.loyalty_tiers import TierChange
+from globalcrm.loyalty_tiers import TierChange, tier_rank
+from globalcrm.money import minor_units
 from globalcrm.storage.loyalty_repository import minor
 from globalcrm.storage.loyalty_sql import ENTRY_COLUMNS, rates_between, write_entries
 from globalcrm.storage.unit_of_work import UnitOfWork
 
 __all__ = ["post_many"]
 
-_INDEX = {name: index for index, name in enumerate(ENTRY_COLUMNS)}
+_ROW = (
+    "id", "tenant", "account_id", "kind", "points", "occurred_at", "recorded_at", "expires_at",
+    "remaining", "reference", "idempotency_key", "reverses", "reason", "channel", "amount",
+    "currency", "spend_minor", "qualifying", "shortfall", "detail",
+)
+"""The order :func:`post_many` builds a row's values in: the table's (checked on import)."""
+if ENTRY_COLUMNS != _ROW:  # pragma: no cover - a schema change must update the row above
+    raise ImportError("loyalty_entries columns changed: update _ROW in _loyalty_posting")
 
 
 def _checked(postings: Iterable[object], now: dt.datetime) -> list[tuple[Posting, dt.datetime]]:
     if isinstance(postings, str | bytes) or not isinstance(postings, Iterable):
         raise InvalidFormat("expected an iterable of postings", field="postings")
     items = []
+    latest = now + _checks.MAX_CLOCK_SKEW
     for index, value in enumerate(postings):
         try:
             posting = Posting.of(value)
             when = now if posting.occurred_at is None else posting.occurred_at
-            items.append((posting, _checks.event_time(when, field="occurred_at", now=now)))
+            if when > latest:  # the Posting holds an aware UTC time: event_time's rule
+                _checks.event_time(when, field="occurred_at", now=now)
+            items.append((posting, when))
         except GlobalCRMError as error:
             raise error.at(row=index + 1) from None
     return items
@@ -73,63 +84,75 @@ def post_many(
     ledger = Ledger(uow, now)
     running: dict[str, list[int]] = {}
     for program_code, plan in plans.items():
-        ids = [m.id for m in members.values() if m.program == program_code]
-        sums = repo.window(ids, now - plan.tier_rules.window, now)
+        ids = [m.id for m in members.values()
+               if m.program == program_code and not ledger.at_top(plan, m)]
+        sums = repo.window(ids, now - plan.tier_rules.window, now)  # not needed at the top
         for member_id in ids:
             running[member_id] = list(sums.get(member_id, (0, 0)))
     for member in members.values():
         ledger.open(member)
-    rows: list[list[Any]] = []
+    starts = {code: now - plan.tier_rules.window for code, plan in plans.items()}
+    pricing = {code: rules.Pricing(plan) for code, plan in plans.items()}
+    goals = {m.id: _next_goal(plans[m.program], ledger.tier_of(m)) for m in members.values()}
+    rows: list[tuple[Any, ...]] = []
+    details: dict[tuple[Any, ...], Any] = {}  # rows with the same detail share one (encoded once)
     skipped = total = 0
-    template: list[Any] = [None] * len(ENTRY_COLUMNS)
     for index, (posting, when) in enumerate(items):
         member = members[posting.account]
         plan = plans[member.program]
         key = posting.idempotency_key
         if key is not None:
-            if _repeats(key, posting, member, stored, batch_keys, row=index + 1):
+            if (key in batch_keys or key in stored) and _repeats(
+                key, posting, member, stored, batch_keys, row=index + 1
+            ):
                 skipped += 1
                 continue
             batch_keys[key] = posting
         try:
-            earned = rules.earning(plan, posting.amount, channel=posting.channel,
-                                   occurred_at=when, tier=ledger.tier_of(member), table=table)
+            earned = pricing[member.program].posting(
+                posting, occurred_at=when, tier=ledger.tier_of(member), table=table
+            )
         except GlobalCRMError as error:
             raise error.at(row=index + 1) from None
         spend_minor = minor(earned.spend)
-        row = template.copy()
-        row[_INDEX["id"]] = new_id(now)
-        row[_INDEX["tenant"]] = member.tenant
-        row[_INDEX["account_id"]] = member.id
-        row[_INDEX["kind"]] = "earn"
-        row[_INDEX["points"]] = earned.points
-        row[_INDEX["occurred_at"]] = when
-        row[_INDEX["recorded_at"]] = now
-        row[_INDEX["expires_at"]] = rules.lot_expiry(plan, when) if earned.points else None
-        row[_INDEX["remaining"]] = earned.points
-        row[_INDEX["reference"]] = posting.reference
-        row[_INDEX["idempotency_key"]] = key
-        row[_INDEX["channel"]] = posting.channel
-        row[_INDEX["amount"]] = str(posting.amount.amount)
-        row[_INDEX["currency"]] = posting.amount.currency.code
-        row[_INDEX["spend_minor"]] = spend_minor
-        row[_INDEX["qualifying"]] = earned.points
-        row[_INDEX["shortfall"]] = 0
-        row[_INDEX["detail"]] = earned.detail()
+        amount = posting.amount
+        shape = (earned.multiplier, earned.campaigns, earned.bonus_points, earned.conversion)
+        detail = details.get(shape)
+        if detail is None:
+            detail = details[shape] = earned.detail() or None
+        row = (
+            new_id(now), member.tenant, member.id, "earn", earned.points, when, now,
+            earned.expires_at, earned.points, posting.reference, key, None, None,
+            posting.channel, str(amount.amount), amount.currency.code, spend_minor,
+            earned.points, 0, detail,
+        )
         rows.append(row)
         total += earned.points
         ledger.credit(member.id, earned.points)
-        if when > now - plan.tier_rules.window:
+        if when > starts[member.program] and member.id in running:
             window = running[member.id]
             window[0] += earned.points
             window[1] += spend_minor
-            if not ledger.at_top(plan, member):
+            goal = goals[member.id]
+            if goal is not None and window[goal[0]] >= goal[1]:
                 ledger.upgrade(plan, member, qualifying_value(plan, window[0], window[1]),
                                at=max(now, when))
+                goals[member.id] = _next_goal(plan, ledger.tier_of(member))
     write_entries(uow.loyalty.connection(), rows)
     changes = list(ledger.tier_changes)
     ledger.flush()
     return len(rows), skipped, total, changes
+
+
+def _next_goal(plan: Program, tier: str | None) -> tuple[int, Decimal] | None:
+    """Which running sum (0: points, 1: spend in minor units) reaches the next tier, and where."""
+    rank = tier_rank(plan.tiers, tier)
+    if rank >= len(plan.tiers):
+        return None
+    threshold = plan.tiers[rank].threshold
+    if plan.tier_rules.basis == "points":
+        return 0, threshold
+    return 1, threshold.scaleb(minor_units(plan.currency))
 
 
 def _rates(

@@ -243,7 +243,7 @@ class Loyalty:
                     points=earned.points,
                     occurred_at=when,
                     recorded_at=moment,
-                    expires_at=rules.lot_expiry(plan, when) if earned.points else None,
+                    expires_at=earned.expires_at,
                     reference=ref,
                     idempotency_key=key,
                     channel=checked_channel,

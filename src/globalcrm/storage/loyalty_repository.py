@@ -50,12 +50,16 @@ def open_lot() -> ColumnElement[bool]:
     return _E.remaining > literal_column("0")
 
 
+@functools.lru_cache(maxsize=512)
+def _digits(code: str) -> int:
+    return _money.minor_units(code)
+
+
 def minor(amount: Money | None) -> int:
     """``amount`` in its currency's minor units (half-even), 0 for ``None``."""
     if amount is None:
         return 0
-    digits = _money.minor_units(amount.currency.code)
-    scaled = amount.amount.scaleb(digits)
+    scaled = amount.amount.scaleb(_digits(amount.currency.code))
     return int(scaled.to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
 
 
@@ -294,12 +298,16 @@ class LoyaltyRepository:
             [{"account": key, "balance": value} for key, value in balances.items()],
         )
 
-    def set_tier(self, account_id: str, tier: str | None, since: dt.datetime) -> None:
-        """Store the account's new tier."""
+    def set_tiers(self, tiers: Sequence[tuple[str, str | None, dt.datetime]]) -> None:
+        """Store accounts' new tiers: (account id, tier, since)."""
+        if not tiers:
+            return
         self._session.execute(
             update(tables.loyalty_accounts)
-            .where(_A.id == account_id)
-            .values(tier=tier, tier_since=since, version=_A.version + 1)
+            .where(_A.id == bindparam("account"))
+            .values(tier=bindparam("tier"), tier_since=bindparam("since"),
+                    version=_A.version + 1),
+            [{"account": a, "tier": t, "since": since} for a, t, since in tiers],
         )
 
     def tiered_accounts(self, program: str, before: dt.datetime) -> list[Account]:
@@ -368,10 +376,10 @@ class LoyaltyRepository:
     def keys_taken(self, keys: Sequence[str]) -> dict[str, Row[Any]]:
         """Which of these idempotency keys are stored, with their entries."""
         found: dict[str, Row[Any]] = {}
-        for start in range(0, len(keys), 500):
+        for start in range(0, len(keys), 5000):
             query = select(tables.loyalty_entries).where(
                 _E.tenant == self._tenant,
-                _E.idempotency_key.in_(list(keys[start : start + 500])),
+                _E.idempotency_key.in_(list(keys[start : start + 5000])),
             )
             found.update((row.idempotency_key, row) for row in self._session.execute(query))
         return found

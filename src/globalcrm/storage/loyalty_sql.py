@@ -21,6 +21,7 @@ from sqlalchemy.sql import sqltypes
 
 from globalcrm.exchange_rates import ExchangeRate
 from globalcrm.storage import tables
+from globalcrm.storage.column_types import UTCDateTime
 
 __all__ = ["ENTRY_COLUMNS", "encode_entries", "rates_between", "write_entries"]
 
@@ -48,17 +49,31 @@ def rates_between(
 
 
 def encode_entries(rows: Sequence[Sequence[Any]], dialect: Dialect) -> list[tuple[Any, ...]]:
-    """Rows in :data:`ENTRY_COLUMNS` order, encoded as the driver takes them."""
+    """Rows in :data:`ENTRY_COLUMNS` order, encoded as the driver takes them.
+
+    A value seen before in the same column is encoded once (a batch's recording time, the
+    expiry instants shared by a day's lots, the few distinct JSON details).
+    """
     encoders = _encoders(f"{dialect.name}+{dialect.driver}")
     if not encoders:
         return [tuple(row) for row in rows]
+    memos: list[dict[Any, Any]] = [{} for _ in encoders]
+    columns = [(index, encode, memo) for (index, encode), memo in zip(encoders, memos,
+                                                                       strict=True)]
     encoded = []
     for row in rows:
         values = list(row)
-        for index, encode in encoders:
+        for index, encode, memo in columns:
             value = values[index]
-            if value is not None:
-                values[index] = encode(value)
+            if value is None:
+                continue
+            key = value if value.__hash__ is not None else id(value)
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = encode(value)
+                if len(memo) > 4096:
+                    memo.clear()
+            values[index] = found
         encoded.append(tuple(values))
     return encoded
 
@@ -99,6 +114,9 @@ def _encoders(dialect: str) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
             continue
         if instance.name == "postgresql":
             continue  # COPY takes Python values: datetimes, ints and text as they are
+        if isinstance(kind, UTCDateTime) and instance.name == "sqlite":
+            found.append((index, _sqlite_utc))
+            continue
         processor = kind.dialect_impl(instance).bind_processor(instance)
         if processor is not None:
             found.append((index, processor))
@@ -108,5 +126,14 @@ def _encoders(dialect: str) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+def _sqlite_utc(value: dt.datetime) -> str:
+    """What ``UTCDateTime`` stores on SQLite (naive UTC, SQLAlchemy's DATETIME text), faster.
+
+    ``tests/storage/test_loyalty_store.py`` checks it against the type's own bind processing.
+    """
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def _json_text(document: Any) -> str:
-    return _JSON.encode(document)
+    """A document as JSON text; text is taken as a document encoded already (a cached one)."""
+    return document if isinstance(document, str) else _JSON.encode(document)
