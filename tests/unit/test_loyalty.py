@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -84,7 +85,7 @@ def test_program_checks_its_parts_and_round_trips() -> None:
     assert program.currency == "EUR"
     assert dict(program.earning.channel_multipliers) == {"whatsapp": Decimal(3)}
     assert Program.from_document(program.to_document()).to_document() == program.to_document()
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"tiers": [Tier(code="a", names={"en": "A"}, threshold=0),
                     Tier(code="a", names={"en": "B"}, threshold=5)]}, "twice"),
         ({"tiers": [Tier(code="a", names={"en": "A"}, threshold=5),
@@ -102,9 +103,9 @@ def test_program_checks_its_parts_and_round_trips() -> None:
         ({"currency": "LTL"}, "withdrawn"),
     ]
     for changes, message in bad:
-        fields = {"currency": "EUR", "time_zone": "UTC", **changes}
+        fields: dict[str, Any] = {"currency": "EUR", "time_zone": "UTC", **changes}
         with pytest.raises(gc.InvalidInput, match=message):
-            Program(**fields)  # type: ignore[arg-type]
+            Program(**fields)
     with pytest.raises(gc.InvalidInput, match="end before"):
         Campaign(code="x", starts="2026-02-01", ends="2026-01-01")
     with pytest.raises(gc.InvalidInput, match="not a datetime"):
