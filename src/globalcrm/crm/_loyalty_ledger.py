@@ -315,7 +315,7 @@ def reverse(uow: UnitOfWork, plan: Program, member: Account, target: PointsEntry
             moment: dt.datetime) -> PointsEntry:
     """Reverse ``wanted`` points (all that are left if ``None``) of ``target`` (see the docs)."""
     if target.kind in ("expire", "reverse"):
-        raise RuleViolation(f"an {target.kind} entry cannot be reversed", field="entry")
+        raise RuleViolation("expiries and reversals cannot be reversed", field="entry")
     prior = [uow.loyalty.to_entry(r, plan.currency) for r in uow.loyalty.reversals(target.id)]
     size = abs(target.points)
     moved_before = sum(abs(r.points) + r.shortfall for r in prior)
