@@ -79,3 +79,20 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     assert junk.exit_code == 1 and "account" in junk.output
     bad = runner.invoke(app, ["loyalty", "expire", "--url", url, "--format", "xml"])
     assert bad.exit_code == 1 and "text or json" in bad.output
+
+
+def test_demo_shows_a_customer_moving_up_a_tier_in_their_language(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from globalcrm.demo import run_demo
+
+    console = Console(record=True, width=200)
+    crm = run_demo(tmp_path / "demo.db", console)
+    output = console.export_text()
+    for text in ("Sidabrinis", "Sudraba", "Hopea", "כסף", "Kumush", "银卡", "실버", "Prata",
+                 "सिल्वर", "Zilver", "Silber", "シルバー → ゴールド", "the ledger verifies: True"):
+        assert text in output, text
+    japan = next(c for c in crm.customers.list(limit=100) if c.country == "JP")
+    assert crm.loyalty.account(japan).tier == "gold"
+    assert [c.reason for c in crm.loyalty.tier_changes(japan)] == ["enrolled", "upgrade"]
+    crm.close()
