@@ -90,7 +90,7 @@ class Ledger:
         self.balances[entry.account_id] += entry.points
         self._changed.add(entry.account_id)
         if self.balances[entry.account_id] < 0:  # pragma: no cover - every caller checks first
-            raise AssertionError("the ledger would go negative")
+            raise RuleViolation("the balance would go negative", field="points")
         return entry
 
     def sweep(self, account: Account, lots: Sequence[Lot] | None = None) -> list[PointsEntry]:

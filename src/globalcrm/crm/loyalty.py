@@ -49,7 +49,7 @@ from globalcrm.loyalty_ledger import (
 )
 from globalcrm.loyalty_ledger import points as check_points
 from globalcrm.loyalty_tiers import TierChange, TierStatus, period_start, qualified_tier, tier_rank
-from globalcrm.money import Money, checked_money
+from globalcrm.money import Money, checked_money, moneyed_currency
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
 
 __all__ = ["ExpiryReport", "LedgerCheck", "Loyalty", "PostingReport"]
@@ -215,6 +215,7 @@ class Loyalty:
                                field="amount")
         if number >= MAX_SPEND:
             raise InvalidInput("too large for one earn", field="amount")
+        spent = Money(number, moneyed_currency(code))
         checked_channel = rules.channel(channel)
         ref = check_reference(reference)
         key = check_idempotency_key(idempotency_key)
@@ -223,8 +224,8 @@ class Loyalty:
             plan = program_of(uow, member)
             if key is not None:
                 found = repeat(uow, key, plan, kind="earn", account=member,
-                                 same=lambda e: e.amount == Money(number, code)
-                                 and e.reference == ref and e.channel == checked_channel)
+                               same=lambda e: e.amount == spent
+                               and e.reference == ref and e.channel == checked_channel)
                 if found is not None:
                     return found
             table = None
@@ -233,7 +234,7 @@ class Loyalty:
                 table.extend(uow.exchange_rates.latest(when))
             ledger = Ledger(uow, moment)
             ledger.open(member)
-            earned = rules.earning(plan, amount, channel=checked_channel, occurred_at=when,
+            earned = rules.earning(plan, spent, channel=checked_channel, occurred_at=when,
                                    tier=member.tier, table=table)
             entry = ledger.append(
                 PointsEntry(
@@ -247,7 +248,7 @@ class Loyalty:
                     reference=ref,
                     idempotency_key=key,
                     channel=checked_channel,
-                    amount=Money(number, code),
+                    amount=spent,
                     spend=earned.spend,
                     qualifying=earned.points,
                     detail=earned.detail(),
@@ -288,7 +289,7 @@ class Loyalty:
             plan = program_of(uow, member)
             if key is not None:
                 found = repeat(uow, key, plan, kind="redeem", account=member,
-                                 same=lambda e: e.points == -wanted and e.reference == ref)
+                               same=lambda e: e.points == -wanted and e.reference == ref)
                 if found is not None:
                     return found
             ledger = Ledger(uow, moment)
@@ -333,7 +334,7 @@ class Loyalty:
             plan = program_of(uow, member)
             if key is not None:
                 found = repeat(uow, key, plan, kind="adjust", account=member,
-                                 same=lambda e: e.points == change and e.reason == why)
+                               same=lambda e: e.points == change and e.reason == why)
                 if found is not None:
                     return found
             ledger = Ledger(uow, moment)
@@ -390,7 +391,7 @@ class Loyalty:
             target = uow.loyalty.to_entry(row, plan.currency)
             if key is not None:
                 found = repeat(uow, key, plan, kind="reverse", account=member,
-                                 same=lambda e: e.reverses == target.id)
+                               same=lambda e: e.reverses == target.id)
                 if found is not None:
                     return found
             return reverse(uow, plan, member, target, wanted, why, key, moment)
@@ -502,13 +503,18 @@ class Loyalty:
         """Expire every lot of the tenant past its expiry: run it daily (one transaction)."""
         moment = self._context.now(now)
         with self._context.work() as uow:
-            overdue = uow.loyalty.expiring(moment)
+            first = {account_id for account_id, _ in uow.loyalty.expiring(moment)}
+            members = uow.loyalty.accounts(sorted(first), lock=True)
+            # read again under the locks: a redemption may have swept some lots meanwhile
             by_account: dict[str, list[Lot]] = {}
-            for account_id, lot in overdue:
-                by_account.setdefault(account_id, []).append(lot)
+            for account_id, lot in uow.loyalty.expiring(moment):
+                if account_id in first:
+                    by_account.setdefault(account_id, []).append(lot)
             ledger = Ledger(uow, moment)
             entries = points = 0
-            for member in uow.loyalty.accounts(sorted(by_account), lock=True):
+            for member in members:
+                if member.id not in by_account:
+                    continue
                 ledger.open(member)
                 for entry in ledger.sweep(member, by_account[member.id]):
                     entries += 1
@@ -537,6 +543,9 @@ class Loyalty:
                 members = uow.loyalty.accounts([a.id for a in candidates], lock=True)
                 sums = uow.loyalty.window([m.id for m in members],
                                           boundary - rules_.window, effective)
+                members = [m for m in members  # as read under the lock: still due a review
+                           if m.tier is not None and m.tier_since is not None
+                           and m.tier_since < boundary]
                 for member in members:
                     value = qualifying_value(plan, *sums.get(member.id, (0, 0)))
                     target = qualified_tier(plan.tiers, value)
