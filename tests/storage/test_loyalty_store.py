@@ -573,3 +573,45 @@ def test_bulk_rows_encode_times_as_the_column_type_does() -> None:
     for moment in (T0, T0.astimezone(dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
                    dt.datetime(1, 1, 1, tzinfo=dt.UTC), T0.replace(microsecond=7)):
         assert _sqlite_utc(moment) == processor(moment)
+
+
+def test_every_loyalty_column_says_what_export_and_erasure_do() -> None:
+    from globalcrm.storage import tables
+
+    loyalty_tables = [t for t in tables.metadata.sorted_tables if t.name.startswith("loyalty_")]
+    assert len(loyalty_tables) == 5
+    for table in loyalty_tables:
+        for column in table.columns:
+            info = column.info
+            where = f"{table.name}.{column.name}"
+            assert info["pii"] in tables.PII_CLASSES, where
+            assert isinstance(info["export"], bool), where
+            assert info["erase"] in ("delete", "null", "anonymise", "shred", "keep"), where
+            assert (info["erase"] == "keep") == bool(info.get("ground")), where
+    rows_about_members = [t for t in loyalty_tables if t.name != "loyalty_programs"]
+    for table in rows_about_members:  # erasure finds them through the account's customer
+        assert "customer_id" in table.c or "account_id" in table.c or "entry_id" in table.c
+
+
+def test_tenants_do_not_see_each_others_members(crm: gc.CRM) -> None:
+    account = _member(crm)
+    _earn(crm, account, "10", at=T0)
+    other = crm.for_tenant("other")
+    for call in (lambda: other.loyalty.balance(account.id), lambda: other.loyalty.account(account),
+                 lambda: other.loyalty.statement(account.customer_id),
+                 lambda: other.loyalty.redeem(account.id, points=1, now=T0)):
+        with pytest.raises(gc.NotFound):
+            call()
+    assert other.loyalty.expire(now=T0 + 400 * DAY).entries == 0
+    assert crm.loyalty.balance(account, at=T0) == 10
+    with pytest.raises(gc.NotFound):
+        other.loyalty.reverse(crm.loyalty.statement(account).items[0].id, now=T0)
+
+
+def test_a_balance_at_a_future_instant_leaves_out_what_will_have_expired(crm: gc.CRM) -> None:
+    account = _member(crm)  # points expire after 30 days
+    _earn(crm, account, "10", at=T0)
+    _earn(crm, account, "5", at=T0 + 20 * DAY)
+    assert crm.loyalty.balance(account, at=T0 + 20 * DAY) == 15
+    assert crm.loyalty.balance(account, at=T0 + 35 * DAY) == 5
+    assert crm.loyalty.balance(account, at=T0 + 60 * DAY) == 0

@@ -400,10 +400,12 @@ class Loyalty:
 
     def balance(self, account: AccountRef, *, at: object = None,
                 program: str | None = None) -> int:
-        """The points the member can use now, or had at ``at`` (past instants read the ledger).
+        """The points the member can use now, or had at ``at``.
 
         The current balance is the stored one less any lot past its expiry that ``expire`` has
-        not swept yet: it reads one row and the open lots, whatever the ledger's length.
+        not swept yet: it reads one row and the open lots, whatever the ledger's length. At
+        another instant it adds up the entries that took effect by then (a future instant: what
+        will be left once the lots expiring by then are gone, if nothing else happens).
         """
         moment = self._context.now(at, field="at")
         with self._context.work(write=False) as uow:
