@@ -615,3 +615,31 @@ def test_a_balance_at_a_future_instant_leaves_out_what_will_have_expired(crm: gc
     assert crm.loyalty.balance(account, at=T0 + 20 * DAY) == 15
     assert crm.loyalty.balance(account, at=T0 + 35 * DAY) == 5
     assert crm.loyalty.balance(account, at=T0 + 60 * DAY) == 0
+
+
+def test_sqlite_balance_and_redemption_read_open_lots_through_the_partial_index(
+    crm: gc.CRM, backend: str
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL's plans are checked by the EXPLAIN test above")
+    from tests.storage.query_plans import captured_selects
+
+    account = _member(crm)
+    crm.loyalty.post_many([{"account": account.id, "amount": money("1", "EUR"),
+                            "channel": "email", "occurred_at": T0 - dt.timedelta(minutes=i)}
+                           for i in range(300)], now=T0)
+    with captured_selects(crm._engine) as statements:
+        crm.loyalty.balance(account)
+        crm.loyalty.redeem(account, points=5, now=T0)
+    plans = []
+    with crm._engine.connect() as connection:
+        for statement, parameters in statements:
+            if "loyalty_entries" not in statement:
+                continue
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.append(" | ".join(str(row[-1]) for row in rows))
+    assert plans
+    for plan in plans:
+        assert "SCAN loyalty_entries" not in plan, plan
+    assert any("ix_loyalty_entries_open_lots" in plan for plan in plans), plans
+    assert not any("TEMP B-TREE" in plan for plan in plans), plans  # read in index order
