@@ -643,3 +643,33 @@ def test_sqlite_balance_and_redemption_read_open_lots_through_the_partial_index(
         assert "SCAN loyalty_entries" not in plan, plan
     assert any("ix_loyalty_entries_open_lots" in plan for plan in plans), plans
     assert not any("TEMP B-TREE" in plan for plan in plans), plans  # read in index order
+
+
+def test_a_posting_that_fails_while_rows_are_written_stores_nothing(crm: gc.CRM) -> None:
+    account = _member(crm)
+    good = {"account": account.id, "amount": money("5", "EUR"), "channel": "email",
+            "occurred_at": T0}
+    stale = {**good, "amount": money("500", "JPY")}  # no rates stored: fails when priced
+    with pytest.raises(gc.GlobalCRMError) as caught:
+        crm.loyalty.post_many([good] * 700 + [stale] + [good], now=T0)
+    assert caught.value.row == 701
+    assert list(crm.loyalty.statement(account)) == []
+    assert crm.loyalty.account(account).balance == 0
+    assert crm.loyalty.post_many([good] * 3, now=T0).posted == 3  # the connection is fine
+
+
+def test_bulk_rows_that_collide_are_a_conflict(crm: gc.CRM) -> None:
+    from globalcrm.storage.loyalty_sql import ENTRY_COLUMNS, write_entries
+    from globalcrm.storage.unit_of_work import UnitOfWork
+
+    account = _member(crm)
+    entry = crm.loyalty.earn(account, amount=money("5", "EUR"), channel="email", now=T0)
+    row = [None] * len(ENTRY_COLUMNS)
+    values = {"id": entry.id, "tenant": "default", "account_id": account.id, "kind": "earn",
+              "points": 1, "occurred_at": T0, "recorded_at": T0, "remaining": 1,
+              "spend_minor": 0, "qualifying": 0, "shortfall": 0}
+    for name, value in values.items():
+        row[ENTRY_COLUMNS.index(name)] = value
+    with pytest.raises(gc.Conflict), UnitOfWork(crm._engine, "default") as uow:
+        write_entries(uow.loyalty.connection(), iter([tuple(row)]))
+    assert [e.points for e in crm.loyalty.statement(account)] == [5]

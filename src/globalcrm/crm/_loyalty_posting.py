@@ -9,8 +9,10 @@ posting and nothing is stored.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +28,12 @@ from globalcrm.loyalty_ledger import Account, Posting
 from globalcrm.loyalty_tiers import TierChange, tier_rank
 from globalcrm.money import minor_units
 from globalcrm.storage.loyalty_repository import minor
-from globalcrm.storage.loyalty_sql import ENTRY_COLUMNS, rates_between, write_entries
+from globalcrm.storage.loyalty_sql import (
+    ENTRY_COLUMNS,
+    rates_between,
+    refresh_statistics,
+    write_entries,
+)
 from globalcrm.storage.unit_of_work import UnitOfWork
 
 __all__ = ["post_many"]
@@ -58,10 +65,33 @@ def _checked(postings: Iterable[object], now: dt.datetime) -> list[tuple[Posting
     return items
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Without the cyclic garbage collector, which would walk the held rows again and again.
+
+    A batch makes hundreds of thousands of objects and no cycles to speak of; the collector
+    runs as usual afterwards.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def post_many(
     uow: UnitOfWork, postings: Iterable[object], *, now: dt.datetime
 ) -> tuple[int, int, int, list[TierChange]]:
     """Post the earns; returns (posted, skipped repeats, points, tier changes)."""
+    with _collector_paused():
+        return _post_many(uow, postings, now=now)
+
+
+def _post_many(
+    uow: UnitOfWork, postings: Iterable[object], *, now: dt.datetime
+) -> tuple[int, int, int, list[TierChange]]:
     items = _checked(postings, now)
     if not items:
         return 0, 0, 0, []
@@ -94,54 +124,58 @@ def post_many(
     starts = {code: now - plan.tier_rules.window for code, plan in plans.items()}
     pricing = {code: rules.Pricing(plan) for code, plan in plans.items()}
     goals = {m.id: _next_goal(plans[m.program], ledger.tier_of(m)) for m in members.values()}
-    rows: list[tuple[Any, ...]] = []
     details: dict[tuple[Any, ...], Any] = {}  # rows with the same detail share one (encoded once)
-    skipped = total = 0
-    for index, (posting, when) in enumerate(items):
-        member = members[posting.account]
-        plan = plans[member.program]
-        key = posting.idempotency_key
-        if key is not None:
-            if (key in batch_keys or key in stored) and _repeats(
-                key, posting, member, stored, batch_keys, row=index + 1
-            ):
-                skipped += 1
-                continue
-            batch_keys[key] = posting
-        try:
-            earned = pricing[member.program].posting(
-                posting, occurred_at=when, tier=ledger.tier_of(member), table=table
+    counts = [0, 0, 0]  # posted, skipped, points
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        """Each posting's row, priced as it is written (PostgreSQL meanwhile stores the last)."""
+        for index, (posting, when) in enumerate(items):
+            member = members[posting.account]
+            plan = plans[member.program]
+            key = posting.idempotency_key
+            if key is not None:
+                if (key in batch_keys or key in stored) and _repeats(
+                    key, posting, member, stored, batch_keys, row=index + 1
+                ):
+                    counts[1] += 1
+                    continue
+                batch_keys[key] = posting
+            try:
+                earned = pricing[member.program].posting(
+                    posting, occurred_at=when, tier=ledger.tier_of(member), table=table
+                )
+            except GlobalCRMError as error:
+                raise error.at(row=index + 1) from None
+            spend_minor = minor(earned.spend)
+            amount = posting.amount
+            shape = (earned.multiplier, earned.campaigns, earned.bonus_points, earned.conversion)
+            detail = details.get(shape)
+            if detail is None:
+                detail = details[shape] = earned.detail() or None
+            yield (
+                new_id(now), member.tenant, member.id, "earn", earned.points, when, now,
+                earned.expires_at, earned.points, posting.reference, key, None, None,
+                posting.channel, str(amount.amount), amount.currency.code, spend_minor,
+                earned.points, 0, detail,
             )
-        except GlobalCRMError as error:
-            raise error.at(row=index + 1) from None
-        spend_minor = minor(earned.spend)
-        amount = posting.amount
-        shape = (earned.multiplier, earned.campaigns, earned.bonus_points, earned.conversion)
-        detail = details.get(shape)
-        if detail is None:
-            detail = details[shape] = earned.detail() or None
-        row = (
-            new_id(now), member.tenant, member.id, "earn", earned.points, when, now,
-            earned.expires_at, earned.points, posting.reference, key, None, None,
-            posting.channel, str(amount.amount), amount.currency.code, spend_minor,
-            earned.points, 0, detail,
-        )
-        rows.append(row)
-        total += earned.points
-        ledger.credit(member.id, earned.points)
-        if when > starts[member.program] and member.id in running:
-            window = running[member.id]
-            window[0] += earned.points
-            window[1] += spend_minor
-            goal = goals[member.id]
-            if goal is not None and window[goal[0]] >= goal[1]:
-                ledger.upgrade(plan, member, qualifying_value(plan, window[0], window[1]),
-                               at=max(now, when))
-                goals[member.id] = _next_goal(plan, ledger.tier_of(member))
-    write_entries(uow.loyalty.connection(), rows)
+            counts[0] += 1
+            counts[2] += earned.points
+            ledger.credit(member.id, earned.points)
+            if when > starts[member.program] and member.id in running:
+                window = running[member.id]
+                window[0] += earned.points
+                window[1] += spend_minor
+                goal = goals[member.id]
+                if goal is not None and window[goal[0]] >= goal[1]:
+                    ledger.upgrade(plan, member, qualifying_value(plan, window[0], window[1]),
+                                   at=max(now, when))
+                    goals[member.id] = _next_goal(plan, ledger.tier_of(member))
+
+    write_entries(uow.loyalty.connection(), rows())
     changes = list(ledger.tier_changes)
     ledger.flush()
-    return len(rows), skipped, total, changes
+    refresh_statistics(uow.loyalty.connection(), counts[0])
+    return counts[0], counts[1], counts[2], changes
 
 
 def _next_goal(plan: Program, tier: str | None) -> tuple[int, Decimal] | None:

@@ -16,10 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
     Row,
+    String,
     and_,
+    any_,
     bindparam,
     func,
     insert,
@@ -376,11 +379,18 @@ class LoyaltyRepository:
     def keys_taken(self, keys: Sequence[str]) -> dict[str, Row[Any]]:
         """Which of these idempotency keys are stored, with their entries."""
         found: dict[str, Row[Any]] = {}
-        for start in range(0, len(keys), 5000):
-            query = select(tables.loyalty_entries).where(
-                _E.tenant == self._tenant,
-                _E.idempotency_key.in_(list(keys[start : start + 5000])),
+        postgresql = self._session.get_bind().dialect.name == "postgresql"
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            # PostgreSQL: one array parameter (hashed if the planner ever scans; separate
+            # parameters are compared one by one with every row), few enough keys for the
+            # unique index to be the cheaper plan
+            wanted = (
+                _E.idempotency_key == any_(bindparam("keys", chunk, type_=ARRAY(String(200))))
+                if postgresql
+                else _E.idempotency_key.in_(chunk)
             )
+            query = select(tables.loyalty_entries).where(_E.tenant == self._tenant, wanted)
             found.update((row.idempotency_key, row) for row in self._session.execute(query))
         return found
 
