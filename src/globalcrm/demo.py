@@ -44,6 +44,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _segment(crm, console, stored)
     _service_section(crm, console, stored)
     _welcome_messages(crm, console, stored, moment)
+    _loyalty(crm, console, stored, moment)
     return crm
 
 
@@ -502,6 +503,8 @@ def _service_section(crm: gc.CRM, console: Console, stored: dict[str, gc.Custome
         f"best time to call them: "
         f"{crm.service.best_contact_time(customer, after=opened):%a %d %b %H:%M} their time"
     )
+
+
 def _welcome_messages(
     crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
 ) -> None:
@@ -520,3 +523,33 @@ def _welcome_messages(
         table.add_row(country, channel, shown, Text(f"{message.subject}\n\n{message.text}"))
     console.print(table)
 
+
+def _loyalty(
+    crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
+) -> None:
+    """Everyone joins the default program and buys the mug; one customer moves up a tier."""
+    from globalcrm.demo_data import PRODUCT
+
+    bought = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC)
+    table = Table(title=f"loyalty: one {PRODUCT} each, points earned in the program's EUR")
+    for column in ("", "customer", "paid", "points", "tier, in their language"):
+        table.add_column(column)
+    for country, customer in stored.items():
+        account = crm.loyalty.enroll(customer, now=bought)  # the first makes the program
+        paid = crm.prices.for_customer(PRODUCT, customer, at=bought)
+        entry = crm.loyalty.earn(account, amount=paid.amount, channel="web_form",
+                                 occurred_at=bought, reference=f"mug-{country}", now=now)
+        tier = crm.loyalty.tier(account, at=now).name(customer.language)
+        table.add_row(country, _full_name(crm, customer), paid.text, f"{entry.points}", tier)
+    console.print(table)
+    taro = stored["JP"]
+    before = crm.loyalty.tier(taro, at=now).name(taro.language)
+    price = Money(Decimal(198_000), "JPY")
+    crm.loyalty.earn(taro, amount=price, channel="in_person", reference="rice-cooker",
+                     occurred_at=bought + dt.timedelta(hours=2), now=now)
+    after = crm.loyalty.tier(taro, at=now)
+    console.print(
+        f"{_full_name(crm, taro)}: a rice cooker for {format_money(price, locale='ja')} "
+        f"moves them up, {before} → {after.name(taro.language)} "
+        f"(perks: {', '.join(after.perks)}); the ledger verifies: {crm.loyalty.verify().ok}"
+    )
