@@ -320,6 +320,14 @@ def import_(
     workers: Annotated[
         int, typer.Option("--workers", help="Processes that check rows (0: one per core).")
     ] = 0,
+    match: Annotated[
+        str | None,
+        typer.Option("--match", help="Match rows to stored customers (and to each other) by "
+                     "id, email, phone or external_id."),
+    ] = None,
+    on_match: Annotated[
+        str, typer.Option("--on-match", help="What a matching row does: error, skip or update.")
+    ] = "error",
 ) -> None:
     """Import customers; every bad row is reported with its row number, column and reason."""
     with _reported():
@@ -353,6 +361,8 @@ def import_(
                     rows,
                     atomic=atomic,
                     workers=workers,
+                    match=match,
+                    on_match=on_match,
                     on_progress=lambda done: progress.update(task, completed=done, refresh=True),
                 )
         except (gc.Conflict, gc.StorageError) as stopped:
@@ -364,8 +374,12 @@ def import_(
             crm.close()
     _print_row_errors(report)
     state = "stored" if report.committed else "nothing stored (--atomic)"
+    matched = (
+        f" ({report.created} created, {report.updated} updated, {report.skipped} skipped)"
+        if match is not None else ""
+    )
     console.print(
-        f"{report.rows} rows read, {report.imported} imported, "
+        f"{report.rows} rows read, {report.imported} imported{matched}, "
         f"{len(report.errors)} with errors; {state}"
     )
     if report.errors:

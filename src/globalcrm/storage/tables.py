@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from globalcrm.addresses import PostalAddress
 from globalcrm.contact_points import EmailAddress, MessagingHandle, PhoneNumber
+from globalcrm.customers import SEARCH_KEY_LENGTH
 from globalcrm.locale.formality import Formality
 from globalcrm.storage.column_types import (
     CodeOf,
@@ -98,7 +99,7 @@ metadata = MetaData(
 )
 
 
-KEY_LENGTH = 512
+KEY_LENGTH = SEARCH_KEY_LENGTH
 """The longest search key ``customer_keys.key`` holds (characters)."""
 
 
@@ -133,6 +134,7 @@ customers = Table(
     Column("allergens", codes_type(), nullable=False, info=_pii("special_category")),
     Column("accessibility_needs", codes_type(), nullable=False, info=_pii("special_category")),
     Column("tags", codes_type(), nullable=False, info=_pii("preference")),
+    Column("external_ids", json_type(), nullable=False, info=_pii("identifier")),
     Column("attributes", json_type(), nullable=False, info=_pii("content")),
     Column("created_at", UTCDateTime(), nullable=False, info=_pii("technical")),
     Column("updated_at", UTCDateTime(), nullable=False, info=_pii("technical")),
@@ -162,6 +164,15 @@ customer_keys = Table(
     Column("tenant", search_key_type(64), nullable=False, info=_pii("none")),
     PrimaryKeyConstraint("customer_id", "tenant", "kind", "key"),
     Index(None, "tenant", "kind", "key"),
+    # an id in another system belongs to one customer of the tenant (migration 0011)
+    Index(
+        "uq_customer_keys_external",
+        "tenant",
+        "key",
+        unique=True,
+        sqlite_where=text("kind = 'external'"),
+        postgresql_where=text("kind = 'external'"),
+    ),
 )
 """Search keys (folded name words, emails, E.164 phones, handles), derived from ``customers``.
 
