@@ -253,10 +253,8 @@ def _import(
                 on_progress(report.rows)
         elif atomic and on_progress is not None and result[0] % _BATCH == 0:
             on_progress(result[0])
-    if atomic and report.errors:
-        report.committed = False
-    else:
-        _store(context, batch, report, atomic=atomic, policy=policy)
+    # an atomic import with errors still looks its rows up, to report every match; stores none
+    _store(context, batch, report, atomic=atomic, policy=policy)
     if on_progress is not None:
         on_progress(report.rows)
     report.errors.sort(key=lambda error: error.row)
@@ -297,6 +295,8 @@ def _store(
     :func:`_stopped`.
     """
     if not batch:
+        if atomic and report.errors:
+            report.committed = False
         return
     url = context.engine.url
     counts = (report.imported, report.updated, report.skipped, len(report.ids))
@@ -330,10 +330,9 @@ def _write(
     """Store the rows the database takes: their ids (``None``: an atomic import stores none)."""
     session: Session = uow.session
     connection = session.connection()
-    errors = len(report.errors)
     skipped = report.skipped
     creates = _matched(connection, tenant, batch, report, policy)
-    if atomic and len(report.errors) > errors:
+    if atomic and report.errors:
         report.committed = False
         report.skipped = skipped
         return None
