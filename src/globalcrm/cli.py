@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 import globalcrm as gc
@@ -25,6 +25,20 @@ from globalcrm import import_export
 from globalcrm.errors import GlobalCRMError
 
 __all__ = ["app", "main"]
+
+_ID_HEADERS = frozenset({"id", "customer", "case", "payment", "account"})
+"""Columns that hold ids: never wrapped nor cut (an id cut short finds nothing)."""
+
+
+def _table(*headers: str, **options: Any) -> Table:
+    """A table whose id columns keep every character and whose other columns fold, never cut."""
+    columns = [
+        Column(header, no_wrap=True, min_width=26) if header in _ID_HEADERS
+        else Column(header, overflow="fold")
+        for header in headers
+    ]
+    return Table(*columns, **options)
+
 
 app = typer.Typer(
     name="globalcrm",
@@ -120,7 +134,7 @@ def privacy_history(
         crm = gc.open(url, tenant=tenant)
         events = crm.privacy.history(customer)
         crm.close()
-    table = Table(
+    table = _table(
         "seq", "occurred (UTC)", "purpose", "channel", "state", "type", "actor", "notice sha-256"
     )
     for event in events:
@@ -451,7 +465,7 @@ def find(
         else:
             found = list(crm.customers.search(text, limit=50))
         crm.close()
-    table = Table("id", "name", "country", "email", "phone")
+    table = _table("id", "name", "country", "email", "phone")
     for customer in found:
         email = customer.primary_email
         phone = customer.primary_phone
@@ -545,7 +559,7 @@ def _print_json(data: object) -> None:
 
 
 def _cases_table(cases: Any) -> Table:
-    table = Table("id", "status", "priority", "team", "channel", "opened (UTC)", "resolution due")
+    table = _table("id", "status", "priority", "team", "channel", "opened (UTC)", "resolution due")
     for case in cases:
         due = case.resolution_due
         table.add_row(
@@ -608,7 +622,7 @@ def service_case(
         _print_json({"case": _case_json(thread.case), "thread": messages})
         return
     console.print(_cases_table([thread.case]))
-    table = Table("when (UTC)", "channel", "direction", "message")
+    table = _table("when (UTC)", "channel", "direction", "message")
     for item in thread.interactions:
         table.add_row(item.occurred_at.strftime("%Y-%m-%d %H:%M"), item.channel,
                       item.direction, item.body)
@@ -671,7 +685,7 @@ def service_sla_report(
     if format == "json":
         _print_json({"teams": report, "breaches": breaches})
         return
-    table = Table("team", "cases", "first response met/breached", "resolution met/breached",
+    table = _table("team", "cases", "first response met/breached", "resolution met/breached",
                   "attainment (first / resolution)")
     for row in rows:
         shares = [
@@ -763,7 +777,7 @@ def segments_count(
         return
     console.print(f"{name}: {total} customers", highlight=False)
     if parts is not None:
-        table = Table(str(by), "customers")
+        table = _table(str(by), "customers")
         for key, count in parts.items():
             table.add_row(key, str(count))
         console.print(table)
@@ -828,7 +842,7 @@ def messages_templates(format: OutputFormat = "text") -> None:  # noqa: A002
                 for n, t in shipped.items()]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table("template", "languages", "default")
+    table = _table("template", "languages", "default")
     for name, template in shipped.items():
         table.add_row(name, " ".join(template.locales), template.default)
     console.print(table)
@@ -955,7 +969,7 @@ def _event_json(event: payment_records.PaymentEvent) -> dict[str, object]:
 
 
 def _payments_table(payments: list[payment_records.Payment]) -> Table:
-    table = Table("id", "customer", "method", "amount", "refunded", "status", "created (UTC)")
+    table = _table("id", "customer", "method", "amount", "refunded", "status", "created (UTC)")
     for payment in payments:
         table.add_row(
             payment.id,
@@ -1009,7 +1023,7 @@ def payments_methods(
     if shape == "json":
         _print_json({"customer_id": person.id, "country": person.country, "methods": rows})
         return
-    table = Table("key", "name", "type", "limit", "refunds",
+    table = _table("key", "name", "type", "limit", "refunds",
                   title=f"payment methods for {person.id} ({person.country})")
     for row in rows:
         table.add_row(*(str(row[k] or "") for k in ("key", "name", "type", "limit", "refunds")))
@@ -1067,7 +1081,7 @@ def payments_show(
         _print_json({**_payment_json(found, full=True), "events": [_event_json(e) for e in events]})
         return
     console.print(_payments_table([found]))
-    table = Table("seq", "step", "status", "amount", "occurred (UTC)", "source", "reason")
+    table = _table("seq", "step", "status", "amount", "occurred (UTC)", "source", "reason")
     for event in events:
         table.add_row(
             str(event.seq),
@@ -1233,7 +1247,7 @@ def loyalty_statement(
             "next_cursor": page.next_cursor,
         })
         return
-    table = Table("when (UTC)", "kind", "points", "amount", "channel", "expires (UTC)")
+    table = _table("when (UTC)", "kind", "points", "amount", "channel", "expires (UTC)")
     for e in page:
         table.add_row(
             e.occurred_at.strftime("%Y-%m-%d %H:%M"),
