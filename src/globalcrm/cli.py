@@ -70,6 +70,28 @@ def _reported() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+CustomerArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="CUSTOMER",
+        help="An id, an e-mail address, a phone number (national or international) or source:id.",
+    ),
+]
+
+
+def _customer_id(crm: gc.CRM, text: str) -> str:
+    """The id of the one customer ``text`` names; none, or several (their ids listed), exit 1."""
+    found = crm.customers.identify(text)
+    if not found:
+        raise gc.NotFound("no customer with this id, e-mail address or phone number",
+                          field="customer")
+    if len(found) > 1:
+        ids = ", ".join(customer.id for customer in found)
+        raise gc.InvalidInput(f"{len(found)} customers match: {ids}; give one of the ids",
+                              field="customer")
+    return found[0].id
+
+
 payments_app = typer.Typer(
     help="Check payment instruments and draw their QR codes.", no_args_is_help=True
 )
@@ -125,13 +147,14 @@ app.add_typer(audit_app, name="audit")
 
 @consent_app.command("history")
 def privacy_history(
-    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    customer: CustomerArgument,
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
 ) -> None:
     """Show a customer's consent ledger: every event, in order, with its hash-chain position."""
     with _reported():
         crm = gc.open(url, tenant=tenant)
+        customer = _customer_id(crm, customer)
         events = crm.privacy.history(customer)
         crm.close()
     table = _table(
@@ -153,7 +176,7 @@ def privacy_history(
 
 @consent_app.command("receipt")
 def privacy_receipt(
-    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    customer: CustomerArgument,
     controller: Annotated[str, typer.Option(help="The controller's name.")],
     email: Annotated[str, typer.Option(help="The controller's privacy contact email.")],
     policy_url: Annotated[str, typer.Option(help="The privacy policy's URL.")],
@@ -166,6 +189,7 @@ def privacy_receipt(
 
     with _reported():
         crm = gc.open(url, tenant=tenant)
+        customer = _customer_id(crm, customer)
         events = crm.privacy.history(customer)
         purposes = {e.purpose_key for e in events}
         data = crm.privacy.receipt(
@@ -851,7 +875,7 @@ def messages_templates(format: OutputFormat = "text") -> None:  # noqa: A002
 @messages_app.command("render")
 def messages_render(
     template: Annotated[str, typer.Argument(help="A shipped template (see `messages templates`).")],
-    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    customer: CustomerArgument,
     channel: Annotated[str, typer.Option(help="email, sms, whatsapp, letter...")] = "email",
     value: Annotated[
         list[str] | None,
@@ -894,7 +918,8 @@ def messages_render(
         crm = gc.open(url, tenant=tenant)
         try:
             message = crm.messages.render(
-                template, customer, channel=channel, formality=formality, **values
+                template, _customer_id(crm, customer), channel=channel, formality=formality,
+                **values,
             )
         finally:
             crm.close()
@@ -985,7 +1010,7 @@ def _payments_table(payments: list[payment_records.Payment]) -> Table:
 
 @payments_app.command("methods")
 def payments_methods(
-    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    customer: CustomerArgument,
     amount: Annotated[
         str | None, typer.Option(help="An amount, to drop methods whose limits it exceeds.")
     ] = None,
@@ -1003,7 +1028,7 @@ def payments_methods(
         shape = _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
-            person = crm.customers.get(customer)
+            person = crm.customers.get(_customer_id(crm, customer))
             wanted = None if amount is None else money(amount, currency or person.currency)
             found = crm.payments.methods_for(person, wanted)
             rows = [
@@ -1032,7 +1057,10 @@ def payments_methods(
 
 @payments_app.command("list")
 def payments_list(
-    customer: Annotated[str | None, typer.Option(help="Only this customer's payments.")] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(help="Only this customer's payments: an id, an e-mail or a phone number."),
+    ] = None,
     status: Annotated[str | None, typer.Option(help="Only payments in this status.")] = None,
     method: Annotated[str | None, typer.Option(help="Only payments by this method.")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
@@ -1047,7 +1075,8 @@ def payments_list(
         crm = gc.open(url, tenant=tenant)
         try:
             page = crm.payments.list(
-                customer=customer, status=status, method=method, limit=limit, after=after
+                customer=None if customer is None else _customer_id(crm, customer),
+                status=status, method=method, limit=limit, after=after,
             )
         finally:
             crm.close()
@@ -1143,8 +1172,22 @@ ProgramOption = Annotated[
     str | None, typer.Option("--program", help="Program code (default: the default program).")
 ]
 MemberArgument = Annotated[
-    str, typer.Argument(help="A customer id (their account in the program) or an account id.")
+    str,
+    typer.Argument(
+        metavar="CUSTOMER",
+        help="An account id, or the customer: an id, an e-mail or a phone number.",
+    ),
 ]
+
+
+def _member_account(crm: gc.CRM, text: str, program: str | None) -> Any:
+    """The account ``text`` names: an account or customer id, else the customer it identifies."""
+    try:
+        return crm.loyalty.account(text, program=program)
+    except gc.NotFound as missing:
+        if not crm.customers.identify(text):
+            raise missing from None  # no such account, nor a customer by that e-mail or phone
+    return crm.loyalty.account(_customer_id(crm, text), program=program)
 
 
 @loyalty_app.command("balance")
@@ -1160,7 +1203,7 @@ def loyalty_balance(
         _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
-            account = crm.loyalty.account(customer, program=program)
+            account = _member_account(crm, customer, program)
             points = crm.loyalty.balance(account)
             status = crm.loyalty.tier(account)
             language = crm.customers.get(account.customer_id).language
@@ -1219,7 +1262,7 @@ def loyalty_statement(
         _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
-            account = crm.loyalty.account(customer, program=program)
+            account = _member_account(crm, customer, program)
             page = crm.loyalty.statement(account, limit=limit, after=after)
         finally:
             crm.close()

@@ -45,3 +45,25 @@ def test_ids_are_never_cut_in_a_narrow_terminal(tmp_path: Path) -> None:
     shown = runner.invoke(app, ["find", "jonas", "--url", url], env={"COLUMNS": "40"})
     assert shown.exit_code == 0, shown.output
     assert customer_id in shown.output
+
+
+def test_customer_arguments_take_an_email_or_phone_and_an_ambiguous_one_lists_ids(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    crm = gc.open(url)
+    lt = crm.customers.import_rows([{**GOOD_ROW, "phones": "+370 6123 4567"}]).ids[0]
+    lv = crm.customers.import_rows([{
+        **GOOD_ROW, "country": "LV", "language": "lv", "time_zone": "Europe/Riga",
+        "emails": "liga@example.lv", "phones": "+371 6123 4567"}]).ids[0]
+    crm.close()
+    for text in ("jonas@example.lt", "+370 6123 4567", lt):
+        shown = runner.invoke(app, ["payments", "methods", text, "--url", url,
+                                    "--format", "json"])
+        assert shown.exit_code == 0, (text, shown.output)
+    both = runner.invoke(app, ["payments", "methods", "6123 4567", "--url", url])
+    assert both.exit_code == 1
+    assert lt in both.output and lv in both.output and "2 customers match" in both.output
+    unknown = runner.invoke(app, ["privacy", "consent", "history", "nobody@example.lt",
+                                  "--url", url])
+    assert unknown.exit_code == 1 and "no customer with this id" in unknown.output

@@ -189,3 +189,30 @@ def test_whatever_the_order_one_customer_per_distinct_email(
     distinct = len(set(picks))
     assert report.created == distinct and crm.customers.count() == distinct
     assert report.created + report.updated + report.skipped == len(rows)
+
+
+def test_identify_takes_an_id_an_email_a_phone_in_any_form_or_an_external_id(
+    crm: gc.CRM,
+) -> None:
+    jonas_id = crm.customers.import_rows(
+        [{**GOOD_ROW, "external_ids": '{"shopify": "77"}'}]).ids[0]
+    for text in (jonas_id, jonas_id.lower(), "JONAS@example.lt", "+370 612 34567",
+                 "8 612 34567", "0037061234567", "shopify:77"):
+        assert [c.id for c in crm.customers.identify(text)] == [jonas_id], text
+    assert crm.customers.identify("01M8XAQ16N3XMZZZZZZZZZZZZZ") == []
+    assert crm.customers.identify("nobody@example.lt") == []
+    assert crm.customers.identify("shopify:78") == []
+    for junk in ("", "   ", "hello world", "@@"):
+        with pytest.raises(gc.InvalidInput) as refused:
+            crm.customers.identify(junk)
+        assert refused.value.field == "customer"
+
+
+def test_a_national_number_that_reads_as_two_customers_names_both(crm: gc.CRM) -> None:
+    # 6123 4567 is a Lithuanian number in national form and a Latvian one: two customers
+    lt = crm.customers.import_rows([{**GOOD_ROW, "phones": "+370 6123 4567"}]).ids[0]
+    lv = crm.customers.import_rows([{
+        **GOOD_ROW, "country": "LV", "language": "lv", "time_zone": "Europe/Riga",
+        "emails": "liga@example.lv", "phones": "+371 6123 4567"}]).ids[0]
+    assert {c.id for c in crm.customers.identify("6123 4567")} == {lt, lv}
+    assert [c.id for c in crm.customers.identify("+371 6123 4567")] == [lv]

@@ -7,7 +7,9 @@ exactly as it was.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import difflib
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -27,6 +29,7 @@ from globalcrm.customers import (
 from globalcrm.errors import (
     Conflict,
     DuplicateCustomer,
+    GlobalCRMError,
     InvalidComponent,
     InvalidFormat,
     InvalidInput,
@@ -50,6 +53,8 @@ from globalcrm.storage.unit_of_work import storage_errors
 __all__ = ["Customers", "DuplicateMatch"]
 
 ProgressCallback = Callable[[int], None]
+_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+"""A ULID, as customer ids are made (Crockford's base 32)."""
 
 
 @attrs.frozen
@@ -225,6 +230,51 @@ class Customers:
         number = PhoneNumber.parse(phone, region=region).number
         with self._context.work(write=False) as uow:
             ids = set(uow.customers.ids_by_key("phone", number))
+            return uow.customers.get_many(sorted(ids))
+
+    def identify(self, text: str) -> builtins.list[Customer]:
+        """The customers ``text`` names: an id, an e-mail, a phone number or ``source:id``.
+
+        What a command line or a support desk takes as "the customer". A phone number in
+        international form (``+370 612 34567``) is looked up as it is; one in national form
+        (``8 612 34567``) as it reads in each country the tenant has customers in, so the
+        answer may hold several customers: the caller decides (the command line lists their
+        ids and stops).
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidFormat("expected an id, an e-mail address or a phone number",
+                                field="customer")
+        text = text.strip()
+        if _ID.fullmatch(text.upper()):
+            try:
+                return [self.get(text.upper())]
+            except NotFound:
+                return []
+        if "@" in text:
+            try:
+                return self.find_by_email(text)
+            except GlobalCRMError:
+                raise InvalidFormat("not a valid e-mail address", field="customer") from None
+        source, colon, identifier = text.partition(":")
+        if colon and _checks.is_code(source):
+            try:
+                return [self.find_by_external_id(source, identifier)]
+            except NotFound:
+                return []
+        with self._context.work(write=False) as uow:
+            numbers: set[str] = set()
+            dialled = "+" + text[2:] if text.startswith("00") else text  # the ITU prefix
+            regions = [None] if dialled.startswith("+") else uow.customers.countries()
+            for region in regions:
+                with contextlib.suppress(GlobalCRMError):
+                    numbers.add(PhoneNumber.parse(dialled, region=region).number)
+            if not numbers:
+                raise InvalidFormat(
+                    "not an id, an e-mail address, a phone number or source:id",
+                    field="customer",
+                )
+            ids = {found for number in numbers for found in uow.customers.ids_by_key(
+                "phone", number, limit=20)}
             return uow.customers.get_many(sorted(ids))
 
     def find_by_external_id(self, source: str, identifier: str) -> Customer:

@@ -159,6 +159,12 @@ class CustomerRepository:
             query = query.where(c.id > after)
         return self._detached(list(self._session.scalars(query.order_by(c.id).limit(limit))))
 
+    def countries(self) -> list[str]:
+        """The countries the tenant's customers live in."""
+        c = tables.customers.c
+        query = select(c.country).where(c.tenant == self._tenant).distinct()
+        return sorted(self._session.scalars(query))
+
     def count(self) -> int:
         """How many customers the tenant has."""
         query = (
