@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -48,11 +48,19 @@ from globalcrm.storage.unit_of_work import storage_errors, translate_storage_err
 __all__ = ["check_chunk", "import_rows", "worker_count"]
 
 ProgressCallback = Callable[[int], None]
-Kept = tuple[dict[str, Any], frozenset[str]]
-Checked = tuple[int, str, bulk.CustomerRow, list[bulk.KeyRow], bool, Kept | None]
-"""A row that passed its checks: its number, the customer id, its table row, its keys, whether
-the id came from the file (a new id cannot be stored already: it is not looked up), and, when
-matching rows may update customers, the checked fields with the names of those the row gave."""
+class Checked(NamedTuple):
+    """A row that passed its checks, encoded for the store."""
+
+    number: int
+    """The row's 1-based number."""
+    id: str
+    """The customer id: the file's, or a new one."""
+    row: bulk.CustomerRow
+    keys: list[bulk.KeyRow]
+    given_id: bool
+    """Whether the id came from the file (a new id cannot be stored already: not looked up)."""
+    kept: tuple[dict[str, Any], frozenset[str]] | None
+    """When matching rows may update customers: the checked fields, and those the row gave."""
 
 MATCHES = ("id", "email", "phone", "external_id")
 """What an import may match rows to stored customers (and to each other) by."""
@@ -115,7 +123,7 @@ def check_chunk(
                 values["updated_at"] = stamp
             encoded, keys = bulk.encode_customers([values], dialect)
             kept = (values, _given_fields(row)) if keep_values else None
-            results.append((number, values["id"], encoded[0], keys, given_id, kept))
+            results.append(Checked(number, values["id"], encoded[0], keys, given_id, kept))
     return results
 
 
@@ -186,9 +194,9 @@ class _Policy:
         if self.match is None:
             return []
         if self.match == "id":
-            return [("id", checked[1])] if checked[4] else []
+            return [("id", checked.id)] if checked.given_id else []
         kind = _KEY_KIND[self.match]
-        return [(kind, key) for _, key_kind, key, _ in checked[3] if key_kind == kind]
+        return [(kind, key) for _, key_kind, key, _ in checked.keys if key_kind == kind]
 
 
 def _policy(match: object, on_match: object) -> _Policy:
@@ -221,10 +229,10 @@ def _import(
             report.rows = result.row
             report.errors.append(result)
             continue
-        report.rows = result[0]
-        if result[1] in seen and policy.match != "id":
+        report.rows = result.number
+        if result.id in seen and policy.match != "id":
             report.errors.append(
-                RowError(result[0], "id", "the same id appears twice in the file", "conflict")
+                RowError(result.number, "id", "the same id appears twice in the file", "conflict")
             )
             continue
         pending = _Pending(result)
@@ -233,7 +241,7 @@ def _import(
         if earlier is not None:
             if policy.on_match == "error":
                 report.errors.append(RowError(
-                    result[0], _field_of(policy.match), f"matches row {earlier[0]} of the file "
+                    result.number, _field_of(policy.match), f"matches row {earlier[0]} of the file "
                     f"(same {_what(policy.match)})", "duplicate",
                 ))
                 continue
@@ -242,17 +250,17 @@ def _import(
                 continue
             pending.target = earlier[1]  # update the customer the earlier row stored
         else:
-            seen.add(result[1])
+            seen.add(result.id)
             for key in keys:
-                in_file[key] = (result[0], result[1])
+                in_file[key] = (result.number, result.id)
         batch.append(pending)
         if not atomic and len(batch) >= _BATCH:
             _store(context, batch, report, atomic=False, policy=policy)
             batch = []
             if on_progress is not None:
                 on_progress(report.rows)
-        elif atomic and on_progress is not None and result[0] % _BATCH == 0:
-            on_progress(result[0])
+        elif atomic and on_progress is not None and result.number % _BATCH == 0:
+            on_progress(result.number)
     # an atomic import with errors still looks its rows up, to report every match; stores none
     _store(context, batch, report, atomic=atomic, policy=policy)
     if on_progress is not None:
@@ -320,7 +328,7 @@ def _store(
             else "the import is part of the caller's transaction" if context.in_transaction
             else None
         )
-        raise _stopped(error, batch[0].checked[0], report, one_transaction=whole) from None
+        raise _stopped(error, batch[0].checked.number, report, one_transaction=whole) from None
 
 
 def _write(
@@ -337,21 +345,21 @@ def _write(
         report.skipped = skipped
         return None
     refused = bulk.write_each(
-        session, [p.checked[2] for p in creates], [p.checked[3] for p in creates],
+        session, [p.checked.row for p in creates], [p.checked.keys for p in creates],
         keep=not atomic,
     )
     for index, error in refused:
-        report.errors.append(_refused_row(creates[index].checked[0], error))
+        report.errors.append(_refused_row(creates[index].checked.number, error))
     if refused and atomic:
         report.committed = False
         return None
     left_out = {index for index, _ in refused}
-    created = {p.checked[1] for index, p in enumerate(creates) if index not in left_out}
+    created = {p.checked.id for index, p in enumerate(creates) if index not in left_out}
     ids: list[str] = []
     for pending in batch:
         if pending.target is None:
-            if pending.checked[1] in created:
-                ids.append(pending.checked[1])
+            if pending.checked.id in created:
+                ids.append(pending.checked.id)
             continue
         problem = _update(uow, pending)
         if problem is not None:
@@ -373,7 +381,7 @@ def _matched(
     """The rows to create; rows that match a stored customer become errors, skips or updates."""
     candidates = [p for p in batch if p.target is None]
     taken = bulk.existing_ids(
-        connection, tenant, [p.checked[1] for p in candidates if p.checked[4]]
+        connection, tenant, [p.checked.id for p in candidates if p.checked.given_id]
     )
     owners: dict[tuple[str, str], set[str]] = {}
     if policy.match is not None and policy.match != "id":
@@ -381,7 +389,7 @@ def _matched(
         owners = bulk.key_owners(connection, tenant, wanted)
     creates: list[_Pending] = []
     for pending in candidates:
-        number, customer_id = pending.checked[0], pending.checked[1]
+        number, customer_id = pending.checked.number, pending.checked.id
         if policy.match == "id":
             found = {customer_id} if customer_id in taken else set()
         else:
@@ -412,7 +420,7 @@ def _matched(
 
 def _update(uow: Any, pending: _Pending) -> RowError | None:
     """Apply a row to the customer it matched: the fields the row gives, in a savepoint."""
-    number, target, kept = pending.checked[0], pending.target, pending.checked[5]
+    number, target, kept = pending.checked.number, pending.target, pending.checked.kept
     assert target is not None  # noqa: S101
     assert kept is not None  # noqa: S101
     values, given = kept
