@@ -3,6 +3,7 @@ exit statuses 0/1/2, and ids never cut however narrow the terminal."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,18 @@ def test_customer_arguments_take_an_email_or_phone_and_an_ambiguous_one_lists_id
     unknown = runner.invoke(app, ["privacy", "consent", "history", "nobody@example.lt",
                                   "--url", url])
     assert unknown.exit_code == 1 and "no customer with this id" in unknown.output
+
+
+def test_merge_two_records_named_by_email_and_phone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    crm = gc.open(url)
+    keep = crm.customers.import_rows([{**GOOD_ROW, "phones": ""}]).ids[0]
+    other = crm.customers.import_rows([{**GOOD_ROW, "emails": "kitas@example.lt"}]).ids[0]
+    crm.close()
+    done = runner.invoke(app, ["merge", "jonas@example.lt", "+370 612 34567", "--url", url,
+                               "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["id"] == keep
+    crm = gc.open(url)
+    assert crm.customers.count() == 1 and crm.customers.get(other).id == keep
+    crm.close()

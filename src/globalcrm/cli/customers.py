@@ -13,11 +13,15 @@ import globalcrm as gc
 from globalcrm import import_export
 from globalcrm.cli.base import (
     DEFAULT_URL,
+    OutputFormat,
     TenantOption,
     UrlOption,
     app,
     console,
+    customer_id,
     data_table,
+    output_format,
+    print_json,
     reported,
     stderr,
 )
@@ -199,6 +203,30 @@ def reindex(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "default") -> N
         finally:
             crm.close()
     console.print(f"customers reindexed: {count}")
+
+
+@app.command()
+def merge(
+    keep: Annotated[
+        str, typer.Argument(metavar="KEEP", help="The customer to keep (id, e-mail, phone).")
+    ],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="The customer merged into it.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Merge OTHER into KEEP (one person recorded twice); OTHER's id then leads to KEEP."""
+    with reported():
+        shape = output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            kept = crm.customers.merge(customer_id(crm, keep), customer_id(crm, other))
+        finally:
+            crm.close()
+    if shape == "json":
+        print_json({"id": kept.id, "version": kept.version})
+        return
+    console.print(f"merged into {kept.id} (version {kept.version})", highlight=False)
 
 
 @app.command()
