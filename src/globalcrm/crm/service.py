@@ -317,6 +317,11 @@ class Service:
             found = uow.service.case(_case_id(case), for_update=True)
             found.change_status(status, now=moment)
             self._store(uow, found, "case.status", None)
+            if found.status == "closed":
+                self._context.after_commit(  # hook
+                    uow, "globalcrm_case_closed", case_id=found.id,
+                    customer_id=found.customer_id, at=moment,
+                )
             return found
 
     def set_priority(
