@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from globalcrm import _checks
 from globalcrm.crm._context import Context
+from globalcrm.crm.erasure import suppressed_keys
 from globalcrm.crm.privacy import record_audit
 from globalcrm.errors import (
     ConfigurationError,
@@ -41,7 +42,11 @@ from globalcrm.import_export import (
     row_errors,
 )
 from globalcrm.storage import bulk
-from globalcrm.storage.unit_of_work import storage_errors, translate_storage_error
+from globalcrm.storage.unit_of_work import (
+    UnitOfWork,
+    storage_errors,
+    translate_storage_error,
+)
 
 __all__ = ["check_chunk", "import_rows", "worker_count"]
 
@@ -197,6 +202,10 @@ def _store(context: Context, batch: list[Checked], report: ImportReport, *, atom
     try:
         with context.work() as uow, storage_errors(url):
             assert uow.session is not None  # noqa: S101
+            batch = _unsuppressed(uow, context, batch, report)  # issue 16
+            if atomic and report.errors:
+                report.committed = False
+                return
             stored = _write(uow.session, context.tenant, batch, report, atomic=atomic)
             if stored is None:
                 return
@@ -246,6 +255,34 @@ def _write(
 
 
 _ID_TAKEN = "a customer with this id is already stored"
+
+
+def _unsuppressed(
+    uow: UnitOfWork, context: Context, batch: list[Checked], report: ImportReport
+) -> list[Checked]:
+    """The rows whose e-mail addresses and phone numbers no erased customer had (issue 16).
+
+    The others are row errors: the suppression list says "do not contact" for them.
+    """
+    wanted = [(kind, key) for checked in batch for _, kind, key, _ in checked[3]]
+    hits = suppressed_keys(uow, context, wanted)
+    if not hits:
+        return batch
+    kept = []
+    for checked in batch:
+        found = sorted({kind for _, kind, key, _ in checked[3] if (kind, key) in hits})
+        if found:
+            report.errors.append(
+                RowError(
+                    checked[0],
+                    f"{found[0]}s",
+                    "an erased customer had this contact point (do not contact)",
+                    "suppressed",
+                )
+            )
+        else:
+            kept.append(checked)
+    return kept
 
 
 def _refused_row(number: int, error: BaseException) -> RowError:

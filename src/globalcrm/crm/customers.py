@@ -14,11 +14,11 @@ from typing import Any
 import attrs
 
 from globalcrm import _checks
-from globalcrm.crm import customer_import
+from globalcrm.crm import customer_import, erasure
 from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer, EmailAddress, PhoneNumber
-from globalcrm.errors import Conflict, InvalidComponent, InvalidFormat, InvalidInput
+from globalcrm.errors import Conflict, InvalidComponent, InvalidFormat, InvalidInput, RuleViolation
 from globalcrm.import_export import ImportReport, customer_to_document, customer_to_row
 from globalcrm.locale import (
     choose_name,
@@ -82,6 +82,7 @@ class Customers:
         with self._context.work() as uow:
             if uow.customers.exists(stored.id):
                 raise Conflict("a customer with this id is already stored", field="id")
+            erasure.check_not_suppressed(uow, self._context, stored)  # issue 16
             uow.customers.add(stored)
             record_audit(uow, self._context, "customer.added", "customer", stored.id, stored.id, {})
             self._context.after_commit(uow, "globalcrm_customer_created", customer=stored)  # hook
@@ -144,9 +145,15 @@ class Customers:
             )
         return current
 
-    def delete(self, customer: Customer | str, *, expected_version: int | None = None) -> None:
-        """Delete a customer with their interactions (optionally only at ``expected_version``)."""
+    def delete(
+        self, customer: Customer | str, *, expected_version: int | None = None, now: object = None
+    ) -> None:
+        """Erase a customer (``crm.privacy.erase``), optionally only at ``expected_version``.
+
+        Raises ``RuleViolation``, with nothing changed, while a legal hold applies.
+        """
         customer_id = customer_id_of(customer)
+        stamp = self._context.now(now)
         if expected_version is not None and (
             isinstance(expected_version, bool) or not isinstance(expected_version, int)
         ):
@@ -157,7 +164,13 @@ class Customers:
                 raise Conflict(
                     "the customer was changed since you read it", field="expected_version"
                 )
-            uow.customers.remove(current)
+            # delete IS erase (issue 16): a legal hold refuses it, with nothing changed
+            uow.customers.detach(current)
+            if erasure.erase(uow, self._context, current.id, now=stamp).status != "erased":
+                raise RuleViolation(
+                    "a legal hold applies: nothing was deleted (crm.privacy.erase restricts)",
+                    field="customer",
+                )
             record_audit(
                 uow, self._context, "customer.deleted", "customer", current.id, current.id, {}
             )
