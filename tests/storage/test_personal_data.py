@@ -84,3 +84,15 @@ def test_a_later_table_is_found_by_its_customer_id(scratch: list[Table]) -> None
     assert where is not None
     assert "loyalty_scratch.customer_id" in str(where)
     assert personal_data.row_action(scratch[0]) == "delete"
+
+
+def test_the_erasure_page_is_generated_from_the_registry() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[2] / "tools" / "build_erasure_page.py"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(tool), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.stdout.strip() == "up to date", "run python tools/build_erasure_page.py"

@@ -98,7 +98,7 @@ def check_not_suppressed(uow: UnitOfWork, context: Context, customer: Customer) 
         for index, point in enumerate(points):
             if any(key in hits for key in _point_keys(point)):
                 raise RuleViolation(
-                    "this contact point belongs to an erased customer (do not contact)",
+                    "an erased customer had this contact point: do not contact",
                     field=f"{field}[{index}]",
                 )
     raise RuleViolation("a contact point belongs to an erased customer", field="customer")
