@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import zipfile
+from typing import Any
 
 import pytest
 
@@ -56,9 +57,9 @@ def test_suppression_digests_are_keyed_and_separate_kinds() -> None:
 
 
 def test_the_zip_is_deterministic_and_neutralises_formulas() -> None:
-    document = {"format": "globalcrm.export/1", "customer": None, "consent_history": [],
-                "tables": {"interactions": [{"id": "i-1", "body": "=HYPERLINK(1)",
-                                             "meta": {"a": 1}}]}}
+    rows = [{"id": "i-1", "body": "=HYPERLINK(1)", "meta": {"a": 1}}]
+    document: dict[str, Any] = {"format": "globalcrm.export/1", "customer": None,
+                                "consent_history": [], "tables": {"interactions": rows}}
     first, second = to_zip(document), to_zip(document)
     assert first == second
     archive = zipfile.ZipFile(io.BytesIO(first))
