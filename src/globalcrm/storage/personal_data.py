@@ -13,6 +13,7 @@ its columns says nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -26,11 +27,14 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     delete,
     func,
+    literal,
     select,
     tuple_,
     type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -81,9 +85,10 @@ def _parent(table: Table, seen: frozenset[str] = frozenset()) -> ForeignKeyConst
     return None
 
 
-def _tenant_filter(table: Table, tenant: str) -> ColumnElement[bool] | None:
+def _tenant_filter(table: Table, tenant: Any) -> ColumnElement[bool] | None:
     if "tenant" in table.c:
-        return table.c.tenant == tenant
+        same: ColumnElement[bool] = table.c.tenant == tenant
+        return same
     for constraint in table.foreign_key_constraints:
         parent = constraint.referred_table
         scope = _tenant_filter(parent, tenant) if parent is not table else None
@@ -102,8 +107,11 @@ def _in_parent(constraint: ForeignKeyConstraint, where: ColumnElement[bool]) -> 
     return tuple_(*local).in_(chosen)
 
 
-def subject_filter(table: Table, tenant: str, subject_ref: str) -> ColumnElement[bool] | None:
-    """The WHERE clause of the subject's rows in ``table``; ``None`` if it has no such rows."""
+def subject_filter(table: Table, tenant: Any, subject_ref: Any) -> ColumnElement[bool] | None:
+    """The WHERE clause of the subject's rows in ``table``; ``None`` if it has no such rows.
+
+    ``tenant`` and ``subject_ref`` are values, or bound parameters to fill in at execution.
+    """
     column = subject_column(table)
     if column is not None:
         scope = _tenant_filter(table, tenant)
@@ -117,7 +125,33 @@ def subject_filter(table: Table, tenant: str, subject_ref: str) -> ColumnElement
 
 def subject_tables() -> list[Table]:
     """Every table whose rows can be found for a subject, parents before children."""
-    return [t for t in tables.metadata.sorted_tables if subject_filter(t, "t", "s") is not None]
+    return [table for table, _ in _plan(len(tables.metadata.tables))]
+
+
+_TENANT: Any = bindparam("registry_tenant")
+_SUBJECT: Any = bindparam("registry_subject")
+
+
+@functools.cache
+def _plan(size: int) -> list[tuple[Table, ColumnElement[bool]]]:
+    """Each subject table with its WHERE clause on bound parameters (per size of the schema)."""
+    found = []
+    for table in tables.metadata.sorted_tables:
+        where = subject_filter(table, _TENANT, _SUBJECT)
+        if where is not None:
+            found.append((table, where))
+    return found
+
+
+def _where(table: Table) -> ColumnElement[bool]:
+    for known, where in _plan(len(tables.metadata.tables)):
+        if known is table:
+            return where
+    raise LookupError(table.name)  # pragma: no cover - only subject tables are asked
+
+
+def _params(tenant: str, subject_ref: str) -> dict[str, str]:
+    return {"registry_tenant": tenant, "registry_subject": subject_ref}
 
 
 def row_action(table: Table) -> str:
@@ -193,10 +227,6 @@ def _cascade_problems(table: Table, constraint: ForeignKeyConstraint) -> Iterato
 # ----------------------------------------------------------------------------- statements
 
 
-def _count(session: Session | Connection, table: Table, where: ColumnElement[bool]) -> int:
-    return int(session.execute(select(func.count()).select_from(table).where(where)).scalar_one())
-
-
 def erase_subject(
     session: Session | Connection, tenant: str, subject_ref: str
 ) -> dict[str, int]:
@@ -211,17 +241,17 @@ def erase_subject(
         action = row_action(table)
         if action == "keep":
             continue
-        where = subject_filter(table, tenant, subject_ref)
-        assert where is not None  # noqa: S101 - subject_tables() found it
+        where = _where(table)
+        params = _params(tenant, subject_ref)
         if action == "delete":
-            result = session.execute(delete(table).where(where))
+            result = session.execute(delete(table).where(where), params)
         else:
             values = {
                 column.name: None if column.info["erase"] == "null" else _stand_in(column)
                 for column in table.columns
                 if column.info.get("erase") in ("null", "anonymise")
             }
-            result = session.execute(update(table).where(where).values(values))
+            result = session.execute(update(table).where(where).values(values), params)
         count = int(getattr(result, "rowcount", 0) or 0)
         if count:
             done[table.name] = count
@@ -235,22 +265,27 @@ def kept_rows(
 
     With ``everything`` (a restriction keeps all), every table with personal columns.
     """
-    found = []
-    for table in subject_tables():
-        if not everything and row_action(table) == "delete":
-            continue
-        if not any(
+    wanted = [
+        table
+        for table in subject_tables()
+        if (everything or row_action(table) != "delete")
+        and any(
             (everything or c.info.get("erase") == "keep")
             and c.info.get("pii") not in _IMPERSONAL
             for c in table.columns
-        ):
-            continue
-        where = subject_filter(table, tenant, subject_ref)
-        assert where is not None  # noqa: S101
-        count = _count(session, table, where)
-        if count:
-            found.append((table, count))
-    return found
+        )
+    ]
+    if not wanted:
+        return []
+    counts = [  # one statement for every table
+        select(literal(index).label("n"), func.count().label("rows"))
+        .select_from(table)
+        .where(_where(table))
+        for index, table in enumerate(wanted)
+    ]
+    rows = session.execute(union_all(*counts), _params(tenant, subject_ref))
+    found = {int(row.n): int(row.rows) for row in rows}
+    return [(table, found[index]) for index, table in enumerate(wanted) if found.get(index)]
 
 
 def _raw(column: Column[Any]) -> Any:
@@ -270,10 +305,9 @@ def export_rows(
         columns = [c for c in table.columns if c.info.get("export") is True]
         if not columns:
             continue
-        where = subject_filter(table, tenant, subject_ref)
-        assert where is not None  # noqa: S101
         order = list(table.primary_key.columns) or columns[:1]
-        rows = session.execute(select(*[_raw(c) for c in columns]).where(where).order_by(*order))
+        query = select(*[_raw(c) for c in columns]).where(_where(table)).order_by(*order)
+        rows = session.execute(query, _params(tenant, subject_ref))
         found = [tuple(row) for row in rows]
         if found:
             yield table, [c.name for c in columns], found

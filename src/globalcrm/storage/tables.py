@@ -901,6 +901,9 @@ _register(
 )
 # staff references on cases are other people's data: redacted from the export
 cases.c.agent.info["export"] = False
+# export and erasure find a subject's audit entries and tokens without scanning the tenant's
+Index(None, audit_entries.c.tenant, audit_entries.c.subject_ref)
+Index(None, opt_in_tokens.c.tenant, opt_in_tokens.c.subject_ref)
 
 
 _ERASURE_LOG = (

@@ -1,5 +1,7 @@
 """Erasure log, suppression list, legal holds and retention policies (issue 16).
 
+Indexes on the subject of audit entries and opt-in tokens, which export and erasure look up.
+
 No foreign key to ``customers``: a tombstone and a hold outlive the customer row they are
 about, and suppression digests are linked to no one.
 
@@ -26,6 +28,18 @@ def _json() -> sa.types.TypeEngine[Any]:
 
 
 def upgrade() -> None:
+    op.create_index(
+        op.f("ix_audit_entries_tenant_subject_ref"),
+        "audit_entries",
+        ["tenant", "subject_ref"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_opt_in_tokens_tenant_subject_ref"),
+        "opt_in_tokens",
+        ["tenant", "subject_ref"],
+        unique=False,
+    )
     op.create_table(
         "erasures",
         sa.Column("tenant", sa.String(length=64), nullable=False),
@@ -76,3 +90,5 @@ def downgrade() -> None:
     op.drop_table("legal_holds")
     op.drop_table("suppressions")
     op.drop_table("erasures")
+    op.drop_index(op.f("ix_opt_in_tokens_tenant_subject_ref"), table_name="opt_in_tokens")
+    op.drop_index(op.f("ix_audit_entries_tenant_subject_ref"), table_name="audit_entries")
