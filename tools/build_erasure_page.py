@@ -54,7 +54,10 @@ In order, inside the transaction:
 6. a **tombstone** (the customer's id, when, the request, the report: no personal values) and
    one audit entry are written.
 
-Erasing again changes nothing and returns the first report with `repeated=True`.
+Erasing again changes nothing and returns the first report with `repeated=True`. The
+customer's consent history stays readable by id (`crm.privacy.history`), its personal values
+read as `"erased"`; no new consent event can be recorded for them (`RuleViolation`): erasure
+already ended every consent, and a new grant needs a customer.
 
 ```python
 >>> import datetime as dt

@@ -303,3 +303,14 @@ def test_only_global_crm_errors_come_out(crm: gc.CRM) -> None:
             crm.privacy.export(bad)  # type: ignore[arg-type]
     with pytest.raises(GlobalCRMError):
         crm.privacy.scan("jonas")
+
+
+def test_no_consent_is_recorded_for_an_erased_customer(crm: gc.CRM) -> None:
+    jonas, ona = _jonas(crm), _ona(crm)
+    _history(crm, jonas, ona)
+    crm.privacy.erase(jonas, now=LATER)
+    for state in ("given", "withdrawn"):
+        with pytest.raises(RuleViolation):
+            crm.privacy.record(jonas.id, purpose="newsletter", channel="email", state=state,
+                               now=LATER)
+    assert crm.privacy.verify().ok

@@ -54,6 +54,18 @@ def _erased_or_customer(uow: UnitOfWork, context: Context, customer: Customer | 
     return subject
 
 
+def _refuse_erased(uow: UnitOfWork, context: Context, customer: Customer | str) -> None:
+    """No event is recorded for an erased customer: erasure ended every consent of theirs."""
+    subject = customer_id_of(customer)
+    if not uow.customers.exists(subject) and (
+        _erasure.repository(uow, context).tombstone(subject) is not None
+    ):
+        raise RuleViolation(
+            "the customer has been erased: their consents were ended, none can be recorded",
+            field="customer",
+        )
+
+
 def _has_anything(uow: UnitOfWork, context: Context, subject: str) -> bool:
     """Whether anything of ``subject`` is left to erase (a restored row, a live key)."""
     live = uow.subject_keys.live(subject, provider=context.key_provider, create=False)
@@ -148,6 +160,7 @@ class Privacy:
         """
         stamp = self._context.now(now)
         with self._context.work() as uow:
+            _refuse_erased(uow, self._context, customer)  # issue 16
             return _records.record(
                 uow,
                 self._context,
