@@ -521,6 +521,8 @@ class Privacy:
         Returns the ids erased again. One transaction for the whole replay.
         """
         stamp = self._context.now(now)
+        if log is not None and not isinstance(log, list | tuple):
+            raise InvalidFormat("expected a list of ErasureReport", field="log")
         with self._context.work() as uow:
             store = _erasure.repository(uow, self._context)
             wanted = store.tombstones() if log is None else list(log)
