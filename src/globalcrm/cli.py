@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 import globalcrm as gc
@@ -25,6 +25,20 @@ from globalcrm import import_export
 from globalcrm.errors import GlobalCRMError
 
 __all__ = ["app", "main"]
+
+_ID_HEADERS = frozenset({"id", "customer", "case", "payment", "account"})
+"""Columns that hold ids: never wrapped nor cut (an id cut short finds nothing)."""
+
+
+def _table(*headers: str, **options: Any) -> Table:
+    """A table whose id columns keep every character and whose other columns fold, never cut."""
+    columns = [
+        Column(header, no_wrap=True, min_width=26) if header in _ID_HEADERS
+        else Column(header, overflow="fold")
+        for header in headers
+    ]
+    return Table(*columns, **options)
+
 
 app = typer.Typer(
     name="globalcrm",
@@ -120,7 +134,7 @@ def privacy_history(
         crm = gc.open(url, tenant=tenant)
         events = crm.privacy.history(customer)
         crm.close()
-    table = Table(
+    table = _table(
         "seq", "occurred (UTC)", "purpose", "channel", "state", "type", "actor", "notice sha-256"
     )
     for event in events:
@@ -320,6 +334,14 @@ def import_(
     workers: Annotated[
         int, typer.Option("--workers", help="Processes that check rows (0: one per core).")
     ] = 0,
+    match: Annotated[
+        str | None,
+        typer.Option("--match", help="Match rows to stored customers (and to each other) by "
+                     "id, email, phone or external_id."),
+    ] = None,
+    on_match: Annotated[
+        str, typer.Option("--on-match", help="What a matching row does: error, skip or update.")
+    ] = "error",
 ) -> None:
     """Import customers; every bad row is reported with its row number, column and reason."""
     with _reported():
@@ -353,6 +375,8 @@ def import_(
                     rows,
                     atomic=atomic,
                     workers=workers,
+                    match=match,
+                    on_match=on_match,
                     on_progress=lambda done: progress.update(task, completed=done, refresh=True),
                 )
         except (gc.Conflict, gc.StorageError) as stopped:
@@ -364,8 +388,12 @@ def import_(
             crm.close()
     _print_row_errors(report)
     state = "stored" if report.committed else "nothing stored (--atomic)"
+    matched = (
+        f" ({report.created} created, {report.updated} updated, {report.skipped} skipped)"
+        if match is not None else ""
+    )
     console.print(
-        f"{report.rows} rows read, {report.imported} imported, "
+        f"{report.rows} rows read, {report.imported} imported{matched}, "
         f"{len(report.errors)} with errors; {state}"
     )
     if report.errors:
@@ -437,7 +465,7 @@ def find(
         else:
             found = list(crm.customers.search(text, limit=50))
         crm.close()
-    table = Table("id", "name", "country", "email", "phone")
+    table = _table("id", "name", "country", "email", "phone")
     for customer in found:
         email = customer.primary_email
         phone = customer.primary_phone
@@ -531,7 +559,7 @@ def _print_json(data: object) -> None:
 
 
 def _cases_table(cases: Any) -> Table:
-    table = Table("id", "status", "priority", "team", "channel", "opened (UTC)", "resolution due")
+    table = _table("id", "status", "priority", "team", "channel", "opened (UTC)", "resolution due")
     for case in cases:
         due = case.resolution_due
         table.add_row(
@@ -594,7 +622,7 @@ def service_case(
         _print_json({"case": _case_json(thread.case), "thread": messages})
         return
     console.print(_cases_table([thread.case]))
-    table = Table("when (UTC)", "channel", "direction", "message")
+    table = _table("when (UTC)", "channel", "direction", "message")
     for item in thread.interactions:
         table.add_row(item.occurred_at.strftime("%Y-%m-%d %H:%M"), item.channel,
                       item.direction, item.body)
@@ -657,7 +685,7 @@ def service_sla_report(
     if format == "json":
         _print_json({"teams": report, "breaches": breaches})
         return
-    table = Table("team", "cases", "first response met/breached", "resolution met/breached",
+    table = _table("team", "cases", "first response met/breached", "resolution met/breached",
                   "attainment (first / resolution)")
     for row in rows:
         shares = [
@@ -749,7 +777,7 @@ def segments_count(
         return
     console.print(f"{name}: {total} customers", highlight=False)
     if parts is not None:
-        table = Table(str(by), "customers")
+        table = _table(str(by), "customers")
         for key, count in parts.items():
             table.add_row(key, str(count))
         console.print(table)
@@ -814,7 +842,7 @@ def messages_templates(format: OutputFormat = "text") -> None:  # noqa: A002
                 for n, t in shipped.items()]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table("template", "languages", "default")
+    table = _table("template", "languages", "default")
     for name, template in shipped.items():
         table.add_row(name, " ".join(template.locales), template.default)
     console.print(table)
@@ -941,7 +969,7 @@ def _event_json(event: payment_records.PaymentEvent) -> dict[str, object]:
 
 
 def _payments_table(payments: list[payment_records.Payment]) -> Table:
-    table = Table("id", "customer", "method", "amount", "refunded", "status", "created (UTC)")
+    table = _table("id", "customer", "method", "amount", "refunded", "status", "created (UTC)")
     for payment in payments:
         table.add_row(
             payment.id,
@@ -995,7 +1023,7 @@ def payments_methods(
     if shape == "json":
         _print_json({"customer_id": person.id, "country": person.country, "methods": rows})
         return
-    table = Table("key", "name", "type", "limit", "refunds",
+    table = _table("key", "name", "type", "limit", "refunds",
                   title=f"payment methods for {person.id} ({person.country})")
     for row in rows:
         table.add_row(*(str(row[k] or "") for k in ("key", "name", "type", "limit", "refunds")))
@@ -1053,7 +1081,7 @@ def payments_show(
         _print_json({**_payment_json(found, full=True), "events": [_event_json(e) for e in events]})
         return
     console.print(_payments_table([found]))
-    table = Table("seq", "step", "status", "amount", "occurred (UTC)", "source", "reason")
+    table = _table("seq", "step", "status", "amount", "occurred (UTC)", "source", "reason")
     for event in events:
         table.add_row(
             str(event.seq),
@@ -1103,6 +1131,179 @@ def payments_refund(
         f"status {done.status}",
         highlight=False,
     )
+
+
+# --------------------------------------------------------------------------- loyalty (issue 17)
+
+loyalty_app = typer.Typer(
+    help="Loyalty points: balances, statements, expiry and tier reviews.", no_args_is_help=True
+)
+app.add_typer(loyalty_app, name="loyalty")
+ProgramOption = Annotated[
+    str | None, typer.Option("--program", help="Program code (default: the default program).")
+]
+MemberArgument = Annotated[
+    str, typer.Argument(help="A customer id (their account in the program) or an account id.")
+]
+
+
+@loyalty_app.command("balance")
+def loyalty_balance(
+    customer: MemberArgument,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    program: ProgramOption = None,
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Show a member's points, their tier (named in their language) and what expires first."""
+    with _reported():
+        _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            account = crm.loyalty.account(customer, program=program)
+            points = crm.loyalty.balance(account)
+            status = crm.loyalty.tier(account)
+            language = crm.customers.get(account.customer_id).language
+            lots = crm.loyalty.lots(account)[:5]
+        finally:
+            crm.close()
+    following = status.next_tier
+    data = {
+        "account": account.id,
+        "customer": account.customer_id,
+        "program": account.program,
+        "balance": points,
+        "tier": None if status.tier is None else status.tier.code,
+        "tier_name": status.name(language),
+        "tier_since": None if status.since is None else status.since.isoformat(),
+        "qualifying": str(status.qualifying),
+        "basis": status.basis,
+        "next_tier": None if following is None else following.code,
+        "needed": str(status.needed),
+        "perks": list(status.perks),
+        "expiring_first": [
+            {"points": lot.remaining,
+             "expires_at": None if lot.expires_at is None else lot.expires_at.isoformat()}
+            for lot in lots
+        ],
+    }
+    if format == "json":
+        _print_json(data)
+        return
+    console.print(f"{points:,} points", highlight=False)
+    if status.tier is not None:
+        console.print(f"tier: {status.name(language)} ({status.tier.code}) since "
+                      f"{data['tier_since']}", highlight=False)
+    if following is not None:
+        console.print(f"next tier: {following.name(language)}, {status.needed} more "
+                      f"({status.basis})", highlight=False)
+    for lot in lots:
+        when = "never" if lot.expires_at is None else lot.expires_at.strftime("%Y-%m-%d %H:%M")
+        console.print(f"  {lot.remaining:,} points expire {when} (UTC)", highlight=False)
+
+
+@loyalty_app.command("statement")
+def loyalty_statement(
+    customer: MemberArgument,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    program: ProgramOption = None,
+    limit: Annotated[int, typer.Option(help="Entries per page.")] = 50,
+    after: Annotated[
+        str | None, typer.Option(help="The cursor printed after the previous page.")
+    ] = None,
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """A member's ledger entries, newest first, a page at a time."""
+    with _reported():
+        _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            account = crm.loyalty.account(customer, program=program)
+            page = crm.loyalty.statement(account, limit=limit, after=after)
+        finally:
+            crm.close()
+    if format == "json":
+        _print_json({
+            "account": account.id,
+            "entries": [
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "points": e.points,
+                    "occurred_at": e.occurred_at.isoformat(),
+                    "recorded_at": e.recorded_at.isoformat(),
+                    "expires_at": None if e.expires_at is None else e.expires_at.isoformat(),
+                    "channel": e.channel,
+                    "amount": None if e.amount is None else str(e.amount.amount),
+                    "currency": None if e.amount is None else e.amount.currency.code,
+                    "reference": e.reference,
+                    "reverses": e.reverses,
+                    "shortfall": e.shortfall,
+                    "detail": dict(e.detail),
+                }
+                for e in page
+            ],
+            "next_cursor": page.next_cursor,
+        })
+        return
+    table = _table("when (UTC)", "kind", "points", "amount", "channel", "expires (UTC)")
+    for e in page:
+        table.add_row(
+            e.occurred_at.strftime("%Y-%m-%d %H:%M"),
+            e.kind,
+            f"{e.points:+,}",
+            "" if e.amount is None else f"{e.amount.amount} {e.amount.currency.code}",
+            e.channel or "",
+            "" if e.expires_at is None else e.expires_at.strftime("%Y-%m-%d"),
+        )
+    console.print(table)
+    if page.next_cursor is not None:
+        console.print(f"more: --after {page.next_cursor}", highlight=False)
+
+
+@loyalty_app.command("expire")
+def loyalty_expire(
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Expire every lot of the tenant past its expiry date (run it daily)."""
+    with _reported():
+        _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            report = crm.loyalty.expire()
+        finally:
+            crm.close()
+    if format == "json":
+        _print_json({"accounts": report.accounts, "entries": report.entries,
+                     "points": report.points})
+        return
+    console.print(f"{report.points:,} points expired from {report.accounts:,} accounts "
+                  f"({report.entries:,} entries)", highlight=False)
+
+
+@loyalty_app.command("review-tiers")
+def loyalty_review_tiers(
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Move down the members whose tier period (and grace) ended without requalifying."""
+    with _reported():
+        _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            changes = crm.loyalty.review_tiers()
+        finally:
+            crm.close()
+    rows = [{"account": c.account_id, "from": c.from_tier, "to": c.to_tier,
+             "effective_at": c.effective_at.isoformat()} for c in changes]
+    if format == "json":
+        _print_json({"changes": rows})
+        return
+    console.print(f"{len(rows)} members moved down a tier", highlight=False)
 
 
 def main() -> None:

@@ -106,6 +106,9 @@ def _history(crm: gc.CRM, jonas: gc.Customer, ona: gc.Customer) -> None:
     crm.purchases.record(jonas, occurred_at=T0, channel="web_form", amount=Money("12.40", "EUR"),
                          items=[{"product": "sencha", "quantity": "2", "unit_price": "6.20"}],
                          now=T0)
+    account = crm.loyalty.enroll(jonas, now=T0)  # tables the erasure does not name
+    crm.loyalty.earn(account, amount=Money("12.40", "EUR"), channel="web_form", occurred_at=T0,
+                     reference="order-1", now=T0)
 
 
 def _every_table() -> list[Any]:
@@ -131,6 +134,7 @@ def test_erasure_leaves_no_personal_value_in_any_column_and_the_chains_verify(
     assert found == []
     assert report.status == "erased" and report.request_ref == "dsr-1"
     assert report.changed["customers"] == 1 and report.changed["interactions"] == 1
+    assert report.changed["loyalty_accounts"] == 1 and report.changed["loyalty_entries"] >= 1
     assert report.keys_destroyed == 1 and report.consents_ended == 2 and report.suppressed == 2
     kept = {item.table: item for item in report.kept}
     assert "tax law" in kept["purchase_items"].ground or "tax" in kept["purchases"].ground
@@ -246,7 +250,7 @@ def test_export_holds_everything_about_the_customer_and_nobody_else(crm: gc.CRM)
     assert "interactions.agent" in document["redacted"]
     assert document["consent_history"][0]["evidence"] == {"form": "signup", "ip": EVIDENCE_IP}
     assert {"customers", "interactions", "consent_events", "purchases", "purchase_items",
-            "audit_entries"} <= set(document["tables"])
+            "audit_entries", "loyalty_accounts", "loyalty_entries"} <= set(document["tables"])
     # every exported column of every table with rows is there
     for name, rows in document["tables"].items():
         table = tables.metadata.tables[name]

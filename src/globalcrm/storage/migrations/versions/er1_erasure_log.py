@@ -6,7 +6,7 @@ No foreign key to ``customers``: a tombstone and a hold outlive the customer row
 about, and suppression digests are linked to no one.
 
 Revision ID: er1
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "er1"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
