@@ -46,6 +46,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _service_section(crm, console, stored)
     _welcome_messages(crm, console, stored, moment)
     _loyalty(crm, console, stored, moment)
+    _erasure(crm, console, moment)
     return crm
 
 
@@ -577,4 +578,31 @@ def _loyalty(
         f"{_full_name(crm, taro)}: a rice cooker for {format_money(price, locale='ja')} "
         f"moves them up, {before} → {after.name(taro.language)} "
         f"(perks: {', '.join(after.perks)}); the ledger verifies: {crm.loyalty.verify().ok}"
+    )
+
+
+def _erasure(crm: gc.CRM, console: Console, now: dt.datetime) -> None:
+    """Erase a customer; show that no column holds their values and both chains verify."""
+    console.rule("Erasure (GDPR art. 17): generated from the personal-data registry")
+    values = ["Marta", "Žemaitytė", "marta.zemaityte@example.lt", "Ar galiu grąžinti batus?"]
+    marta = crm.customers.add(gc.Customer(
+        name=gc.PersonName(given="Marta", surname="Žemaitytė", locale="lt"), country="LT",
+        language="lt", time_zone="Europe/Vilnius", currency="EUR",
+        emails=[gc.EmailAddress(address=values[2])],
+        phones=[gc.PhoneNumber.parse("+37061299999")]), now=now)
+    crm.interactions.record(marta, channel="email", direction="inbound", body=values[3],
+                            occurred_at=now)
+    before = crm.privacy.scan(values)
+    report = crm.privacy.erase(marta, now=now, request="demo-request")
+    after = crm.privacy.scan(values)
+    console.print(
+        f"before: {len(before)} columns hold Marta's values; erased: "
+        f"{sum(report.changed.values())} rows in {len(report.changed)} tables, "
+        f"{report.suppressed} addresses on the suppression list; after: {len(after)} columns"
+    )
+    for item in report.kept:
+        console.print(f"  kept: {item.table} ({', '.join(item.categories)}): {item.ground}")
+    console.print(
+        f"audit chain verifies: {crm.privacy.verify_audit() is None}; "
+        f"consent ledger verifies: {crm.privacy.verify_ledger() is None}"
     )

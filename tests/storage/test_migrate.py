@@ -21,6 +21,7 @@ from globalcrm.demo import demo_price_book
 from globalcrm.demo_data import ECB_SAMPLE, MARKETING_NOTICES, PRODUCT, UZS_SAMPLE
 from globalcrm.prices import PriceBounds
 from globalcrm.privacy import Purpose, publish_notice
+from globalcrm.privacy.retention import RetentionPolicy
 from globalcrm.storage import migrate, tables
 from globalcrm.storage.engine import make_engine
 from globalcrm.support import SlaPolicy, SlaTarget, Team
@@ -139,6 +140,7 @@ def _seed(crm: gc.CRM, *, ledger: bool = True) -> None:
     if not ledger:
         for customer_id in report.ids:
             _seed_later_tables(crm, customer_id)
+        _seed_erasure_tables(crm, report.ids, erase=False)  # it would wrap a key (0008)
         return
     crm.privacy.add_purpose(
         Purpose(
@@ -160,6 +162,23 @@ def _seed(crm: gc.CRM, *, ledger: bool = True) -> None:
                        notice_id=notice.id, evidence={"form": "checkout"})
     crm.privacy.confirm_double_opt_in(token, now=NOW + dt.timedelta(minutes=5))
     _seed_later_tables(crm, first)
+    _seed_erasure_tables(crm, report.ids)
+
+
+def _seed_erasure_tables(crm: gc.CRM, ids: list[str], *, erase: bool = True) -> None:
+    """Rows in the tables of migration 0013: a policy, a legal hold, an erasure (issue 16)."""
+    crm.privacy.retention.set_policy(RetentionPolicy(
+        name="dormant", scope="customer", trigger="last_interaction", duration="P3Y",
+        action="erase", cite="GDPR art. 5(1)(e)"))
+    crm.privacy.retention.place_hold(ids[-2], reason="case 1", cite="GDPR art. 17(3)(e)",
+                                     now=NOW)
+    if not erase:
+        return
+    gone = crm.customers.add(gc.Customer(
+        name=gc.PersonName(given="Rūta", locale="lt"), country="LT", language="lt",
+        time_zone="Europe/Vilnius", currency="EUR",
+        emails=[gc.EmailAddress(address="ruta@example.lt")]), now=NOW)
+    crm.privacy.erase(gone, now=NOW + dt.timedelta(hours=1))
 
 
 def _seed_later_tables(crm: gc.CRM, customer_id: str) -> None:

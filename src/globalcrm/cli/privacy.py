@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import globalcrm as gc
 from globalcrm.cli.base import (
@@ -230,3 +232,141 @@ def privacy_rewrap_keys(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "de
     console.print(f"{count} subject keys wrapped under the current key-encryption key")
 
 
+# --------------------------------------------------------------------------- privacy: export,
+# erasure and retention (issue 16)
+
+RegionOption = Annotated[
+    str | None, typer.Option("--region", help="Country for a phone number in national format.")
+]
+
+
+def _customer_ref(crm: gc.CRM, text: str, region: str | None) -> str:
+    """The id of the one customer ``text`` names (an id passes as it is, even if erased)."""
+    value = text.strip()
+    if _ULID.fullmatch(value.upper()):
+        return value.upper()
+    if region is not None and "@" not in value:
+        found = [c.id for c in crm.customers.find_by_phone(value, region=region)]
+        if len(found) == 1:
+            return found[0]
+    return customer_id(crm, value)
+
+
+_ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+
+
+@privacy_app.command("export")
+def privacy_export(
+    customer: Annotated[str, typer.Argument(help="Customer id, e-mail or phone number.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write: .json, or .zip (CSV files).")
+    ],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    region: RegionOption = None,
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Export everything stored about a customer (access and portability) to FILE."""
+    from globalcrm.privacy import export_files
+
+    with reported():
+        shape = output_format(format)
+        if output.suffix.lower() not in (".json", ".zip"):
+            raise gc.InvalidInput("expected a .json or .zip file name", field="output")
+        crm = gc.open(url, tenant=tenant)
+        try:
+            subject = _customer_ref(crm, customer, region)
+            document = crm.privacy.export(subject)
+        finally:
+            crm.close()
+        try:
+            if output.suffix.lower() == ".zip":
+                output.write_bytes(export_files.to_zip(document))
+            else:
+                output.write_text(export_files.to_json_text(document), encoding="utf-8")
+        except OSError as error:
+            raise gc.InvalidInput("the file cannot be written", field="output") from error
+    counts = {name: len(rows) for name, rows in document["tables"].items()}
+    if shape == "json":
+        print_json({"customer": subject, "output": str(output), "rows": counts})
+    else:
+        console.print(f"exported {sum(counts.values())} rows from {len(counts)} tables to {output}")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    customer: Annotated[str, typer.Argument(help="Customer id, e-mail or phone number.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    region: RegionOption = None,
+    request: Annotated[
+        str | None, typer.Option("--request", help="The data-subject request it answers.")
+    ] = None,
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Erase a customer (a legal hold restricts instead); print what was erased and kept."""
+    with reported():
+        shape = output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            report = crm.privacy.erase(_customer_ref(crm, customer, region), request=request)
+        finally:
+            crm.close()
+    if shape == "json":
+        print_json(report.to_json())
+        return
+    verb = "already erased" if report.repeated else report.status
+    console.print(
+        f"{report.subject_ref}: {verb}; {sum(report.changed.values())} rows changed, "
+        f"{report.keys_destroyed} keys destroyed, {report.consents_ended} consents ended"
+    )
+    if report.kept:
+        table = data_table("kept in", "categories", "rows", "ground")
+        for item in report.kept:
+            table.add_row(item.table, ", ".join(item.categories), str(item.rows), item.ground)
+        console.print(table)
+
+
+@privacy_app.command("retention")
+def privacy_retention(
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what is due; change nothing.")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(help="Customers per transaction.")] = 500,
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Apply the stored retention policies now (resumable: run it again after a stop)."""
+    with reported():
+        shape = output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            with Progress(
+                TextColumn("[bold]retention"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=False,
+            ) as progress:
+                task = progress.add_task("retention", total=None)
+                report = crm.privacy.retention.sweep(
+                    dry_run=dry_run,
+                    batch_size=batch_size,
+                    on_progress=lambda done, total: progress.update(
+                        task, completed=done, total=total, refresh=True
+                    ),
+                )
+        finally:
+            crm.close()
+    if shape == "json":
+        print_json(report.to_json())
+        return
+    table = data_table("policy", "action", "due", "held", "done", "note")
+    for outcome in report.outcomes:
+        table.add_row(
+            outcome.policy, outcome.action, str(len(outcome.subjects)), str(len(outcome.held)),
+            "dry run" if report.dry_run else str(outcome.acted), outcome.skipped or "",
+        )
+    console.print(table)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from globalcrm import _checks
 from globalcrm.crm._context import Context
+from globalcrm.crm.erasure import suppressed_keys
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer
 from globalcrm.errors import (
@@ -43,7 +44,7 @@ from globalcrm.import_export import (
 )
 from globalcrm.storage import bulk
 from globalcrm.storage import failures as storage_failures
-from globalcrm.storage.unit_of_work import storage_errors, translate_storage_error
+from globalcrm.storage.unit_of_work import UnitOfWork, storage_errors, translate_storage_error
 
 __all__ = ["check_chunk", "import_rows", "worker_count"]
 
@@ -310,6 +311,7 @@ def _store(
     counts = (report.imported, report.updated, report.skipped, len(report.ids))
     try:
         with context.work() as uow, storage_errors(url):
+            batch = _unsuppressed(uow, context, batch, report)  # issue 16
             stored = _write(uow, context.tenant, batch, report, atomic=atomic, policy=policy)
             if stored is None:
                 return
@@ -445,6 +447,34 @@ def _update(uow: Any, pending: _Pending) -> RowError | None:
 
 
 _ID_TAKEN = "a customer with this id is already stored"
+
+
+def _unsuppressed(
+    uow: UnitOfWork, context: Context, batch: list[_Pending], report: ImportReport
+) -> list[_Pending]:
+    """The rows whose e-mail addresses and phone numbers no erased customer had (issue 16).
+
+    The others are row errors: the suppression list says "do not contact" for them.
+    """
+    wanted = [(kind, key) for p in batch for _, kind, key, _ in p.checked[3]]
+    hits = suppressed_keys(uow, context, wanted)
+    if not hits:
+        return batch
+    kept = []
+    for pending in batch:
+        found = sorted({kind for _, kind, key, _ in pending.checked[3] if (kind, key) in hits})
+        if found:
+            report.errors.append(
+                RowError(
+                    pending.checked[0],
+                    f"{found[0]}s",
+                    "an erased customer had this contact point (do not contact)",
+                    "suppressed",
+                )
+            )
+        else:
+            kept.append(pending)
+    return kept
 
 
 def _refused_row(number: int, error: BaseException) -> RowError:

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from globalcrm import _checks
-from globalcrm.crm import customer_import, customer_merge
+from globalcrm.crm import customer_import, customer_merge, erasure
 from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import (
@@ -34,6 +34,7 @@ from globalcrm.errors import (
     InvalidFormat,
     InvalidInput,
     NotFound,
+    RuleViolation,
 )
 from globalcrm.import_export import ImportReport, customer_to_document, customer_to_row
 from globalcrm.locale import (
@@ -110,6 +111,7 @@ class Customers:
         with self._context.work() as uow:
             if uow.customers.exists(stored.id):
                 raise Conflict("a customer with this id is already stored", field="id")
+            erasure.check_not_suppressed(uow, self._context, stored)  # issue 16
             _check_external_ids(uow.customers, stored)
             if on_duplicate == "error":
                 _refuse_duplicates(uow.customers, stored)
@@ -177,9 +179,15 @@ class Customers:
             )
         return current
 
-    def delete(self, customer: Customer | str, *, expected_version: int | None = None) -> None:
-        """Delete a customer with their interactions (optionally only at ``expected_version``)."""
+    def delete(
+        self, customer: Customer | str, *, expected_version: int | None = None, now: object = None
+    ) -> None:
+        """Erase a customer (``crm.privacy.erase``), optionally only at ``expected_version``.
+
+        Raises ``RuleViolation``, with nothing changed, while a legal hold applies.
+        """
         customer_id = customer_id_of(customer)
+        stamp = self._context.now(now)
         if expected_version is not None and (
             isinstance(expected_version, bool) or not isinstance(expected_version, int)
         ):
@@ -190,7 +198,13 @@ class Customers:
                 raise Conflict(
                     "the customer was changed since you read it", field="expected_version"
                 )
-            uow.customers.remove(current)
+            # delete IS erase (issue 16): a legal hold refuses it, with nothing changed
+            uow.customers.detach(current)
+            if erasure.erase(uow, self._context, current.id, now=stamp).status != "erased":
+                raise RuleViolation(
+                    "a legal hold applies: nothing was deleted (crm.privacy.erase restricts)",
+                    field="customer",
+                )
             record_audit(
                 uow, self._context, "customer.deleted", "customer", current.id, current.id, {}
             )

@@ -18,25 +18,58 @@ from typing import Any
 from globalcrm import _checks
 from globalcrm.crm import audit as _audit
 from globalcrm.crm import consent_records as _records
-from globalcrm.crm._context import Context
+from globalcrm.crm import erasure as _erasure
+from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.audit import record_audit
 from globalcrm.crm.consent_records import subject_of
+from globalcrm.crm.retention import Retention
 from globalcrm.customers import Customer
 from globalcrm.errors import InvalidFormat, NotFound, RuleViolation
 from globalcrm.identifiers import check_id
+from globalcrm.privacy import export_files as _export_files
 from globalcrm.privacy import opt_in, receipts, rules
 from globalcrm.privacy.audit_log import AuditEntry, Checkpoint, merkle_root
 from globalcrm.privacy.chains import ChainHead, StoreCheckpoint, StoreVerification
+from globalcrm.privacy.erasure import ErasureReport
 from globalcrm.privacy.events import GRANTS, ConsentEvent
 from globalcrm.privacy.evidence import ERASED, open_evidence
 from globalcrm.privacy.notices import NoticeVersion
 from globalcrm.privacy.purposes import Purpose
 from globalcrm.privacy.rules import Decision
-from globalcrm.storage import consent_sql
+from globalcrm.storage import consent_sql, personal_data
 from globalcrm.storage.chain_verification import verify_audit, verify_consent
 from globalcrm.storage.unit_of_work import UnitOfWork
 
 __all__ = ["Privacy", "record_audit", "subject_of"]
+
+
+# issue 16: export and erasure
+def _erased_or_customer(uow: UnitOfWork, context: Context, customer: Customer | str) -> str:
+    """The id of a stored customer, or of an erased one (their ledger stays readable)."""
+    subject = customer_id_of(customer)
+    if not uow.customers.exists(subject) and (
+        _erasure.repository(uow, context).tombstone(subject) is None
+    ):
+        raise NotFound("no such customer", field="customer")
+    return subject
+
+
+def _refuse_erased(uow: UnitOfWork, context: Context, customer: Customer | str) -> None:
+    """No event is recorded for an erased customer: erasure ended every consent of theirs."""
+    subject = customer_id_of(customer)
+    if not uow.customers.exists(subject) and (
+        _erasure.repository(uow, context).tombstone(subject) is not None
+    ):
+        raise RuleViolation(
+            "the customer has been erased: their consents were ended, none can be recorded",
+            field="customer",
+        )
+
+
+def _has_anything(uow: UnitOfWork, context: Context, subject: str) -> bool:
+    """Whether anything of ``subject`` is left to erase (a restored row, a live key)."""
+    live = uow.subject_keys.live(subject, provider=context.key_provider, create=False)
+    return uow.customers.exists(subject) or live is not None
 
 
 class Privacy:
@@ -127,6 +160,7 @@ class Privacy:
         """
         stamp = self._context.now(now)
         with self._context.work() as uow:
+            _refuse_erased(uow, self._context, customer)  # issue 16
             return _records.record(
                 uow,
                 self._context,
@@ -149,8 +183,8 @@ class Privacy:
             StorageError: an event's row was altered (moved to this customer, edited ...).
         """
         with self._context.work(write=False) as uow:
-            person = self._customer(uow, customer)
-            events = uow.consent.events(subject_ref=person.id)
+            subject = _erased_or_customer(uow, self._context, customer)
+            events = uow.consent.events(subject_ref=subject)
             return sorted(_records.opened(uow, self._context, events), key=ConsentEvent.sort_key)
 
     def evidence(self, event_id: str) -> Any:
@@ -429,6 +463,100 @@ class Privacy:
             raise InvalidFormat("expected a Checkpoint", field="checkpoint")
         with self._context.work(write=False) as uow:
             return verify_audit(uow.audit, checkpoint=checkpoint).first_bad
+
+    # ------------------------------------------------------------------ export and erasure
+    # (issue 16: generated from the personal-data registry, see globalcrm.crm.erasure)
+
+    @property
+    def retention(self) -> Retention:
+        """Retention policies, legal holds and the sweep (``crm.privacy.retention``)."""
+        return Retention(self._context)
+
+    def export(self, customer: Customer | str, *, now: object = None) -> dict[str, Any]:
+        """Everything stored about a customer, as one JSON document (GDPR art. 15 and 20).
+
+        Every table's rows of the customer, with the columns the registry marks for export
+        (others' data, such as the staff on an interaction, are left out and listed under
+        ``redacted``); ``customer`` is the customer's document as ``customers.import_rows``
+        reads it; ``consent_history`` the consent events in clear, evidence decrypted.
+        """
+        subject = customer_id_of(customer)
+        stamp = self._context.now(now)
+        with self._context.work(write=False) as uow:
+            return _erasure.export(uow, self._context, subject, now=stamp)
+
+    def export_zip(self, customer: Customer | str, *, now: object = None) -> bytes:
+        """The export as a ZIP: ``export.json``, ``customer.csv`` (re-imports), a CSV per table."""
+        return _export_files.to_zip(self.export(customer, now=now))
+
+    def erase(
+        self, customer: Customer | str, *, now: object = None, request: str | None = None
+    ) -> ErasureReport:
+        """Erase a customer as the registry says, in one transaction; a legal hold restricts.
+
+        Afterwards nothing personal of theirs is left in any table but what a law keeps (listed
+        in the report with its ground), sealed values are unreadable (their key is destroyed),
+        every consent is ended by a ledger event, both chains verify, and their e-mail
+        addresses and phone numbers are on the suppression list. Erasing again changes nothing
+        (``repeated``). ``request`` names the data-subject request it answers.
+        """
+        subject = customer_id_of(customer)
+        stamp = self._context.now(now)
+        ref = None if request is None else _checks.text(request, field="request", max_length=200)
+        with self._context.work() as uow:
+            return _erasure.erase(uow, self._context, subject, now=stamp, request_ref=ref)
+
+    def erasures(self) -> list[ErasureReport]:
+        """The erasure log (tombstones, no personal values): keep a copy outside the database."""
+        with self._context.work(write=False) as uow:
+            return _erasure.repository(uow, self._context).tombstones()
+
+    def replay_erasures(
+        self, log: Sequence[ErasureReport] | None = None, *, now: object = None
+    ) -> list[str]:
+        """Erase again, after a restore from backup, every subject of the erasure log.
+
+        ``log`` is a copy of :meth:`erasures` kept outside the database (a restored database
+        holds only the tombstones it had); without it the stored tombstones are replayed.
+        Returns the ids erased again. One transaction for the whole replay.
+        """
+        stamp = self._context.now(now)
+        if log is not None and not isinstance(log, list | tuple):
+            raise InvalidFormat("expected a list of ErasureReport", field="log")
+        with self._context.work() as uow:
+            store = _erasure.repository(uow, self._context)
+            wanted = store.tombstones() if log is None else list(log)
+            again = []
+            for entry in wanted:
+                if not isinstance(entry, ErasureReport):
+                    raise InvalidFormat("expected ErasureReport entries", field="log")
+                if entry.status != "erased":
+                    continue
+                if _has_anything(uow, self._context, entry.subject_ref):
+                    _erasure.erase(
+                        uow, self._context, entry.subject_ref, now=stamp,
+                        request_ref=entry.request_ref,
+                    )
+                    again.append(entry.subject_ref)
+                elif store.tombstone(entry.subject_ref) is None:
+                    store.save_tombstone(entry)
+        return again
+
+    def scan(self, values: Sequence[str]) -> list[tuple[str, str]]:
+        """Every (table, column) still holding one of ``values`` or its case forms, as stored.
+
+        To check an erasure: pass the erased names, addresses, numbers and texts; an empty list
+        means none is left in any text, JSON or binary column of any table.
+        """
+        if isinstance(values, str) or not isinstance(values, Sequence):
+            raise InvalidFormat("expected a list of strings", field="values")
+        checked = [
+            _checks.text(value, field=f"values[{index}]", max_length=10_000)
+            for index, value in enumerate(values)
+        ]
+        with self._context.work(write=False) as uow:
+            assert uow.session is not None  # noqa: S101
+            return personal_data.scan(uow.session.connection(), checked)
 
     # ------------------------------------------------------------------ helpers
 

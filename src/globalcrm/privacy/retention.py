@@ -231,3 +231,72 @@ class LegalHold:
 def held(subject_ref: str, holds: Iterable[LegalHold], at: dt.datetime) -> list[LegalHold]:
     """The holds on ``subject_ref`` that apply at ``at``."""
     return [hold for hold in holds if hold.subject_ref == subject_ref and hold.active(at)]
+
+
+# --------------------------------------------------------------------------- sweep results
+
+__all__ += ["PolicyOutcome", "SweepReport", "due_subjects"]
+
+
+def due_subjects(
+    policy: RetentionPolicy,
+    triggers: Iterable[tuple[str, dt.datetime]],
+    now: dt.datetime,
+    holds: Iterable[LegalHold] = (),
+) -> tuple[list[str], list[str]]:
+    """(due, held): the subjects whose period ended at ``now``, and those of them on hold.
+
+    ``triggers`` pairs each subject with the instant its clock started; the decision is
+    :meth:`RetentionPolicy.is_due`, so a dry run and the real run decide alike.
+    """
+    moment = _checks.aware_utc(now, field="now")
+    active = {hold.subject_ref for hold in holds if hold.active(moment)}
+    due = sorted(subject for subject, start in triggers if policy.is_due(start, moment))
+    return [s for s in due if s not in active], [s for s in due if s in active]
+
+
+@attrs.frozen(kw_only=True)
+class PolicyOutcome:
+    """What one policy found due (``subjects``), kept for a hold (``held``) and ``acted`` on."""
+
+    policy: str
+    action: str
+    subjects: tuple[str, ...]
+    held: tuple[str, ...]
+    acted: int
+    skipped: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON object."""
+        return {
+            "policy": self.policy,
+            "action": self.action,
+            "due": len(self.subjects),
+            "held": len(self.held),
+            "acted": self.acted,
+            "skipped": self.skipped,
+            "subjects": list(self.subjects),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class SweepReport:
+    """A retention sweep: per policy what was due and done (``dry_run``: nothing was done)."""
+
+    at: dt.datetime
+    dry_run: bool
+    outcomes: tuple[PolicyOutcome, ...]
+
+    @property
+    def due(self) -> int:
+        """How many subjects the policies found due (a subject may be due under two)."""
+        return sum(len(outcome.subjects) for outcome in self.outcomes)
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON object."""
+        return {
+            "at": self.at.isoformat(),
+            "dry_run": self.dry_run,
+            "due": self.due,
+            "policies": [outcome.to_json() for outcome in self.outcomes],
+        }

@@ -55,15 +55,6 @@ _CUSTOMER_LINKED = tuple(
 )
 """Tables whose rows belong to a customer by ``customer_id``: a merge moves them."""
 
-_LINKS_NULLED_ON_DELETE = tuple(
-    table
-    for table in tables.metadata.sorted_tables
-    if "customer_id" in table.c and "tenant" in table.c
-    and table.c.customer_id.info.get("erase") == "null" and not table.c.customer_id.foreign_keys
-    and not any("customer_id" in fk.column_keys for fk in table.foreign_key_constraints)
-)
-"""Tables whose rows outlive their customer (sales records): deleting one nulls the link."""
-
 
 class CustomerRepository:
     """Customers of one tenant."""
@@ -150,23 +141,6 @@ class CustomerRepository:
         self._delete_keys(customer.id)
         self._session.delete(customer)
         self._session.flush()
-
-    def remove(self, customer: Customer) -> None:
-        """Delete a customer with its keys and interactions (the tenant's, by the same id)."""
-        self._delete_keys(customer.id)
-        i = tables.interactions.c
-        self._session.execute(
-            delete(tables.interactions).where(
-                i.tenant == self._tenant, i.customer_id == customer.id
-            )
-        )
-        for table in _LINKS_NULLED_ON_DELETE:  # records kept without the person (the registry)
-            self._session.execute(
-                update(table)
-                .where(table.c.tenant == self._tenant, table.c.customer_id == customer.id)
-                .values(customer_id=None)
-            )
-        self._session.delete(customer)
 
     def page(self, *, after: str | None, limit: int) -> list[Customer]:
         """Customers in id (creation) order, after the id ``after``."""

@@ -1011,3 +1011,186 @@ loyalty_tier_events = Table(
     Index(None, "tenant", "effective_at", "id"),
 )
 """Tier changes as events (enrolled, upgrade, downgrade), for segments and hooks."""
+
+# --------------------------------------------------------------------------- erasure registry
+# Issue 16: what a data-subject access export and an erasure do with every column declared above
+# without saying it (``export``, ``erase``, ``ground`` for what is kept), and which column finds
+# a table's rows for a subject (``subject``: True on that column). Tables added later declare
+# these where their columns are; ``globalcrm.storage.personal_data`` reads the registry and a
+# test fails on a column or a table it cannot place.
+
+__all__ += ["erasures", "legal_holds", "retention_policies", "suppressions"]
+
+_NOT_ABOUT_A_PERSON = "not about a person"
+_LEDGER_GROUND = (
+    "GDPR art. 7(1): the controller must be able to demonstrate consent, and the hash chain "
+    "proves the ledger unaltered; the personal values are sealed under the subject's key, "
+    "which erasure destroys"
+)
+_AUDIT_GROUND = (
+    "GDPR art. 5(2) and 30: accountability; the hash chain proves the log unaltered; "
+    "entries hold ids and facts, personal values only sealed under the subject's key"
+)
+_KEY_GROUND = "GDPR art. 5(2): proof of crypto-shredding (which key was destroyed, and when)"
+
+
+def _register(
+    table: Table,
+    *,
+    export: bool,
+    erase: str,
+    ground: str | None = None,
+    subject: str | None = None,
+    columns: dict[str, dict[str, object]] | None = None,
+) -> None:
+    """Complete ``Column.info`` of ``table`` (defaults, then per-column overrides)."""
+    for column in table.columns:
+        info = {"export": export, "erase": erase}
+        if ground is not None:
+            info["ground"] = ground
+        info.update((columns or {}).get(column.name, {}))
+        if info["erase"] != "keep":
+            info.pop("ground", None)
+        column.info.update(info)
+    if subject is not None:
+        table.c[subject].info["subject"] = True
+
+
+_NO_EXPORT: dict[str, object] = {"export": False}
+_register(customers, export=True, erase="delete", subject="id", columns={"tenant": _NO_EXPORT})
+# derived search keys: the customer row holds the same values, and the export has it
+_register(customer_keys, export=False, erase="delete", subject="customer_id")
+# the agent is staff, not the subject: redacted from the export
+_register(
+    interactions,
+    export=True,
+    erase="delete",
+    subject="customer_id",
+    columns={"tenant": _NO_EXPORT, "agent": _NO_EXPORT},
+)
+for _table in (exchange_rates, price_books, markets, price_entries, price_bounds, purposes,
+               notices, ledger_heads):
+    _register(_table, export=False, erase="keep", ground=_NOT_ABOUT_A_PERSON)
+_SHRED: dict[str, object] = {"erase": "shred"}
+_register(
+    consent_events,
+    export=True,
+    erase="keep",
+    ground=_LEDGER_GROUND,
+    subject="subject_ref",
+    columns={"tenant": _NO_EXPORT, "document": _SHRED, "contact_point_ref": _SHRED},
+)
+_register(
+    consent_states,
+    export=True,
+    erase="keep",
+    ground="the projection of the kept consent ledger: erasure ends every consent first",
+    subject="subject_ref",
+    columns={"tenant": _NO_EXPORT, "contact_point_ref": _SHRED},
+)
+_register(
+    subject_keys,
+    export=False,
+    erase="keep",
+    ground=_KEY_GROUND,
+    subject="subject_ref",
+    columns={"key": {"erase": "null"}, "wrapped_key": {"erase": "null"}},
+)
+_register(opt_in_tokens, export=True, erase="delete", subject="subject_ref",
+          columns={"tenant": _NO_EXPORT, "token_sha256": _NO_EXPORT})
+_register(
+    audit_entries,
+    export=True,
+    erase="keep",
+    ground=_AUDIT_GROUND,
+    subject="subject_ref",
+    columns={"tenant": _NO_EXPORT, "sealed": _SHRED, "actor_ref": _NO_EXPORT},
+)
+# staff references on cases are other people's data: redacted from the export
+cases.c.agent.info["export"] = False
+# export and erasure find a subject's audit entries and tokens without scanning the tenant's
+Index(None, audit_entries.c.tenant, audit_entries.c.subject_ref)
+Index(None, opt_in_tokens.c.tenant, opt_in_tokens.c.subject_ref)
+
+
+_ERASURE_LOG = (
+    "GDPR art. 5(2), 17 and 19: proof that the erasure was done, and what re-applies it after "
+    "a restore from backup; it holds the customer's id and counts, no personal values"
+)
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("tenant", String(64), primary_key=True,
+           info=_classified("none", export=False, erase="keep", ground=_ERASURE_LOG)),
+    Column("subject_ref", String(200), primary_key=True,
+           info={**_classified("identifier", export=True, erase="keep", ground=_ERASURE_LOG),
+                 "subject": True}),
+    # erased, or restricted (a legal hold kept everything)
+    Column("status", String(16), nullable=False,
+           info=_classified("none", export=True, erase="keep", ground=_ERASURE_LOG)),
+    Column("erased_at", UTCDateTime(), nullable=False,
+           info=_classified("technical", export=True, erase="keep", ground=_ERASURE_LOG)),
+    Column("request_ref", String(200), nullable=True,
+           info=_classified("identifier", export=True, erase="keep", ground=_ERASURE_LOG)),
+    # the ErasureReport as JSON: counts per table, kept categories and their grounds
+    Column("report", json_type(), nullable=False,
+           info=_classified("none", export=True, erase="keep", ground=_ERASURE_LOG)),
+)
+"""One row per erased (or restricted) subject: the tombstone ``replay_erasures`` re-applies."""
+
+_SUPPRESSION = (
+    "do not contact: GDPR art. 17(2) and 21(3); a keyed digest of the address, never the "
+    "address, so a later import or add of it is flagged"
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("tenant", String(64), primary_key=True,
+           info=_classified("none", export=False, erase="keep", ground=_SUPPRESSION)),
+    # ``hmac:<hex>`` of the normalised e-mail address or E.164 number under the tenant's secret
+    Column("digest", String(100), primary_key=True,
+           info=_classified("identifier", export=False, erase="keep", ground=_SUPPRESSION)),
+    Column("kind", String(16), nullable=False,
+           info=_classified("none", export=False, erase="keep", ground=_SUPPRESSION)),
+    Column("created_at", UTCDateTime(), nullable=False,
+           info=_classified("technical", export=False, erase="keep", ground=_SUPPRESSION)),
+)
+"""Hashed e-mail addresses and phone numbers of erased customers (no link to the subject)."""
+
+_HOLD_GROUND = "GDPR art. 17(3)(e) and 18(2): kept for legal claims while the hold lasts"
+
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("id", String(26), primary_key=True,
+           info=_classified("identifier", export=True, erase="keep", ground=_HOLD_GROUND)),
+    Column("tenant", String(64), nullable=False,
+           info=_classified("none", export=False, erase="keep", ground=_HOLD_GROUND)),
+    Column("subject_ref", String(200), nullable=False,
+           info={**_classified("identifier", export=True, erase="keep", ground=_HOLD_GROUND),
+                 "subject": True}),
+    Column("reason", String(500), nullable=False,
+           info=_classified("content", export=True, erase="keep", ground=_HOLD_GROUND)),
+    Column("cite", String(300), nullable=False,
+           info=_classified("none", export=True, erase="keep", ground=_HOLD_GROUND)),
+    Column("placed_at", UTCDateTime(), nullable=False,
+           info=_classified("technical", export=True, erase="keep", ground=_HOLD_GROUND)),
+    Column("released_at", UTCDateTime(), nullable=True,
+           info=_classified("technical", export=True, erase="keep", ground=_HOLD_GROUND)),
+    Index(None, "tenant", "subject_ref"),
+)
+"""Legal holds: while one applies, erasure restricts the subject instead of erasing."""
+
+retention_policies = Table(
+    "retention_policies",
+    metadata,
+    Column("tenant", String(64), primary_key=True,
+           info=_classified("none", export=False, erase="keep", ground=_NOT_ABOUT_A_PERSON)),
+    Column("name", String(64), primary_key=True,
+           info=_classified("none", export=False, erase="keep", ground=_NOT_ABOUT_A_PERSON)),
+    Column("document", json_type(), nullable=False,
+           info=_classified("none", export=False, erase="keep", ground=_NOT_ABOUT_A_PERSON)),
+)
+"""Stored retention policies (``globalcrm.privacy.retention.RetentionPolicy`` as JSON)."""

@@ -1,0 +1,219 @@
+"""Tombstones, suppression digests, legal holds and retention policies of one tenant, in SQL.
+
+The tombstone of an erased subject (``erasures``) holds its id, when, the request and the
+report (counts and grounds, no personal values): ``replay_erasures`` re-applies erasures from it
+after a restore. Suppression digests (``suppressions``) are keyed hashes of erased addresses with
+no link to the subject.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from globalcrm.errors import NotFound, StorageError
+from globalcrm.privacy.erasure import ErasureReport
+from globalcrm.privacy.retention import LegalHold, RetentionPolicy
+from globalcrm.storage import tables
+
+__all__ = ["ErasureRepository"]
+
+
+class ErasureRepository:
+    """The erasure log, the suppression list, legal holds and retention policies of a tenant."""
+
+    def __init__(self, session: Session, tenant: str) -> None:
+        self._session = session
+        self._tenant = tenant
+
+    # ------------------------------------------------------------------ tombstones
+
+    def tombstone(self, subject_ref: str) -> ErasureReport | None:
+        """The stored report of the subject's erasure (or restriction), if any."""
+        e = tables.erasures.c
+        row = self._session.execute(
+            select(e.report).where(e.tenant == self._tenant, e.subject_ref == subject_ref)
+        ).first()
+        return None if row is None else self._report(row.report, subject_ref)
+
+    @staticmethod
+    def _report(value: Any, subject_ref: str) -> ErasureReport:
+        try:
+            return ErasureReport.from_json(value)
+        except (ValueError, TypeError):
+            raise StorageError("erasures row cannot be read: it was altered") from None
+
+    def save_tombstone(self, report: ErasureReport) -> None:
+        """Insert or replace the subject's tombstone."""
+        e = tables.erasures.c
+        values = {
+            "status": report.status,
+            "erased_at": report.erased_at,
+            "request_ref": report.request_ref,
+            "report": report.to_json(),
+        }
+        changed = self._session.execute(
+            update(tables.erasures)
+            .where(e.tenant == self._tenant, e.subject_ref == report.subject_ref)
+            .values(values)
+        )
+        if not getattr(changed, "rowcount", 0):
+            self._session.execute(
+                insert(tables.erasures).values(
+                    tenant=self._tenant, subject_ref=report.subject_ref, **values
+                )
+            )
+
+    def tombstones(self) -> list[ErasureReport]:
+        """Every tombstone of the tenant, oldest first."""
+        e = tables.erasures.c
+        rows = self._session.execute(
+            select(e.subject_ref, e.report)
+            .where(e.tenant == self._tenant)
+            .order_by(e.erased_at, e.subject_ref)
+        )
+        return [self._report(row.report, row.subject_ref) for row in rows]
+
+    # ------------------------------------------------------------------ suppression
+
+    def suppress(self, digests: Iterable[tuple[str, str]], *, at: dt.datetime) -> int:
+        """Add (digest, kind) pairs not yet listed; returns how many were new."""
+        wanted = dict(digests)
+        if not wanted:
+            return 0
+        known = self.suppressed(list(wanted))
+        new = [
+            {"tenant": self._tenant, "digest": d, "kind": k, "created_at": at}
+            for d, k in sorted(wanted.items())
+            if d not in known
+        ]
+        if new:
+            self._session.execute(insert(tables.suppressions), new)
+        return len(new)
+
+    def suppressed(self, digests: Sequence[str]) -> set[str]:
+        """Which of ``digests`` are on the suppression list."""
+        s = tables.suppressions.c
+        found: set[str] = set()
+        for start in range(0, len(digests), 500):
+            chunk = list(digests[start : start + 500])
+            found.update(
+                self._session.execute(
+                    select(s.digest).where(s.tenant == self._tenant, s.digest.in_(chunk))
+                ).scalars()
+            )
+        return found
+
+    def any_suppressed(self) -> bool:
+        """Whether the tenant's suppression list has any entry (skips the digests otherwise)."""
+        s = tables.suppressions.c
+        row = self._session.execute(
+            select(s.digest).where(s.tenant == self._tenant).limit(1)
+        ).first()
+        return row is not None
+
+    # ------------------------------------------------------------------ legal holds
+
+    def place_hold(self, hold_id: str, hold: LegalHold) -> None:
+        """Store a legal hold."""
+        self._session.execute(
+            insert(tables.legal_holds).values(
+                id=hold_id,
+                tenant=self._tenant,
+                subject_ref=hold.subject_ref,
+                reason=hold.reason,
+                cite=hold.cite,
+                placed_at=hold.placed_at,
+                released_at=hold.released_at,
+            )
+        )
+
+    def release_hold(self, hold_id: str, *, at: dt.datetime) -> LegalHold:
+        """Set the release instant of a hold; ``NotFound`` if the tenant has no such hold."""
+        h = tables.legal_holds.c
+        changed = self._session.execute(
+            update(tables.legal_holds)
+            .where(h.tenant == self._tenant, h.id == hold_id, h.released_at.is_(None))
+            .values(released_at=at)
+        )
+        if not getattr(changed, "rowcount", 0):
+            raise NotFound("no such legal hold in force", field="hold")
+        return self.holds(ids=[hold_id])[0][1]
+
+    def holds(
+        self, *, subject_ref: str | None = None, ids: Sequence[str] | None = None
+    ) -> list[tuple[str, LegalHold]]:
+        """Stored holds (all, one subject's, or by id), with their ids, oldest first."""
+        h = tables.legal_holds.c
+        query = select(tables.legal_holds).where(h.tenant == self._tenant)
+        if subject_ref is not None:
+            query = query.where(h.subject_ref == subject_ref)
+        if ids is not None:
+            query = query.where(h.id.in_(list(ids)))
+        rows = self._session.execute(query.order_by(h.placed_at, h.id))
+        return [
+            (
+                row.id,
+                LegalHold(
+                    subject_ref=row.subject_ref,
+                    reason=row.reason,
+                    cite=row.cite,
+                    placed_at=row.placed_at,
+                    released_at=row.released_at,
+                ),
+            )
+            for row in rows
+        ]
+
+    # ------------------------------------------------------------------ retention policies
+
+    def save_policy(self, policy: RetentionPolicy) -> None:
+        """Insert or replace a retention policy (by name)."""
+        p = tables.retention_policies.c
+        document = {
+            "scope": policy.scope,
+            "trigger": policy.trigger,
+            "duration": policy.duration,
+            "action": policy.action,
+            "cite": policy.cite,
+            "time_zone": policy.time_zone,
+            "pre_notice": policy.pre_notice,
+        }
+        self._session.execute(
+            delete(tables.retention_policies).where(
+                p.tenant == self._tenant, p.name == policy.name
+            )
+        )
+        self._session.execute(
+            insert(tables.retention_policies).values(
+                tenant=self._tenant, name=policy.name, document=document
+            )
+        )
+
+    def remove_policy(self, name: str) -> None:
+        """Delete a policy; ``NotFound`` if there is none of that name."""
+        p = tables.retention_policies.c
+        gone = self._session.execute(
+            delete(tables.retention_policies).where(p.tenant == self._tenant, p.name == name)
+        )
+        if not getattr(gone, "rowcount", 0):
+            raise NotFound("no such retention policy", field="name")
+
+    def policies(self) -> list[RetentionPolicy]:
+        """The tenant's retention policies, by name."""
+        p = tables.retention_policies.c
+        rows = self._session.execute(
+            select(p.name, p.document).where(p.tenant == self._tenant).order_by(p.name)
+        )
+        found = []
+        for row in rows:
+            try:
+                found.append(RetentionPolicy(name=row.name, **row.document))
+            except (ValueError, TypeError):
+                message = "retention_policies row cannot be read: it was altered"
+                raise StorageError(message) from None
+        return found
