@@ -21,12 +21,14 @@ from globalcrm.crm import consent_records as _records
 from globalcrm.crm._context import Context
 from globalcrm.crm.audit import record_audit
 from globalcrm.crm.consent_records import subject_of
+from globalcrm.crm.privacy_requests import Requests, configured_breach_deadlines
 from globalcrm.customers import Customer
 from globalcrm.errors import InvalidFormat, NotFound, RuleViolation
 from globalcrm.identifiers import check_id
 from globalcrm.privacy import opt_in, receipts, rules
 from globalcrm.privacy.audit_log import AuditEntry, Checkpoint, merkle_root
 from globalcrm.privacy.chains import ChainHead, StoreCheckpoint, StoreVerification
+from globalcrm.privacy.deadlines import BreachDeadline
 from globalcrm.privacy.events import GRANTS, ConsentEvent
 from globalcrm.privacy.evidence import ERASED, open_evidence
 from globalcrm.privacy.notices import NoticeVersion
@@ -44,6 +46,9 @@ class Privacy:
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        # data-subject requests (issue 16)
+        self.requests = Requests(context)
+        """Data-subject requests: open, verify, pause, resume, extend, complete, reject, lists."""
 
     # ------------------------------------------------------------------ purposes and notices
 
@@ -429,6 +434,26 @@ class Privacy:
             raise InvalidFormat("expected a Checkpoint", field="checkpoint")
         with self._context.work(write=False) as uow:
             return verify_audit(uow.audit, checkpoint=checkpoint).first_bad
+
+    # ------------------------------------------------------------------ breach clocks (issue 16)
+
+    def breach_deadlines(
+        self,
+        aware_at: dt.datetime,
+        *,
+        regimes: Sequence[str],
+        unlawful_purpose: bool = False,
+    ) -> list[BreachDeadline]:
+        """When each regime wants the authority told of a breach, soonest first.
+
+        Hours run in UTC from ``aware_at`` (72 hours across a change of summer time are 72
+        hours); business and calendar days are counted in the configured calendars (the
+        regime's own, else the controller's: ``requests.set_calendar``). Regimes that set no
+        count ("without undue delay") are left out.
+        """
+        return configured_breach_deadlines(
+            self._context, aware_at, regimes=regimes, unlawful_purpose=unlawful_purpose
+        )
 
     # ------------------------------------------------------------------ helpers
 

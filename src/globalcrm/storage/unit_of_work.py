@@ -31,6 +31,7 @@ from globalcrm.storage.repositories import (
     InteractionRepository,
     PriceBookRepository,
 )
+from globalcrm.storage.request_repository import RequestRepository
 from globalcrm.storage.segments_repository import SegmentRepository
 from globalcrm.storage.service_repository import ServiceRepository
 from globalcrm.storage.subject_key_repository import SubjectKeyRepository
@@ -79,6 +80,8 @@ class UnitOfWork:
     subject_keys: SubjectKeyRepository
     opt_in_tokens: OptInTokenRepository
     audit: AuditRepository
+    # data-subject requests (issue 16)
+    requests: RequestRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -107,6 +110,8 @@ class UnitOfWork:
         self.subject_keys = SubjectKeyRepository(session, self._tenant)
         self.opt_in_tokens = OptInTokenRepository(session, self._tenant)
         self.audit = AuditRepository(session, self._tenant)
+        # data-subject requests (issue 16)
+        self.requests = RequestRepository(session, self._tenant)
         return self
 
     def __exit__(
