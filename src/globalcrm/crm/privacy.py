@@ -12,11 +12,12 @@ does not back. ``verify`` checks both chains and the projection (:mod:`globalcrm
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from globalcrm import _checks
 from globalcrm.crm import audit as _audit
+from globalcrm.crm import consent_import as _consent_import
 from globalcrm.crm import consent_records as _records
 from globalcrm.crm._context import Context
 from globalcrm.crm.audit import record_audit
@@ -25,6 +26,7 @@ from globalcrm.crm.privacy_requests import Requests, configured_breach_deadlines
 from globalcrm.customers import Customer
 from globalcrm.errors import InvalidFormat, NotFound, RuleViolation
 from globalcrm.identifiers import check_id
+from globalcrm.import_export import ImportReport
 from globalcrm.privacy import opt_in, receipts, rules
 from globalcrm.privacy.audit_log import AuditEntry, Checkpoint, merkle_root
 from globalcrm.privacy.chains import ChainHead, StoreCheckpoint, StoreVerification
@@ -453,6 +455,28 @@ class Privacy:
         """
         return configured_breach_deadlines(
             self._context, aware_at, regimes=regimes, unlawful_purpose=unlawful_purpose
+        )
+
+    # ------------------------------------------------------ bulk consent history (issue 16)
+
+    def import_events(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        atomic: bool = False,
+        on_progress: Callable[[int], None] | None = None,
+        now: object = None,
+    ) -> ImportReport:
+        """Load a consent history: many events in time order, checked and chained as ``record``.
+
+        Rows are described in :mod:`globalcrm.privacy.consent_rows`. Every bad row is reported
+        with its 1-based number, column and reason; the good ones are stored in time order,
+        5,000 to a transaction, or with ``atomic=True`` all in one and only if every row is
+        good. ``report.ids`` are the events' ids in ledger order. ``on_progress`` is called
+        with the number of rows done.
+        """
+        return _consent_import.import_events(
+            self._context, rows, atomic=atomic, now=now, on_progress=on_progress
         )
 
     # ------------------------------------------------------------------ helpers
