@@ -50,15 +50,17 @@ __all__ = ["import_events"]
 ProgressCallback = Callable[[int], None]
 _BATCH = 5000
 """Events stored per transaction when valid rows are kept (``atomic=False``)."""
+_ENTRY_HASH = consent_bulk.LEDGER_COLUMNS.index("entry_hash")
 
 
 @attrs.frozen
 class _Staged:
-    """A checked event waiting to be stored: its row number and evidence in clear."""
+    """A checked event waiting to be stored (``sealed``: it has values to seal under a key)."""
 
     row: int
     event: ConsentEvent
     evidence: dict[str, Any] | None
+    sealed: bool
 
 
 def import_events(
@@ -148,7 +150,8 @@ def _checked(
             except GlobalCRMError as error:
                 report.errors.append(_row_error(number, error))
                 continue
-            staged.append(_Staged(number, event, row.evidence))
+            sealed = row.evidence is not None or bool(event.personal_values())
+            staged.append(_Staged(number, event, row.evidence, sealed))
     return staged
 
 
@@ -203,17 +206,14 @@ class _Writer:
                 tenant,
                 (s.event.idempotency_key for s in batch if s.event.idempotency_key is not None),
             )
-            sealing = {
-                s.event.subject_ref
-                for s in batch
-                if s.evidence is not None or s.event.personal_values()
-            }
+            sealing = {s.event.subject_ref for s in batch if s.sealed}
             keys = uow.subject_keys.live_many(
                 sealing, provider=context.key_provider, create=True
             )
             ledger_rows: list[tuple[Any, ...]] = []
             touched: set[str] = set()
-            first_seq = head.size
+            first_seq = size = head.size
+            last = head.last_hash
             stored_ids: list[str] = []
             for staged in batch:
                 event = staged.event
@@ -221,19 +221,26 @@ class _Writer:
                     uow, staged, taken.get(event.idempotency_key)
                 ):
                     continue
-                stored_form = self._sealed(staged, keys.get(event.subject_ref))
+                stored_form = event if not staged.sealed else self._sealed(
+                    staged, keys[event.subject_ref]
+                )
                 known = self._known.get(event.subject_ref)
                 if known is None:  # the subject has entries already: record's own append
-                    stored = uow.consent.append(stored_form, now=self._stamp, head=head)
+                    stored = uow.consent.append(
+                        stored_form, now=self._stamp, head=ChainHead(size, last)
+                    )
                     assert stored.entry_hash is not None  # noqa: S101
-                    head = ChainHead(head.size + 1, stored.entry_hash)
+                    last = stored.entry_hash
                 else:
-                    row, head = self._entry(stored_form, head, known)
+                    row = self._entry(stored_form, size, last, known)
                     ledger_rows.append(row)
+                    last = row[_ENTRY_HASH]
                     touched.add(event.subject_ref)
+                size += 1
                 if event.idempotency_key is not None:
                     self._firsts[event.idempotency_key] = event
                 stored_ids.append(event.event_id)
+            head = ChainHead(size, last)
             state_rows = [
                 (tenant, subject_ref, *_state_values(state), seq)
                 for subject_ref in sorted(touched)
@@ -271,11 +278,9 @@ class _Writer:
             ))
         return True
 
-    def _sealed(self, staged: _Staged, key: SubjectKey | None) -> ConsentEvent:
+    def _sealed(self, staged: _Staged, key: SubjectKey) -> ConsentEvent:
         """The stored form: evidence and personal values sealed under the subject's key."""
         event = staged.event
-        if key is None:
-            return event
         if staged.evidence is not None:
             event = attrs.evolve(
                 event, evidence=seal_evidence(staged.evidence, key, aad=event.event_id)
@@ -285,25 +290,23 @@ class _Writer:
     def _entry(
         self,
         event: ConsentEvent,
-        head: ChainHead,
+        seq: int,
+        previous: bytes,
         known: dict[StatusKey, tuple[ConsentStatus, int]],
-    ) -> tuple[tuple[Any, ...], ChainHead]:
-        """The ledger row of ``event`` after ``head`` (hash scheme 2), and the new head.
+    ) -> tuple[Any, ...]:
+        """The ledger row of ``event`` at ``seq`` after the entry hashed ``previous``.
 
         The events come in time order, so the state after each is one projection step from
         the key's state so far, as ``record`` takes it.
         """
-        seq = head.size
         key = status_key(event)
-        previous = known.get(key)
-        after = advance(None if previous is None else previous[0], event)
+        before = known.get(key)
+        after = advance(None if before is None else before[0], event)
         known[key] = (after, seq)
-        staged = attrs.evolve(
-            event, seq=seq, recorded_at=self._stamp, prev_hash=head.last_hash, hash_scheme=2
+        document = entry_document(
+            event, tenant=self._context.tenant, after=after, seq=seq, recorded_at=self._stamp
         )
-        document = entry_document(staged, tenant=self._context.tenant, after=after)
-        digest = entry_hash(head.last_hash, document, scheme=2, seq=seq)
-        row = (
+        return (
             self._context.tenant,
             seq,
             event.event_id,
@@ -313,10 +316,10 @@ class _Writer:
             consent_bulk.no_point(event.contact_point_ref),
             event.occurred_at,
             event.idempotency_key,
-            document.decode("utf-8"),
+            document.decode("ascii") if document.isascii() else document.decode("utf-8"),
             self._stamp,
-            head.last_hash,
-            digest,
+            previous,
+            entry_hash(previous, document, scheme=2, seq=seq),
             2,
             after.state,
             after.objection,
@@ -326,7 +329,6 @@ class _Writer:
             after.purpose_version,
             after.age_assurance,
         )
-        return row, ChainHead(seq + 1, digest)
 
 
 def _state_values(state: ConsentStatus) -> tuple[Any, ...]:

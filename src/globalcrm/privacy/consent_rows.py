@@ -81,6 +81,7 @@ COLUMNS = (
 """Every column an import row may have."""
 
 _KNOWN = frozenset(COLUMNS)
+_DETAILS = frozenset(DETAIL_COLUMNS)
 _TIMES = frozenset({"valid_from", "valid_until", "confirmed_at"})
 _LISTS = frozenset({"regimes", "bundled_with"})
 
@@ -98,10 +99,6 @@ class ConsentRow:
     notice_id: str | None
     evidence: dict[str, Any] | None = attrs.field(repr=_checks.masked)
     fields: dict[str, Any] = attrs.field(repr=_checks.masked)
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _instant(value: object, field: str) -> dt.datetime:
@@ -158,24 +155,25 @@ def consent_row(row: Mapping[str, Any]) -> ConsentRow:
     if not isinstance(row, Mapping):
         raise InvalidFormat("expected a row of named cells", field="row")
     cells: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
     for index, (name, value) in enumerate(row.items()):
-        if not isinstance(name, str) or name.strip() not in _KNOWN:
-            raise _checks.unknown_key(name, index, what="column")
-        if not _blank(value):
-            cells[name.strip()] = value
+        if name not in _KNOWN:
+            if not isinstance(name, str) or name.strip() not in _KNOWN:
+                raise _checks.unknown_key(name, index, what="column")
+            name = name.strip()
+        if value is None or (type(value) is str and (not value or value.isspace())):
+            continue  # a blank cell is an absent value
+        if name in _DETAILS:
+            if name in _TIMES:
+                value = _instant(value, name)
+            elif name in _LISTS:
+                value = _list(value, name)
+            fields[name] = value
+        else:
+            cells[name] = value
     for required in ("customer_id", "purpose", "channel", "state", "occurred_at"):
         if required not in cells:
             raise InvalidFormat("this cell is required", field=required)
-    fields: dict[str, Any] = {}
-    for name in DETAIL_COLUMNS:
-        if name not in cells:
-            continue
-        value = cells[name]
-        if name in _TIMES:
-            value = _instant(value, name)
-        elif name in _LISTS:
-            value = _list(value, name)
-        fields[name] = value
     version = cells.get("purpose_version")
     evidence = cells.get("evidence")
     notice = cells.get("notice_id")

@@ -10,10 +10,11 @@ are taken) and writes a batch's ledger rows and projection rows with one ``execu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Boolean, Connection, Table, delete, select
 from sqlalchemy.orm import Session
 
 from globalcrm.errors import GlobalCRMError, StorageError
@@ -22,6 +23,7 @@ from globalcrm.privacy.events import ConsentEvent
 from globalcrm.privacy.rules import Subject
 from globalcrm.storage import bulk, tables
 from globalcrm.storage.chain_heads import ChainHeads
+from globalcrm.storage.column_types import UTCDateTime
 from globalcrm.storage.consent_repository import NO_POINT, read_entry
 
 __all__ = [
@@ -113,9 +115,55 @@ def write_batch(
         session.execute(
             delete(tables.consent_states).where(s.tenant == tenant, s.subject_ref.in_(chunk))
         )
-    bulk.insert_rows(connection, tables.consent_events, ledger_rows)
-    bulk.insert_rows(connection, tables.consent_states, state_rows)
+    _insert(connection, tables.consent_events, ledger_rows)
+    _insert(connection, tables.consent_states, state_rows)
     ChainHeads(session, tenant).advance("consent", head)
+
+
+def _insert(connection: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows given in the table's column order: ``COPY`` (PostgreSQL), else executemany.
+
+    The values are what the columns hold: aware UTC times, which PostgreSQL takes as they are;
+    for SQLite they are written here as SQLAlchemy writes them (``YYYY-MM-DD HH:MM:SS.ffffff``,
+    UTC without a zone) and flags as 0 or 1, once per distinct time (an import's entries share
+    their ``recorded_at``, and an event's time is its state's too).
+    """
+    if not rows:
+        return
+    if connection.dialect.name != "sqlite":
+        bulk.insert_rows(connection, table, rows)
+        return
+    times = [i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
+    flags = [i for i, c in enumerate(table.columns) if isinstance(c.type, Boolean)]
+    texts: dict[dt.datetime, str] = {}
+    encoded = []
+    for row in rows:
+        values = list(row)
+        for index in times:
+            moment = values[index]
+            if moment is not None:
+                text = texts.get(moment)
+                if text is None:
+                    if len(texts) > 64:
+                        texts.clear()
+                    text = texts[moment] = _sqlite_time(moment)
+                values[index] = text
+        for index in flags:
+            if values[index] is not None:
+                values[index] = int(values[index])
+        encoded.append(values)
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
+    marks = ", ".join("?" for _ in table.columns)
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',  # noqa: S608 - fixed names
+        [tuple(values) for values in encoded],
+    )
+
+
+def _sqlite_time(moment: dt.datetime) -> str:
+    """What ``UTCDateTime`` stores on SQLite: the UTC time without zone, microseconds always."""
+    utc = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.isoformat(sep=" ", timespec="microseconds")
 
 
 def no_point(contact_point_ref: str | None) -> str:
