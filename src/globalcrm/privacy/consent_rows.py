@@ -142,6 +142,9 @@ def _evidence(value: object) -> dict[str, Any]:
 
 
 def _text(value: object, field: str, max_length: int = 200) -> str:
+    """A cell's text, stripped: the purpose's lookup and the event's own checks judge it."""
+    if type(value) is str and len(value) <= max_length and value.isprintable():
+        return value.strip()
     return _checks.text(value, field=field, max_length=max_length)
 
 

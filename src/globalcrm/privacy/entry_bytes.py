@@ -114,10 +114,16 @@ class _Shape:
             return None
         pieces = [parts[0]]
         for position, index in enumerate(self.own, start=1):
-            own = _own(values[index])
-            if own is None:
-                return None
-            pieces.append(own)
+            value = values[index]
+            if value is None:
+                pieces.append("null")
+            elif type(value) is str:
+                pieces.append(_encode_text(value))
+            else:
+                own = _own(value)
+                if own is None:
+                    return None
+                pieces.append(own)
             pieces.append(parts[position])
         return "".join(pieces)
 
