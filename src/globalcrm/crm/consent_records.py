@@ -120,7 +120,7 @@ def checked_event(
 def record(
     uow: UnitOfWork,
     context: Context,
-    person: Customer,
+    person: Customer | Subject,
     *,
     purpose: str,
     channel: str,
@@ -132,7 +132,12 @@ def record(
     evidence: Mapping[str, Any] | None,
     details: Mapping[str, Any],
 ) -> ConsentEvent:
-    """Record one event for ``person`` in ``uow`` and return it as stored (in clear)."""
+    """Record one event for ``person`` in ``uow`` and return it as stored (in clear).
+
+    ``person`` is the customer, or what the rules need of them (a :class:`Subject`, read
+    without loading the whole customer).
+    """
+    subject = person if isinstance(person, Subject) else subject_of(person)
     when = now if occurred_at is None else _checks.aware_utc(occurred_at, field="occurred_at")
     chosen = uow.purposes.get(
         _checks.text(purpose, field="purpose", max_length=64), purpose_version
@@ -145,7 +150,7 @@ def record(
     if evidence is not None and not isinstance(evidence, Mapping):
         raise InvalidFormat("expected a JSON object", field="evidence")
     event = checked_event(
-        subject_of(person),
+        subject,
         chosen,
         notice,
         channel=channel,
@@ -166,7 +171,9 @@ def record(
             return known
     key = None
     if evidence is not None or event.personal_values():
-        key = uow.subject_keys.live(person.id, provider=context.key_provider, create=True)
+        key = uow.subject_keys.live(
+            subject.subject_ref, provider=context.key_provider, create=True
+        )
     if key is not None and evidence is not None:
         event = attrs.evolve(event, evidence=seal_evidence(evidence, key, aad=event.event_id))
     stored_form = event if key is None else event.sealed(key, tenant=context.tenant)
@@ -177,7 +184,7 @@ def record(
         "consent.recorded",
         "consent_event",
         stored.event_id,
-        person.id,
+        subject.subject_ref,
         {
             "purpose": chosen.key,
             "version": chosen.version,

@@ -19,7 +19,7 @@ from globalcrm import _checks
 from globalcrm.crm import audit as _audit
 from globalcrm.crm import consent_import as _consent_import
 from globalcrm.crm import consent_records as _records
-from globalcrm.crm._context import Context
+from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.audit import record_audit
 from globalcrm.crm.consent_records import subject_of
 from globalcrm.crm.privacy_requests import Requests, configured_breach_deadlines
@@ -35,8 +35,8 @@ from globalcrm.privacy.events import GRANTS, ConsentEvent
 from globalcrm.privacy.evidence import ERASED, open_evidence
 from globalcrm.privacy.notices import NoticeVersion
 from globalcrm.privacy.purposes import Purpose
-from globalcrm.privacy.rules import Decision
-from globalcrm.storage import consent_sql
+from globalcrm.privacy.rules import Decision, Subject
+from globalcrm.storage import consent_bulk, consent_sql
 from globalcrm.storage.chain_verification import verify_audit, verify_consent
 from globalcrm.storage.unit_of_work import UnitOfWork
 
@@ -137,7 +137,7 @@ class Privacy:
             return _records.record(
                 uow,
                 self._context,
-                self._customer(uow, customer),
+                self._subject(uow, customer),
                 purpose=purpose,
                 channel=channel,
                 state=state,
@@ -480,6 +480,15 @@ class Privacy:
         )
 
     # ------------------------------------------------------------------ helpers
+
+    def _subject(self, uow: UnitOfWork, customer: Customer | str) -> Subject:
+        """What the consent rules need of a stored customer, without loading all of them."""
+        customer_id = customer_id_of(customer)
+        assert uow.session is not None  # noqa: S101
+        found = consent_bulk.subjects(uow.session, self._context.tenant, [customer_id])
+        if customer_id not in found:
+            raise NotFound("no such customer", field="customer")
+        return found[customer_id]
 
     def _customer(self, uow: UnitOfWork, customer: Customer | str) -> Customer:
         if isinstance(customer, Customer):

@@ -23,6 +23,8 @@ from typing import Any
 
 import attrs
 from sqlalchemy import and_, delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from globalcrm.errors import GlobalCRMError, NotFound, StorageError
@@ -137,6 +139,16 @@ def _state_from_row(row: Any) -> ConsentStatus:
     )
 
 
+class _StateColumns:
+    """The projection row's columns of a joined row (labelled ``state_<column>``)."""
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, f"state_{name}")
+
+
 def _state_columns(state: ConsentStatus) -> dict[str, Any]:
     data = attrs.asdict(state)
     data["contact_point_ref"] = state.contact_point_ref or NO_POINT
@@ -212,22 +224,33 @@ class ConsentRepository:
         )
 
     def _state_after(self, staged: ConsentEvent) -> ConsentStatus:
-        """The key's state once ``staged`` is taken in: one step, or a replay of the key."""
+        """The key's state once ``staged`` is taken in: one step, or a replay of the key.
+
+        One query reads the key's newest entry, the latest time among its entries and the
+        projection row (which must name that entry and agree with it to be extended).
+        """
         key = status_key(staged)
         e, s = tables.consent_events, tables.consent_states
         where = self._key_filter(e, staged.subject_ref, key)
+        newer = tables.consent_events.alias("newer")
+        latest = (
+            select(func.max(newer.c.occurred_at))
+            .where(self._key_filter(newer, staged.subject_ref, key))
+            .scalar_subquery()
+        )
+        state_columns = [column.label(f"state_{column.name}") for column in s.columns]
         newest = self._session.execute(
-            select(e).where(where).order_by(e.c.seq.desc()).limit(1)
+            select(e, latest.label("key_latest"), *state_columns)
+            .select_from(e.outerjoin(s, self._key_filter(s, staged.subject_ref, key)))
+            .where(where)
+            .order_by(e.c.seq.desc())
+            .limit(1)
         ).first()
         if newest is None:
             return advance(None, staged)
-        latest = self._session.execute(select(func.max(e.c.occurred_at)).where(where)).scalar()
-        row = self._session.execute(
-            select(s).where(self._key_filter(s, staged.subject_ref, key))
-        ).first()
-        if row is not None and latest is not None and staged.occurred_at >= latest:
-            current = _state_from_row(row)
-            agrees = row.event_seq == newest.seq and all(
+        if newest.state_event_seq is not None and staged.occurred_at >= newest.key_latest:
+            current = _state_from_row(_StateColumns(newest))
+            agrees = newest.state_event_seq == newest.seq and all(
                 getattr(newest, column) == getattr(current, name) for column, name in _AFTER
             )
             if agrees and read_entry(newest, self._tenant).after == current:
@@ -237,18 +260,27 @@ class ConsentRepository:
         return replay(events)[key]
 
     def _replace_state(self, stored: ConsentEvent, after: ConsentStatus) -> None:
+        """Write the key's projection row: one upsert (it replaces a row of the key, if any)."""
         s = tables.consent_states
-        self._session.execute(
-            delete(s).where(self._key_filter(s, stored.subject_ref, status_key(stored)))
-        )
-        self._session.execute(
-            insert(s).values(
-                tenant=self._tenant,
-                subject_ref=stored.subject_ref,
-                event_seq=stored.seq,
-                **_state_columns(after),
-            )
-        )
+        values = {
+            "tenant": self._tenant,
+            "subject_ref": stored.subject_ref,
+            "event_seq": stored.seq,
+            **_state_columns(after),
+        }
+        keys = ["tenant", "subject_ref", "purpose_key", "channel", "contact_point_ref"]
+        changed = {name: value for name, value in values.items() if name not in keys}
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement: Any = postgresql_insert(s).values(**values)
+        elif dialect == "sqlite":
+            statement = sqlite_insert(s).values(**values)
+        else:  # pragma: no cover - SQLite and PostgreSQL are the databases supported
+            key_filter = self._key_filter(s, stored.subject_ref, status_key(stored))
+            self._session.execute(delete(s).where(key_filter))
+            self._session.execute(insert(s).values(**values))
+            return
+        self._session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
 
     # ------------------------------------------------------------------ reading
 
