@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 import globalcrm as gc
 from globalcrm import import_export
@@ -171,10 +172,15 @@ def privacy_receipt(
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-OutputFormat = Annotated[str, typer.Option("--format", help="text or json.")]
+OutputFormat = Annotated[
+    str, typer.Option("--format", help="text (a table for people) or json (for scripts).")
+]
 
 
 def _output_format(value: str) -> str:
+    """``text`` or ``json``; ``table`` is read as ``text``."""
+    if value == "table":
+        return "text"
     if value not in ("text", "json"):
         raise gc.InvalidInput("expected text or json", field="format")
     return value
@@ -332,27 +338,31 @@ def import_(
         except (OSError, UnicodeError) as error:
             crm.close()
             raise gc.InvalidInput("the file cannot be read as UTF-8 text", field="file") from error
-        with Progress(
-            TextColumn("[bold]importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=False,
-            auto_refresh=False,  # no refresh thread: worker processes can then be forked
-        ) as progress:
-            task = progress.add_task("import", total=len(rows))
-            report = crm.customers.import_rows(
-                rows,
-                atomic=atomic,
-                workers=workers,
-                on_progress=lambda done: progress.update(task, completed=done, refresh=True),
-            )
-        crm.close()
-    for problem in report.errors[:200]:
-        stderr.print(f"[red]{problem}[/]", highlight=False)
-    if len(report.errors) > 200:
-        stderr.print(f"... and {len(report.errors) - 200} more errors")
+        try:
+            with Progress(
+                TextColumn("[bold]importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=False,
+                auto_refresh=False,  # no refresh thread: worker processes can then be forked
+            ) as progress:
+                task = progress.add_task("import", total=len(rows))
+                report = crm.customers.import_rows(
+                    rows,
+                    atomic=atomic,
+                    workers=workers,
+                    on_progress=lambda done: progress.update(task, completed=done, refresh=True),
+                )
+        except (gc.Conflict, gc.StorageError) as stopped:
+            # the database stopped the import: the rows reported so far, then why, in one line
+            if stopped.report is not None:
+                _print_row_errors(stopped.report)
+            raise
+        finally:
+            crm.close()
+    _print_row_errors(report)
     state = "stored" if report.committed else "nothing stored (--atomic)"
     console.print(
         f"{report.rows} rows read, {report.imported} imported, "
@@ -360,6 +370,13 @@ def import_(
     )
     if report.errors:
         raise typer.Exit(1)
+
+
+def _print_row_errors(report: import_export.ImportReport) -> None:
+    for problem in report.errors[:200]:
+        stderr.print(f"[red]{problem}[/]", highlight=False)
+    if len(report.errors) > 200:
+        stderr.print(f"... and {len(report.errors) - 200} more errors")
 
 
 @app.command()
@@ -464,15 +481,6 @@ service_app = typer.Typer(
     help="Customer service: cases, assignment and SLA reports.", no_args_is_help=True
 )
 app.add_typer(service_app, name="service")
-FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
-
-
-def _service_format(value: str) -> str:
-    if value not in ("table", "json"):
-        raise gc.InvalidInput("expected table or json", field="format")
-    return value
-
-
 def _moment(value: str | None, field: str) -> dt.datetime | None:
     """An ISO 8601 instant from the command line, or None."""
     return None if value is None else _instant(value, field)
@@ -543,11 +551,11 @@ def service_cases(
     agent: Annotated[str | None, typer.Option(help="Agent reference.")] = None,
     limit: Annotated[int, typer.Option(help="Cases per page.")] = 50,
     after: Annotated[str | None, typer.Option(help="Cursor of the next page.")] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """List cases, oldest first, by status, team or agent, a page at a time."""
     with _reported():
-        _service_format(format)
+        _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
             page = crm.service.cases(status=tuple(status) if status else None, team=team,
@@ -567,11 +575,11 @@ def service_case(
     case_id: Annotated[str, typer.Argument(metavar="ID", help="Case id.")],
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
-    format: FormatOption = "table",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Show a case and its whole thread across channels."""
     with _reported():
-        _service_format(format)
+        _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
             thread = crm.service.case(case_id)
@@ -603,11 +611,11 @@ def service_assign(
     strategy: Annotated[
         str | None, typer.Option(help="round_robin or least_loaded (instead of --agent).")
     ] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Assign a case to a team and/or an agent, or let round robin or least loaded choose."""
     with _reported():
-        _service_format(format)
+        _output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
             case = crm.service.assign(case_id, team=team, agent=agent, strategy=strategy)
@@ -627,11 +635,11 @@ def service_sla_report(
     tenant: TenantOption = "default",
     team: Annotated[str | None, typer.Option(help="Team key.")] = None,
     now: Annotated[str | None, typer.Option(help="Judge at this moment (default: now).")] = None,
-    format: FormatOption = "table",  # noqa: A002
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """SLA attainment per team for the cases opened in a period, and the breaches open now."""
     with _reported():
-        _service_format(format)
+        _output_format(format)
         low, high = _instant(start, "start"), _instant(end, "end")
         moment = _moment(now, "now")
         crm = gc.open(url, tenant=tenant)
@@ -786,6 +794,315 @@ def segments_export(
         _print_json({"name": name, "exported": count, "output": str(output)})
     else:
         stderr.print(f"{count} customers of {name} exported to {output}", highlight=False)
+
+
+# --- messages (issue 20) -----------------------------------------------------------------------
+messages_app = typer.Typer(
+    help="Messages in each customer's language and manners.", no_args_is_help=True
+)
+app.add_typer(messages_app, name="messages")
+@messages_app.command("templates")
+def messages_templates(format: OutputFormat = "text") -> None:  # noqa: A002
+    """List the shipped message templates and the languages each one is written in."""
+    from globalcrm.messages import SHIPPED_TEMPLATES, shipped_template
+
+    with _reported():
+        chosen = _output_format(format)
+        shipped = {name: shipped_template(name) for name in SHIPPED_TEMPLATES}
+    if chosen == "json":
+        data = [{"name": n, "locales": list(t.locales), "default": t.default}
+                for n, t in shipped.items()]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("template", "languages", "default")
+    for name, template in shipped.items():
+        table.add_row(name, " ".join(template.locales), template.default)
+    console.print(table)
+
+
+@messages_app.command("render")
+def messages_render(
+    template: Annotated[str, typer.Argument(help="A shipped template (see `messages templates`).")],
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    channel: Annotated[str, typer.Option(help="email, sms, whatsapp, letter...")] = "email",
+    value: Annotated[
+        list[str] | None,
+        typer.Option("--value", help="NAME=TEXT for the template (repeat); ISO dates work."),
+    ] = None,
+    values_json: Annotated[
+        str | None,
+        typer.Option("--values-json", help="A JSON object of values (numbers, lists)."),
+    ] = None,
+    formality: Annotated[str | None, typer.Option(help="formal or informal.")] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Write TEMPLATE for CUSTOMER in their language, register and time zone."""
+    from globalcrm.messages import RESERVED_VALUES
+
+    with _reported():
+        chosen = _output_format(format)
+        values: dict[str, Any] = {}
+        if values_json is not None:
+            try:
+                loaded = json.loads(values_json)
+            except ValueError:
+                raise gc.InvalidInput("not a JSON object", field="values_json") from None
+            if not isinstance(loaded, dict):
+                raise gc.InvalidInput("not a JSON object", field="values_json")
+            values.update(loaded)
+        for index, item in enumerate(value or []):
+            name, sep, text = item.partition("=")
+            if not sep:
+                raise gc.InvalidInput("expected NAME=TEXT", field=f"value[{index}]")
+            values[name.strip()] = text
+        taken = RESERVED_VALUES | {"template", "customer", "relationship", "adapter", "purpose"}
+        for index, name in enumerate(values):
+            if name in taken:
+                raise gc.InvalidInput(
+                    "the library sets this value itself", field=f"values[{index}]"
+                )
+        crm = gc.open(url, tenant=tenant)
+        try:
+            message = crm.messages.render(
+                template, customer, channel=channel, formality=formality, **values
+            )
+        finally:
+            crm.close()
+    if chosen == "json":
+        data = {
+            "template": message.template,
+            "customer_id": message.customer_id,
+            "channel": message.channel,
+            "locale": message.locale,
+            "variant": message.variant,
+            "fallback": message.fallback,
+            "formality": message.formality.value,
+            "direction": message.direction,
+            "subject": message.subject,
+            "text": message.text,
+            "html": message.html,
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    if message.subject:
+        console.print(Text(message.subject, style="bold"), highlight=False)
+    console.print(message.text, highlight=False, markup=False)
+# --- end messages
+
+
+# --------------------------------------------------------------------------- payment records
+# ``globalcrm payments methods|list|show|refund`` (issue 21): the methods to offer a customer
+# and the record of their payments, as a table or as JSON.
+
+from globalcrm import payment_records  # noqa: E402 - kept in this block for a clean merge
+
+payments_app.info.help = (
+    "Payment instruments and their QR codes; the methods to offer a customer, and the record "
+    "of their payments."
+)
+def _payment_json(payment: payment_records.Payment, *, full: bool = False) -> dict[str, object]:
+    data: dict[str, object] = {
+        "id": payment.id,
+        "customer_id": payment.customer_id,
+        "purchase_id": payment.purchase_id,
+        "method": payment.method,
+        "amount": str(payment.amount.amount),
+        "currency": payment.currency,
+        "refunded": str(payment.refunded),
+        "refundable": str(payment.refundable.amount),
+        "status": payment.status,
+        "provider": payment.provider,
+        "provider_reference": payment.provider_reference,
+        "created_at": payment.created_at.isoformat(),
+        "paid_at": None if payment.paid_at is None else payment.paid_at.isoformat(),
+        "updated_at": None if payment.updated_at is None else payment.updated_at.isoformat(),
+        "version": payment.version,
+    }
+    if full:
+        data["instrument"] = payment.instrument
+    return data
+
+
+def _event_json(event: payment_records.PaymentEvent) -> dict[str, object]:
+    return {
+        "seq": event.seq,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "amount": None if event.amount is None else str(event.amount.amount),
+        "occurred_at": event.occurred_at.isoformat(),
+        "recorded_at": event.recorded_at.isoformat(),
+        "source": event.source,
+        "provider_event_id": event.provider_event_id,
+        "reason": event.reason,
+    }
+
+
+def _payments_table(payments: list[payment_records.Payment]) -> Table:
+    table = Table("id", "customer", "method", "amount", "refunded", "status", "created (UTC)")
+    for payment in payments:
+        table.add_row(
+            payment.id,
+            payment.customer_id,
+            payment.method,
+            f"{payment.amount.amount} {payment.currency}",
+            str(payment.refunded),
+            payment.status,
+            payment.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    return table
+
+
+@payments_app.command("methods")
+def payments_methods(
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    amount: Annotated[
+        str | None, typer.Option(help="An amount, to drop methods whose limits it exceeds.")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="The amount's currency (default: the customer's).")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """The payment methods to offer CUSTOMER, most relevant first, named in their language."""
+    from globalcrm.money import money
+
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            person = crm.customers.get(customer)
+            wanted = None if amount is None else money(amount, currency or person.currency)
+            found = crm.payments.methods_for(person, wanted)
+            rows = [
+                {
+                    "key": method.key,
+                    "name": method.name_in(person.language),
+                    "type": method.type,
+                    "currencies": list(method.currencies),
+                    "limit": method.limit,
+                    "refunds": method.refunds,
+                    "module": method.module,
+                }
+                for method in found
+            ]
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json({"customer_id": person.id, "country": person.country, "methods": rows})
+        return
+    table = Table("key", "name", "type", "limit", "refunds",
+                  title=f"payment methods for {person.id} ({person.country})")
+    for row in rows:
+        table.add_row(*(str(row[k] or "") for k in ("key", "name", "type", "limit", "refunds")))
+    console.print(table)
+
+
+@payments_app.command("list")
+def payments_list(
+    customer: Annotated[str | None, typer.Option(help="Only this customer's payments.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only payments in this status.")] = None,
+    method: Annotated[str | None, typer.Option(help="Only payments by this method.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    after: Annotated[str | None, typer.Option(help="The cursor of the previous page.")] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """List payments, newest first."""
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            page = crm.payments.list(
+                customer=customer, status=status, method=method, limit=limit, after=after
+            )
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json({
+            "payments": [_payment_json(p) for p in page.items], "next_cursor": page.next_cursor
+        })
+        return
+    console.print(_payments_table(list(page.items)))
+    if page.next_cursor:
+        console.print(f"more: --after {page.next_cursor}", highlight=False)
+
+
+@payments_app.command("show")
+def payments_show(
+    payment: Annotated[str, typer.Argument(help="Payment id.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Show a payment and every step of its history, with its time and source."""
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            found = crm.payments.get(payment)
+            events = crm.payments.history(found)
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json({**_payment_json(found, full=True), "events": [_event_json(e) for e in events]})
+        return
+    console.print(_payments_table([found]))
+    table = Table("seq", "step", "status", "amount", "occurred (UTC)", "source", "reason")
+    for event in events:
+        table.add_row(
+            str(event.seq),
+            event.kind,
+            f"{event.from_status or ''} -> {event.to_status}",
+            "" if event.amount is None else f"{event.amount.amount} {found.currency}",
+            event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+            event.source,
+            event.reason or "",
+        )
+    console.print(table)
+
+
+@payments_app.command("refund")
+def payments_refund(
+    payment: Annotated[str, typer.Argument(help="Payment id.")],
+    amount: Annotated[str, typer.Argument(help="Amount to refund, in the payment's currency.")],
+    reason: Annotated[
+        str | None, typer.Option(help="A code: requested_by_customer, duplicate...")
+    ] = None,
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Run it again with the same key: refunded once.")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Record a refund of AMOUNT; never more than is left to refund."""
+    from globalcrm.money import money
+
+    with _reported():
+        shape = _output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            current = crm.payments.get(payment)
+            done = crm.payments.refund(
+                current, money(amount, current.currency), reason=reason,
+                idempotency_key=idempotency_key,
+            )
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json(_payment_json(done))
+        return
+    console.print(
+        f"refunded {amount} {done.currency}: {done.refunded} of {done.amount.amount} refunded, "
+        f"status {done.status}",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -39,9 +39,11 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _search(crm, console, stored)
     _prices(crm, console, stored)
     _payments(console, stored, db.parent, moment)
+    _payment_records(crm, console, stored, moment)
     _consent(crm, console, stored, moment)
     _segment(crm, console, stored)
     _service_section(crm, console, stored)
+    _welcome_messages(crm, console, stored, moment)
     return crm
 
 
@@ -216,6 +218,36 @@ def _payments(
         finland.country, "EPC QR (SEPA transfer)", transfer.replace("\n", "⏎"), str(epc_file)
     )
     console.print(table)
+
+
+def _payment_records(
+    crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
+) -> None:
+    """Offer each customer their local methods; record a Pix, its settlement, a partial refund."""
+    table = Table(title="payment methods each customer is offered, in their language")
+    for column in ("", "currency", "most relevant first"):
+        table.add_column(column, overflow="fold")
+    for country, customer in stored.items():
+        offered = crm.payments.methods_for(customer)
+        names = [method.name_in(customer.language) for method in offered[:6]]
+        table.add_row(country, customer.currency, ", ".join(names))
+    console.print(table)
+    brazil = stored["BR"]
+    price = Money(Decimal("149.90"), "BRL")
+    order = crm.payments.record(brazil, method="pix", amount=price, provider_reference="PEDIDO88",
+                                idempotency_key="demo-order-88", now=now)
+    crm.payments.settle_pix(txid="PEDIDO88", amount=price, paid_at=now, now=now,
+                            end_to_end_id=f"E18236120{now:%Y%m%d%H%M}demo0000088")
+    crm.payments.refund(order, Money(Decimal("49.90"), "BRL"), reason="requested_by_customer",
+                        idempotency_key="demo-refund-88", now=now)
+    steps = Table(title=f"one Pix of {format_money(price, locale=brazil.language)}, step by step")
+    for column in ("seq", "step", "status", "amount", "source"):
+        steps.add_column(column)
+    for event in crm.payments.history(order):
+        amount = "" if event.amount is None else format_money(event.amount,
+                                                              locale=brazil.language)
+        steps.add_row(str(event.seq), event.kind, event.to_status, amount, event.source)
+    console.print(steps)
 
 
 def demo_price_book() -> PriceBook:
@@ -400,6 +432,8 @@ def _segment(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> N
         table.add_row(_full_name(crm, customer), customer.country, customer.language)
     console.print(table)
     console.print(f"the rule, as stored: {rule}", highlight=False, markup=False)
+
+
 def _service_section(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> None:
     """One case from live chat to e-mail; its deadline crosses Christmas in Lithuania and a weekend.
 
@@ -468,3 +502,21 @@ def _service_section(crm: gc.CRM, console: Console, stored: dict[str, gc.Custome
         f"best time to call them: "
         f"{crm.service.best_contact_time(customer, after=opened):%a %d %b %H:%M} their time"
     )
+def _welcome_messages(
+    crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
+) -> None:
+    """A welcome to every customer on their preferred channel, in their language and manners."""
+    table = Table(title="a welcome message to each customer (crm.messages)", show_lines=True)
+    for column in ("", "channel", "written in", "message"):
+        table.add_column(column)
+    for country, customer in stored.items():
+        channel = customer.preferred_channels[0] if customer.preferred_channels else "email"
+        message = crm.messages.render(
+            "welcome", customer, channel=channel, now=now, brand="globalcrm demo shop"
+        )
+        shown = f"{message.locale} ({message.formality.value})"
+        if message.fallback:
+            shown += f"\nno {customer.language} text: {message.variant}"
+        table.add_row(country, channel, shown, Text(f"{message.subject}\n\n{message.text}"))
+    console.print(table)
+

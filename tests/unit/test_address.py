@@ -347,3 +347,11 @@ def test_informal_without_a_name() -> None:
     assert salutation(locale="en-US", formality="informal") == "Hello,"
     assert salutation(locale="bg", formality="informal") == "Здравей,"
     assert salutation(locale="de", formality="informal") == "Hallo,"
+
+
+def test_polish_two_letter_names_in_ja_do_not_break_the_rules() -> None:
+    # found by hypothesis: "Ja" has no letter before its -ja
+    from globalcrm.locale import vocative
+
+    assert vocative("Ja", locale="pl", gender="female") == "Jo"
+    assert vocative("Maja", locale="pl", gender="female") == "Maju"

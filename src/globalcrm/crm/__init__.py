@@ -17,12 +17,15 @@ from globalcrm.crm._context import Context
 from globalcrm.crm.customers import Customers, DuplicateMatch
 from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
+from globalcrm.crm.messages import Messages  # messages and plugins (issue 20)
+from globalcrm.crm.payments import Payments
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
 from globalcrm.crm.purchases import Purchases
 from globalcrm.crm.segments import Segments
 from globalcrm.crm.service import Service
 from globalcrm.errors import InvalidFormat, StorageError
+from globalcrm.plugins import Plugins  # messages and plugins (issue 20)
 from globalcrm.privacy.key_wrapping import (
     EnvKeyProvider,
     EphemeralKeyProvider,
@@ -53,9 +56,10 @@ class CRM:
         tenant: str = "default",
         _uow: UnitOfWork | None = None,
         key_provider: KeyProvider | None = None,
+        _plugins: Plugins | None = None,
     ):
         self._engine = engine
-        self._context = Context(engine, tenant, _uow, key_provider=key_provider)
+        self._context = Context(engine, tenant, _uow, key_provider=key_provider, plugins=_plugins)
         self.customers = Customers(self._context)
         """Customers: add, update, find, import and export."""
         self.interactions = Interactions(self._context)
@@ -72,6 +76,14 @@ class CRM:
         """Segments: rules counted and listed in one SQL query; saved segments, snapshots."""
         self.service = Service(self._context, self.customers, self.privacy)
         """Customer service: cases across channels, teams, SLAs, routing, the agent's view."""
+        # --- messages and plugins (issue 20)
+        self.plugins: Plugins = self._context.plugins
+        """Plugins: ``crm.plugins.register(obj)``; entry points ``globalcrm.plugins`` load too."""
+        self.messages = Messages(self._context)
+        """Messages in each customer's language and manners: render, and send through an adapter."""
+        # --- end messages and plugins
+        self.payments = Payments(self._context)
+        """Payment methods to offer each customer, and the record of every payment."""
 
     @property
     def tenant(self) -> str:
@@ -86,7 +98,10 @@ class CRM:
     def for_tenant(self, tenant: str) -> CRM:
         """The same database seen as another tenant."""
         return CRM(
-            self._engine, tenant=_checks.tenant(tenant), key_provider=self._context.key_provider
+            self._engine,
+            tenant=_checks.tenant(tenant),
+            key_provider=self._context.key_provider,
+            _plugins=self._context.plugins,
         )
 
     @contextmanager
@@ -108,12 +123,13 @@ class CRM:
         if self._context.in_transaction:
             yield self
             return
-        with UnitOfWork(self._engine, self._context.tenant, write=True) as uow:
+        with self._context.work() as uow:  # hooks queued inside run after the commit
             yield CRM(
                 self._engine,
                 tenant=self._context.tenant,
                 _uow=uow,
                 key_provider=self._context.key_provider,
+                _plugins=self._context.plugins,
             )
 
     def close(self) -> None:
@@ -158,13 +174,17 @@ def open(
         raise InvalidFormat("expected a KeyProvider (kek_id, wrap, unwrap)", field="key_provider")
     engine = make_engine(url, **_in_memory_options(url))
     map_domain()
-    if migrate_schema:
-        migrate.upgrade(engine)
-    elif migrate.current(engine) != migrate.head():
-        engine.dispose()
-        raise StorageError(
-            "the database schema is not at the version this library needs; run `globalcrm migrate`"
-        )
+    try:
+        if migrate_schema:
+            migrate.upgrade(engine)
+        elif migrate.current(engine) != migrate.head():
+            raise StorageError(
+                "the database schema is not at the version this library needs; "
+                "run `globalcrm migrate`"
+            )
+    except BaseException:
+        engine.dispose()  # a store that did not open keeps no connection
+        raise
     return CRM(engine, tenant=tenant, key_provider=key_provider or _default_key_provider(engine))
 
 

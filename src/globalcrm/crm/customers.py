@@ -84,6 +84,7 @@ class Customers:
                 raise Conflict("a customer with this id is already stored", field="id")
             uow.customers.add(stored)
             record_audit(uow, self._context, "customer.added", "customer", stored.id, stored.id, {})
+            self._context.after_commit(uow, "globalcrm_customer_created", customer=stored)  # hook
         return stored
 
     def update(
@@ -138,6 +139,9 @@ class Customers:
                 {"fields": sorted(changes), "version": current.version},
             )
             uow.customers.detach(current)
+            self._context.after_commit(  # hook
+                uow, "globalcrm_customer_updated", customer=current, fields=tuple(sorted(changes))
+            )
         return current
 
     def delete(self, customer: Customer | str, *, expected_version: int | None = None) -> None:
@@ -156,6 +160,9 @@ class Customers:
             uow.customers.remove(current)
             record_audit(
                 uow, self._context, "customer.deleted", "customer", current.id, current.id, {}
+            )
+            self._context.after_commit(  # hook
+                uow, "globalcrm_customer_deleted", customer_id=current.id
             )
 
     # ----------------------------------------------------------------- reads

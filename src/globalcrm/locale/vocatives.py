@@ -285,7 +285,9 @@ def _pl_feminine(word: str) -> str:
         return word[:-1] + "u"
     if word.endswith("nia") and (_pl_vowel_groups(word[:-3]) <= 1 or word.endswith("unia")):
         return word[:-1] + "u"
-    if word.endswith("ja") and _pl_vowel_groups(word[:-2]) <= 1 and word[-3] in _PL_VOWELS:
+    if word.endswith("ja") and len(word) > 2 and _pl_vowel_groups(word[:-2]) <= 1 and (
+        word[-3] in _PL_VOWELS
+    ):
         return word[:-1] + "u"
     if word.endswith("ola") or re.fullmatch(f"[^{_PL_VOWELS}]*[{_PL_VOWELS}]la", word):
         return word[:-1] + "u"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -42,6 +43,7 @@ from globalcrm.storage.column_types import (
 )
 
 __all__ = [
+    "KEY_LENGTH",
     "PII_CLASSES",
     "audit_entries",
     "cases",
@@ -98,6 +100,10 @@ metadata = MetaData(
 )
 
 
+KEY_LENGTH = 512
+"""The longest search key ``customer_keys.key`` holds (characters)."""
+
+
 def _pii(kind: str) -> dict[str, str]:
     return {"pii": kind}
 
@@ -105,7 +111,9 @@ def _pii(kind: str) -> dict[str, str]:
 customers = Table(
     "customers",
     metadata,
-    Column("id", String(26), primary_key=True, info=_pii("identifier")),
+    # Ids are unique within a tenant: a tenant learns nothing of another's ids, not even that
+    # one is taken (migration s1). The key leads with the id, for lookups of many ids at once.
+    Column("id", String(26), nullable=False, info=_pii("identifier")),
     Column("tenant", String(64), nullable=False, info=_pii("none")),
     Column("name", person_name_type(), nullable=False, info=_pii("name")),
     Column("other_names", person_names_type(), nullable=False, info=_pii("name")),
@@ -131,6 +139,7 @@ customers = Table(
     Column("created_at", UTCDateTime(), nullable=False, info=_pii("technical")),
     Column("updated_at", UTCDateTime(), nullable=False, info=_pii("technical")),
     Column("version", Integer, nullable=False, info=_pii("technical")),
+    PrimaryKeyConstraint("id", "tenant"),
     Index(None, "tenant", "id"),
 )
 """One row per customer; contact points and names are JSON documents of domain values."""
@@ -140,15 +149,20 @@ customer_keys = Table(
     metadata,
     # No foreign key: the rows are derived from ``customers``, written and deleted with their
     # customer in one transaction; a referential check per key was most of a bulk import's
-    # time on PostgreSQL (migration 0004). The primary key leads with the id for those deletes.
+    # time on PostgreSQL (migration 0004). The primary key leads with the id and the tenant,
+    # for those deletes (ids are unique within a tenant only: migration s1).
     # The codes and folded keys compare byte-wise (COLLATE "C" on PostgreSQL): they need no
     # language's collation, and byte comparisons make each index insert cheaper. The id keeps
     # the collation of ``customers.id``, so that joins on it use that table's primary key.
-    Column("customer_id", String(26), primary_key=True, info=_pii("identifier")),
-    Column("kind", search_key_type(16), primary_key=True, info=_pii("none")),
-    # folded name words, emails, phones and handles: lookup keys derived from the customer row
-    Column("key", search_key_type(200), primary_key=True, info=_pii("identifier")),
+    Column("customer_id", String(26), nullable=False, info=_pii("identifier")),
+    Column("kind", search_key_type(16), nullable=False, info=_pii("none")),
+    # folded name words, emails, phones and handles: lookup keys derived from the customer row.
+    # 512 characters hold every key the domain makes: an email's is its address (at most 254
+    # bytes, RFC 5321) case-folded, which can grow it to 381 characters; a handle's is its
+    # service and the folded handle (128 characters, up to 384 folded).
+    Column("key", search_key_type(KEY_LENGTH), nullable=False, info=_pii("identifier")),
     Column("tenant", search_key_type(64), nullable=False, info=_pii("none")),
+    PrimaryKeyConstraint("customer_id", "tenant", "kind", "key"),
     Index(None, "tenant", "kind", "key"),
 )
 """Search keys (folded name words, emails, E.164 phones, handles), derived from ``customers``.
@@ -160,15 +174,9 @@ key was most of a bulk import's time on PostgreSQL); ``rebuild_search_keys`` rew
 interactions = Table(
     "interactions",
     metadata,
-    Column("id", String(26), primary_key=True, info=_pii("identifier")),
+    Column("id", String(26), nullable=False, info=_pii("identifier")),
     Column("tenant", String(64), nullable=False, info=_pii("none")),
-    Column(
-        "customer_id",
-        String(26),
-        ForeignKey("customers.id", ondelete="CASCADE"),
-        nullable=False,
-        info=_pii("identifier"),
-    ),
+    Column("customer_id", String(26), nullable=False, info=_pii("identifier")),
     Column("channel", String(32), nullable=False, info=_pii("none")),
     Column("direction", String(16), nullable=False, info=_pii("none")),
     Column("occurred_at", UTCDateTime(), nullable=False, info=_pii("technical")),
@@ -180,6 +188,10 @@ interactions = Table(
     Column("outcome", String(200), nullable=True, info=_pii("content")),
     Column("sentiment", Float, nullable=True, info=_pii("content")),
     Column("meta", json_type(), nullable=False, info=_pii("content")),
+    PrimaryKeyConstraint("id", "tenant"),
+    ForeignKeyConstraint(
+        ["tenant", "customer_id"], ["customers.tenant", "customers.id"], ondelete="CASCADE"
+    ),
     Index(None, "tenant", "customer_id", "occurred_at", "id"),
     Index(None, "tenant", "conversation", "occurred_at", "id"),
 )
@@ -188,6 +200,8 @@ interactions = Table(
 
 # --------------------------------------------------------------------------- money and prices
 # Amounts and rates are stored as exact decimal text: SQLite's NUMERIC goes through float.
+# Rates, tax rates, markups and price endings take any number of decimal places, so their text
+# has no length limit; amounts have at most 18 + 12 digits (``globalcrm.money``).
 
 exchange_rates = Table(
     "exchange_rates",
@@ -195,7 +209,7 @@ exchange_rates = Table(
     Column("id", Integer, primary_key=True, autoincrement=True, info=_pii("none")),
     Column("base", String(3), nullable=False, info=_pii("none")),
     Column("quote", String(3), nullable=False, info=_pii("none")),
-    Column("rate", String(64), nullable=False, info=_pii("none")),
+    Column("rate", Text, nullable=False, info=_pii("none")),
     Column("source", String(64), nullable=False, info=_pii("none")),
     Column("as_of", UTCDateTime(), nullable=False, info=_pii("none")),
     Column("imported_at", UTCDateTime(), nullable=False, info=_pii("technical")),
@@ -223,11 +237,11 @@ markets = Table(
     Column("currency", String(3), nullable=False, info=_pii("none")),
     Column("locale", String(35), nullable=False, info=_pii("none")),
     Column("tax_display", String(9), nullable=False, info=_pii("none")),
-    Column("tax_rate", String(32), nullable=False, info=_pii("none")),
-    Column("ending_step", String(64), nullable=True, info=_pii("none")),
-    Column("ending_value", String(64), nullable=True, info=_pii("none")),
+    Column("tax_rate", Text, nullable=False, info=_pii("none")),
+    Column("ending_step", Text, nullable=True, info=_pii("none")),
+    Column("ending_value", Text, nullable=True, info=_pii("none")),
     Column("ending_direction", String(7), nullable=True, info=_pii("none")),
-    Column("markup", String(32), nullable=False, info=_pii("none")),
+    Column("markup", Text, nullable=False, info=_pii("none")),
     Column("cash_rounding", Boolean, nullable=False, info=_pii("none")),
     ForeignKeyConstraint(
         ["tenant", "book"], ["price_books.tenant", "price_books.name"], ondelete="CASCADE"
@@ -476,10 +490,10 @@ purchases = Table(
     metadata,
     Column("id", String(26), primary_key=True, info=_sales("identifier")),
     Column("tenant", String(64), nullable=False, info=_sales("none", export=False)),
+    # no foreign key: a sale stays on the books after its customer is erased, which nulls this
     Column(
         "customer_id",
         String(26),
-        ForeignKey("customers.id", ondelete="SET NULL"),
         nullable=True,
         info=_classified("identifier", export=True, erase="null"),
     ),
@@ -657,13 +671,7 @@ cases = Table(
     metadata,
     Column("id", String(26), primary_key=True, info=_case("identifier")),
     Column("tenant", String(64), nullable=False, info=_case("none", export=False)),
-    Column(
-        "customer_id",
-        String(26),
-        ForeignKey("customers.id", ondelete="CASCADE"),
-        nullable=False,
-        info=_case("identifier"),
-    ),
+    Column("customer_id", String(26), nullable=False, info=_case("identifier")),
     Column("conversation", String(200), nullable=False, info=_case("identifier")),
     Column("channel", String(32), nullable=False, info=_case("preference")),
     Column("status", String(32), nullable=False, info=_case("none")),
@@ -692,8 +700,112 @@ cases = Table(
     Index(None, "tenant", "conversation"),
     Index(None, "tenant", "first_response_due"),
     Index(None, "tenant", "resolution_due"),
+    ForeignKeyConstraint(
+        ["tenant", "customer_id"],
+        ["customers.tenant", "customers.id"],
+        name="fk_cases_tenant_customers",
+        ondelete="CASCADE",
+    ),
 )
 """Cases: one customer matter across channels; its SLA deadlines are kept for the breach lists."""
+
+
+# --------------------------------------------------------------------------- payment records
+# Payments and their events (issue 21). No foreign key to ``customers``: a payment is a record
+# of a sale kept for tax law after its customer is erased. ``purchase_id`` has no foreign key
+# either: purchases are stored by another part of the library that is not there yet.
+
+__all__ += ["payment_events", "payments"]
+
+_TAX_GROUND = (
+    "tax law: records of payments received are kept with the invoices they settle "
+    "(EU VAT Directive 2006/112/EC art. 247, storage of invoices; national laws 6-10 years); "
+    "GDPR art. 17(3)(b): erasure does not reach what a legal obligation requires to keep"
+)
+
+
+def _tax_record(kind: str, *, export: bool = True) -> dict[str, object]:
+    """Kept after erasure: what the tax record of a payment needs."""
+    return _classified(kind, export=export, erase="keep", ground=_TAX_GROUND)
+
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_tax_record("identifier")),
+    Column("tenant", String(64), nullable=False, info=_tax_record("none", export=False)),
+    # the customer's id stays with the kept record: it is what the kept invoice names
+    Column("customer_id", String(26), nullable=False, info=_tax_record("identifier")),
+    Column("purchase_id", String(26), nullable=True, info=_tax_record("identifier")),
+    Column("method", String(40), nullable=False, info=_tax_record("none")),
+    Column("amount", String(64), nullable=False, info=_tax_record("none")),
+    Column("currency", String(3), nullable=False, info=_tax_record("none")),
+    Column("refunded", String(64), nullable=False, info=_tax_record("none")),
+    Column("status", String(20), nullable=False, info=_tax_record("none")),
+    Column("provider", String(64), nullable=True, info=_tax_record("none")),
+    # what the provider's statement names: reconciling the books needs it
+    Column("provider_reference", String(200), nullable=True, info=_tax_record("identifier")),
+    Column(
+        "instrument",
+        String(200),
+        nullable=True,
+        info=_classified("identifier", export=True, erase="null"),
+    ),
+    Column(
+        "meta", json_type(), nullable=False,
+        info=_classified("content", export=True, erase="anonymise"),
+    ),
+    Column(
+        "idempotency_key",
+        String(200),
+        nullable=True,
+        info=_classified("technical", export=False, erase="null"),
+    ),
+    Column("created_at", UTCDateTime(), nullable=False, info=_tax_record("technical")),
+    Column("updated_at", UTCDateTime(), nullable=False, info=_tax_record("technical")),
+    Column("paid_at", UTCDateTime(), nullable=True, info=_tax_record("technical")),
+    Column("version", Integer, nullable=False, info=_tax_record("technical", export=False)),
+    UniqueConstraint("tenant", "idempotency_key"),
+    UniqueConstraint("tenant", "method", "provider_reference"),
+    Index(None, "tenant", "id"),
+    Index(None, "tenant", "customer_id", "id"),
+)
+"""One row per payment: amounts as exact decimal text, ``refunded`` the sum of its refund
+events (locked with the row on every change), ``version`` its last event's ``seq``, ``meta``
+the payment's ``metadata``. Erasure of the customer nulls ``instrument`` and
+``idempotency_key`` and empties ``meta`` (anonymised to ``{}``)."""
+
+payment_events = Table(
+    "payment_events",
+    metadata,
+    Column(
+        "payment_id",
+        String(26),
+        ForeignKey("payments.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=_tax_record("identifier"),
+    ),
+    Column("seq", Integer, primary_key=True, info=_tax_record("technical")),
+    Column("tenant", String(64), nullable=False, info=_tax_record("none", export=False)),
+    Column("kind", String(20), nullable=False, info=_tax_record("none")),
+    Column("from_status", String(20), nullable=True, info=_tax_record("none")),
+    Column("to_status", String(20), nullable=False, info=_tax_record("none")),
+    Column("amount", String(64), nullable=True, info=_tax_record("none")),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_tax_record("technical")),
+    Column("recorded_at", UTCDateTime(), nullable=False, info=_tax_record("technical")),
+    Column("source", String(32), nullable=False, info=_tax_record("none")),
+    Column("provider_event_id", String(200), nullable=True, info=_tax_record("identifier")),
+    Column(
+        "idempotency_key",
+        String(200),
+        nullable=True,
+        info=_classified("technical", export=False, erase="null"),
+    ),
+    Column("reason", String(64), nullable=True, info=_tax_record("none")),
+    UniqueConstraint("tenant", "idempotency_key"),
+)
+"""Every step of every payment, append-only; the amount (a refund, what was paid) is in the
+payment's currency."""
 
 
 # --------------------------------------------------------------------------- data-subject requests
