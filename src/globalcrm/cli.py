@@ -1105,6 +1105,12 @@ def payments_refund(
     )
 
 
+# --------------------------------------------------------------------------- privacy requests
+# Issue 16: `privacy request ...` and `privacy import FILE` live in cli_requests.py, which
+# registers them on privacy_app when imported here.
+from globalcrm import cli_requests as _cli_requests  # noqa: E402, F401
+
+
 def main() -> None:
     """Entry point of the ``globalcrm`` script."""
     app()

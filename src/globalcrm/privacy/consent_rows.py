@@ -35,18 +35,20 @@ exactly as ``crm.privacy.record`` does.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
 
 import attrs
 
 from globalcrm import _checks
-from globalcrm.errors import InvalidFormat
+from globalcrm.customer_files import restore_cell
+from globalcrm.errors import GlobalCRMError, InvalidComponent, InvalidFormat
 from globalcrm.identifiers import check_id
 
-__all__ = ["COLUMNS", "DETAIL_COLUMNS", "ConsentRow", "consent_row"]
+__all__ = ["COLUMNS", "DETAIL_COLUMNS", "ConsentRow", "consent_row", "read_csv"]
 
 DETAIL_COLUMNS = (
     "consent_type",
@@ -191,3 +193,46 @@ def consent_row(row: Mapping[str, Any]) -> ConsentRow:
         evidence=None if evidence is None else _evidence(evidence),
         fields=fields,
     )
+
+
+def read_csv(stream: IO[str]) -> Iterator[dict[str, str]]:
+    """Rows of a consent-history CSV file whose header names :data:`COLUMNS` (UTF-8 text).
+
+    A first line naming none of the columns is an error (a file without a header is not "0
+    rows"), as is one naming a column not in :data:`COLUMNS` (by position: a first line of data
+    would be personal). Cells protected against spreadsheet formulas are restored.
+    """
+    line = 0
+    try:
+        reader = csv.DictReader(stream)
+        if reader.fieldnames is None:
+            return
+        names = [name.lstrip("\ufeff").strip() for name in reader.fieldnames]
+        known = [name in _KNOWN for name in names]
+        if not any(known):
+            raise InvalidFormat(
+                "the first line is not a header: it names no consent column "
+                "(customer_id, purpose, channel, state, occurred_at...)",
+                row=1,
+            )
+        unknown = [str(index) for index, ok in enumerate(known, start=1) if not ok]
+        if unknown:
+            raise InvalidComponent(
+                f"unknown column in the header: column {', '.join(unknown[:5])} "
+                "(see consent_rows.COLUMNS)",
+                row=1,
+            )
+        reader.fieldnames = names
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                raise InvalidFormat(f"row has more cells than the header (line {line})")
+            yield {name: restore_cell(value or "") for name, value in row.items()}
+    except GlobalCRMError:
+        raise
+    except UnicodeDecodeError:
+        raise InvalidFormat("not UTF-8 text; save the file as UTF-8") from None
+    except csv.Error:
+        raise InvalidFormat(f"not valid CSV (after line {line})") from None
+    except (OSError, ValueError, TypeError):
+        raise InvalidFormat("the stream cannot be read as text", field="stream") from None
