@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -27,11 +28,10 @@ def _store(tmp_path: Path) -> tuple[str, str]:
     return url, ona.id
 
 
-def _json(args: list[str]) -> dict[str, object]:
+def _json(args: list[str]) -> Any:
     result = runner.invoke(app, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
-    data: dict[str, object] = json.loads(result.stdout)
-    return data
+    return json.loads(result.stdout)
 
 
 def test_a_request_without_a_calendar_is_refused_in_one_line(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_open_pause_resume_extend_complete_in_the_vilnius_calendar(tmp_path: Pat
 
 
 def test_overdue_and_due_soon_lists(tmp_path: Path) -> None:
-    url, ona = _store(tmp_path)
+    url, _ona = _store(tmp_path)
     base = ["--url", url]
     _json(["privacy", "request", "calendar", *base, "--time-zone", "Europe/Vilnius",
            "--country", "LT"])
@@ -101,11 +101,11 @@ def test_overdue_and_due_soon_lists(tmp_path: Path) -> None:
     assert opened["customer_id"] is None
     soon = _json(["privacy", "request", "due-soon", *base, "--days", "3",
                   "--at", "2026-11-30T12:00:00+00:00"])
-    assert [r["id"] for r in soon["requests"]] == [opened["id"]]  # type: ignore[union-attr]
+    assert [r["id"] for r in soon["requests"]] == [opened["id"]]
     assert _json(["privacy", "request", "overdue", *base, "--at",
                   "2026-11-30T12:00:00+00:00"])["requests"] == []
     late = _json(["privacy", "request", "overdue", *base, "--at", "2026-12-03T12:00:00+00:00"])
-    assert [r["id"] for r in late["requests"]] == [opened["id"]]  # type: ignore[union-attr]
+    assert [r["id"] for r in late["requests"]] == [opened["id"]]
     table = runner.invoke(app, ["privacy", "request", "overdue", *base,
                                 "--at", "2026-12-03T12:00:00+00:00"], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and str(opened["id"]) in table.stdout
