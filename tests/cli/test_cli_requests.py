@@ -149,3 +149,21 @@ def test_privacy_import_loads_a_csv_and_reports_bad_rows(tmp_path: Path) -> None
     assert "row 3: channel:" in atomic.stderr
     missing = runner.invoke(app, ["privacy", "import", str(tmp_path / "none.csv"), "--url", url])
     assert missing.exit_code == 1 and "file: no such file" in missing.stderr
+
+
+def test_the_demo_counts_a_gdpr_request_past_a_lithuanian_christmas(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["demo", "--db", str(db)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    # one month from Tue 24 Nov ends on Christmas Eve (a holiday in Lithuania), then Christmas,
+    # the weekend: the period ends on the next working day, in Vilnius time
+    assert "received Tue 24 Nov 2026 in Vilnius; due Mon 28 Dec 2026" in result.output
+    assert "2026-12-28 21:59 UTC" in result.output
+    # the breach clock runs 72 hours through the holidays
+    assert "tell the authority under eu-gdpr by Sat 26 Dec 17:00" in result.output
+    crm = gc.open(f"sqlite:///{db}")
+    jonas = crm.customers.search("petraitis").items[0]
+    (request,) = crm.privacy.requests.for_customer(jonas)
+    assert request.regimes == ("eu-gdpr",) and request.status == "in_progress"
+    assert crm.privacy.verify().ok
+    crm.close()
