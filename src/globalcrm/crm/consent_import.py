@@ -21,9 +21,11 @@ first event's id is reported); other facts under a key already used are a row er
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -80,6 +82,34 @@ def import_events(
                             field="on_progress")
     _checks.flag(atomic, field="atomic")
     stamp = context.now(now)
+    with _collector_paused():
+        return _imported(context, rows, atomic=atomic, stamp=stamp, on_progress=on_progress)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Run without the cyclic garbage collector (it runs as usual once turned on again).
+
+    It would otherwise pass over the many short-lived events held by the import again and again.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _imported(
+    context: Context,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    atomic: bool,
+    stamp: dt.datetime,
+    on_progress: ProgressCallback | None,
+) -> ImportReport:
+    """Type, check and store the rows (the collector paused by the caller)."""
     report = ImportReport()
     typed: list[tuple[int, ConsentRow]] = []
     for number, row in enumerate(rows, start=1):
