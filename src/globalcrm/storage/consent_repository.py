@@ -139,16 +139,6 @@ def _state_from_row(row: Any) -> ConsentStatus:
     )
 
 
-class _StateColumns:
-    """The projection row's columns of a joined row (labelled ``state_<column>``)."""
-
-    def __init__(self, row: Any) -> None:
-        self._row = row
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, f"state_{name}")
-
-
 def _state_columns(state: ConsentStatus) -> dict[str, Any]:
     data = attrs.asdict(state)
     data["contact_point_ref"] = state.contact_point_ref or NO_POINT
@@ -224,33 +214,22 @@ class ConsentRepository:
         )
 
     def _state_after(self, staged: ConsentEvent) -> ConsentStatus:
-        """The key's state once ``staged`` is taken in: one step, or a replay of the key.
-
-        One query reads the key's newest entry, the latest time among its entries and the
-        projection row (which must name that entry and agree with it to be extended).
-        """
+        """The key's state once ``staged`` is taken in: one step, or a replay of the key."""
         key = status_key(staged)
         e, s = tables.consent_events, tables.consent_states
         where = self._key_filter(e, staged.subject_ref, key)
-        newer = tables.consent_events.alias("newer")
-        latest = (
-            select(func.max(newer.c.occurred_at))
-            .where(self._key_filter(newer, staged.subject_ref, key))
-            .scalar_subquery()
-        )
-        state_columns = [column.label(f"state_{column.name}") for column in s.columns]
         newest = self._session.execute(
-            select(e, latest.label("key_latest"), *state_columns)
-            .select_from(e.outerjoin(s, self._key_filter(s, staged.subject_ref, key)))
-            .where(where)
-            .order_by(e.c.seq.desc())
-            .limit(1)
+            select(e).where(where).order_by(e.c.seq.desc()).limit(1)
         ).first()
         if newest is None:
             return advance(None, staged)
-        if newest.state_event_seq is not None and staged.occurred_at >= newest.key_latest:
-            current = _state_from_row(_StateColumns(newest))
-            agrees = newest.state_event_seq == newest.seq and all(
+        latest = self._session.execute(select(func.max(e.c.occurred_at)).where(where)).scalar()
+        row = self._session.execute(
+            select(s).where(self._key_filter(s, staged.subject_ref, key))
+        ).first()
+        if row is not None and latest is not None and staged.occurred_at >= latest:
+            current = _state_from_row(row)
+            agrees = row.event_seq == newest.seq and all(
                 getattr(newest, column) == getattr(current, name) for column, name in _AFTER
             )
             if agrees and read_entry(newest, self._tenant).after == current:
