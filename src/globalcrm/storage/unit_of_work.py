@@ -25,6 +25,7 @@ from globalcrm.storage.failures import (
     storage_errors,
     translate_storage_error,
 )
+from globalcrm.storage.loyalty_repository import LoyaltyRepository
 from globalcrm.storage.notice_repository import NoticeRepository
 from globalcrm.storage.opt_in_repository import OptInTokenRepository
 from globalcrm.storage.payments_repository import PaymentRepository
@@ -60,6 +61,7 @@ class UnitOfWork:
     opt_in_tokens: OptInTokenRepository
     audit: AuditRepository
     payments: PaymentRepository
+    loyalty: LoyaltyRepository
     # data-subject requests (issue 16)
     requests: RequestRepository
 
@@ -93,6 +95,7 @@ class UnitOfWork:
             self.opt_in_tokens = OptInTokenRepository(session, self._tenant)
             self.audit = AuditRepository(session, self._tenant)
             self.payments = PaymentRepository(session, self._tenant)
+            self.loyalty = LoyaltyRepository(session, self._tenant)
             # data-subject requests (issue 16)
             self.requests = RequestRepository(session, self._tenant)
             return self

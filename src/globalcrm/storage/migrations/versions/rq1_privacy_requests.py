@@ -5,7 +5,7 @@ and due-soon lists), ``privacy_request_events`` (every step, inserted and never 
 ``legal_calendars`` (each tenant's time zone and public holidays, and any regime's own).
 
 Revision ID: rq1
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "rq1"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ Data-subject requests from the command line: set the controller's legal calendar
 request, take each step (verify, pause, resume, extend, complete, reject), show one with its
 history, and list the overdue and due-soon ones; and load a consent history from a CSV or JSON
 file. Every command takes ``--format json`` for scripts. The commands are registered on the
-``privacy`` group of :mod:`globalcrm.cli`, which imports this module.
+``privacy`` group (:mod:`globalcrm.cli.privacy`); :mod:`globalcrm.cli` imports this module.
 """
 
 from __future__ import annotations
@@ -15,26 +15,26 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 import globalcrm as gc
 from globalcrm import import_export
-from globalcrm.cli import (
+from globalcrm.cli.base import (
     DEFAULT_URL,
     OutputFormat,
     TenantOption,
     UrlOption,
-    _instant,
-    _iso,
-    _moment,
-    _output_format,
-    _print_json,
-    _print_row_errors,
-    _reported,
     console,
-    privacy_app,
+    customer_id,
+    data_table,
+    iso,
+    output_format,
+    parse_instant,
+    parse_moment,
+    print_json,
+    reported,
     stderr,
 )
+from globalcrm.cli.privacy import privacy_app
 from globalcrm.errors import GlobalCRMError
 from globalcrm.privacy import consent_rows
 from globalcrm.privacy.deadlines import LegalCalendar
@@ -69,7 +69,7 @@ def _request_json(request: DataSubjectRequest) -> dict[str, Any]:
         "channel": request.channel,
         "status": request.status,
         "received_at": request.received_at.isoformat(),
-        "closed_at": _iso(request.closed_at),
+        "closed_at": iso(request.closed_at),
         "calendar": request.calendar.to_json(),
         "paused_days": request.paused_days,
         "extended": request.extended,
@@ -93,7 +93,7 @@ def _request_json(request: DataSubjectRequest) -> dict[str, Any]:
 
 def _print_request(request: DataSubjectRequest, shape: str, *, history: bool = False) -> None:
     if shape == "json":
-        _print_json(_request_json(request))
+        print_json(_request_json(request))
         return
     due = request.due()
     shown = "no running clock" if due is None else (
@@ -104,7 +104,7 @@ def _print_request(request: DataSubjectRequest, shape: str, *, history: bool = F
         highlight=False,
     )
     if history:
-        table = Table("when (UTC)", "step", "detail")
+        table = data_table("when (UTC)", "step", "detail")
         for event in request.history():
             detail = ", ".join(f"{key}={value}" for key, value in sorted(event.detail.items()))
             table.add_row(event.at.strftime("%Y-%m-%d %H:%M"), event.kind, detail)
@@ -128,10 +128,10 @@ def _due_json(item: DueRequest) -> dict[str, Any]:
 
 def _print_due(page: Any, shape: str) -> None:
     if shape == "json":
-        _print_json({"requests": [_due_json(item) for item in page],
+        print_json({"requests": [_due_json(item) for item in page],
                      "next_cursor": page.next_cursor})
         return
-    table = Table("id", "right", "regimes", "status", "due (UTC)", "deemed refused")
+    table = data_table("id", "right", "regimes", "status", "due (UTC)", "deemed refused")
     for item in page:
         table.add_row(item.id, item.right, ", ".join(item.regimes), item.status,
                       item.due_at.strftime("%Y-%m-%d %H:%M"), ", ".join(item.deemed_refused))
@@ -141,12 +141,12 @@ def _print_due(page: Any, shape: str) -> None:
 
 
 def _step(url: str, tenant: str, shape: str, take: Any) -> None:
-    """Open the store, take one step on a request, print the request as it now stands."""
-    with _reported():
-        chosen = _output_format(shape)
+    """Open the store, take one step (given the CRM), print the request as it now stands."""
+    with reported():
+        chosen = output_format(shape)
         crm = gc.open(url, tenant=tenant)
         try:
-            changed = take(crm.privacy.requests)
+            changed = take(crm)
         finally:
             crm.close()
     _print_request(changed, chosen)
@@ -172,8 +172,8 @@ def request_calendar(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Set the controller's legal calendar (or a regime's own): deadlines are counted in it."""
-    with _reported():
-        shape = _output_format(format)
+    with reported():
+        shape = output_format(format)
         calendar = LegalCalendar(time_zone=time_zone, country=country, subdivision=subdivision)
         crm = gc.open(url, tenant=tenant)
         try:
@@ -181,7 +181,7 @@ def request_calendar(
         finally:
             crm.close()
     if shape == "json":
-        _print_json({"regime": regime, "calendar": calendar.to_json()})
+        print_json({"regime": regime, "calendar": calendar.to_json()})
         return
     console.print(f"legal calendar of {regime or 'the controller'} set", highlight=False)
 
@@ -191,7 +191,9 @@ def request_open(
     right: Annotated[str, typer.Option(help="The right invoked: access, erasure, portability...")],
     channel: Annotated[str, typer.Option(help="How the request came in: email, web_form...")],
     customer: Annotated[
-        str | None, typer.Option(help="Customer id (omit for a requester not yet identified).")
+        str | None,
+        typer.Option(help="The customer: id, e-mail, phone or source:id (omit for a requester "
+                          "not yet identified)."),
     ] = None,
     regime: Annotated[
         list[str] | None,
@@ -211,9 +213,10 @@ def request_open(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Open a request; it is counted in the configured legal calendar (refused without one)."""
-    _step(url, tenant, format, lambda requests: requests.open(
-        customer, right=right, channel=channel, regimes=regime or None, requester=requester,
-        received_at=_moment(received_at, "received_at"), identity_verified=verified,
+    _step(url, tenant, format, lambda crm: crm.privacy.requests.open(
+        None if customer is None else customer_id(crm, customer),
+        right=right, channel=channel, regimes=regime or None, requester=requester,
+        received_at=parse_moment(received_at, "received_at"), identity_verified=verified,
     ))
 
 
@@ -222,7 +225,8 @@ def request_verify(
     request: RequestArgument,
     method: Annotated[str, typer.Option(help="How: login, id_document, email_link...")],
     customer: Annotated[
-        str | None, typer.Option(help="Customer the requester proved to be (links the request).")
+        str | None,
+        typer.Option(help="The customer the requester proved to be (id, e-mail, phone...)."),
     ] = None,
     at: AtOption = None,
     url: UrlOption = DEFAULT_URL,
@@ -230,8 +234,9 @@ def request_verify(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Record that the requester's identity was verified."""
-    _step(url, tenant, format, lambda requests: requests.verify(
-        request, method=method, customer=customer, at=_moment(at, "at")
+    _step(url, tenant, format, lambda crm: crm.privacy.requests.verify(
+        request, method=method, at=parse_moment(at, "at"),
+        customer=None if customer is None else customer_id(crm, customer),
     ))
 
 
@@ -245,8 +250,8 @@ def request_pause(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Stop the clock while waiting for the requester."""
-    _step(url, tenant, format, lambda requests: requests.pause(
-        request, reason=reason, at=_moment(at, "at")
+    _step(url, tenant, format, lambda crm: crm.privacy.requests.pause(
+        request, reason=reason, at=parse_moment(at, "at")
     ))
 
 
@@ -259,7 +264,9 @@ def request_resume(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Start the clock again: the due date moves by the days it stood still."""
-    _step(url, tenant, format, lambda requests: requests.resume(request, at=_moment(at, "at")))
+    _step(url, tenant, format, lambda crm: crm.privacy.requests.resume(
+        request, at=parse_moment(at, "at")
+    ))
 
 
 @request_app.command("extend")
@@ -275,9 +282,9 @@ def request_extend(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Take the regimes' extension of the period."""
-    _step(url, tenant, format, lambda requests: requests.extend(
-        request, reason=reason, notice_sent_at=_instant(notice_sent_at, "notice_sent_at"),
-        at=_moment(at, "at"),
+    _step(url, tenant, format, lambda crm: crm.privacy.requests.extend(
+        request, reason=reason, notice_sent_at=parse_instant(notice_sent_at, "notice_sent_at"),
+        at=parse_moment(at, "at"),
     ))
 
 
@@ -291,8 +298,8 @@ def request_complete(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Close the request as answered."""
-    _step(url, tenant, format, lambda requests: requests.complete(
-        request, summary=summary, at=_moment(at, "at")
+    _step(url, tenant, format, lambda crm: crm.privacy.requests.complete(
+        request, summary=summary, at=parse_moment(at, "at")
     ))
 
 
@@ -307,8 +314,8 @@ def request_reject(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Refuse the request, citing its ground."""
-    _step(url, tenant, format, lambda requests: requests.reject(
-        request, ground=ground, cite=cite, at=_moment(at, "at")
+    _step(url, tenant, format, lambda crm: crm.privacy.requests.reject(
+        request, ground=ground, cite=cite, at=parse_moment(at, "at")
     ))
 
 
@@ -320,8 +327,8 @@ def request_show(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Show a request, its due date and every step."""
-    with _reported():
-        shape = _output_format(format)
+    with reported():
+        shape = output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
             found = crm.privacy.requests.get(request)
@@ -334,9 +341,9 @@ def _due_list(
     url: str, tenant: str, shape: str, at: str | None, after: str | None, limit: int,
     within: dt.timedelta | None,
 ) -> None:
-    with _reported():
-        chosen = _output_format(shape)
-        moment = _moment(at, "at")
+    with reported():
+        chosen = output_format(shape)
+        moment = parse_moment(at, "at")
         crm = gc.open(url, tenant=tenant)
         try:
             requests = crm.privacy.requests
@@ -373,7 +380,7 @@ def request_due_soon(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Open requests due within the next DAYS days, soonest first."""
-    with _reported():
+    with reported():
         if days < 1:
             raise gc.InvalidInput("expected at least one day", field="days")
     _due_list(url, tenant, format, at, after, limit, dt.timedelta(days=days))
@@ -393,8 +400,8 @@ def privacy_import(
     format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Load a consent history: one event per row, checked and chained as `record` does."""
-    with _reported():
-        shape = _output_format(format)
+    with reported():
+        shape = output_format(format)
         if not file.is_file():
             raise gc.InvalidInput("no such file", field="file")
         try:
@@ -422,14 +429,17 @@ def privacy_import(
         finally:
             crm.close()
     if shape == "json":
-        _print_json({
+        print_json({
             "rows": report.rows, "imported": report.imported, "committed": report.committed,
             "ids": list(report.ids),
             "errors": [{"row": e.row, "field": e.field, "message": e.message}
                        for e in report.errors],
         })
     else:
-        _print_row_errors(report)
+        for problem in report.errors[:200]:
+            stderr.print(f"[red]{problem}[/]", highlight=False)
+        if len(report.errors) > 200:
+            stderr.print(f"... and {len(report.errors) - 200} more errors")
         state = "stored" if report.committed else "nothing stored (--atomic)"
         console.print(
             f"{report.rows} rows read, {report.imported} events imported, "
