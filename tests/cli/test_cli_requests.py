@@ -23,7 +23,8 @@ def _store(tmp_path: Path) -> tuple[str, str]:
     crm = gc.open(url)
     ona = crm.customers.add(gc.Customer(
         name=gc.PersonName(given="Ona", surname="Kazlauskienė", locale="lt"), country="LT",
-        language="lt", time_zone="Europe/Vilnius", currency="EUR"), now=T0)
+        language="lt", time_zone="Europe/Vilnius", currency="EUR",
+        emails=["ona@example.lt"]), now=T0)
     crm.close()
     return url, ona.id
 
@@ -51,8 +52,11 @@ def test_open_pause_resume_extend_complete_in_the_vilnius_calendar(tmp_path: Pat
     base = ["--url", url]
     _json(["privacy", "request", "calendar", *base, "--time-zone", "Europe/Vilnius",
            "--country", "LT"])
-    opened = _json(["privacy", "request", "open", *base, "--customer", ona, "--right", "access",
-                    "--channel", "email", "--received-at", "2026-11-02T09:00:00+00:00"])
+    # the customer named by her e-mail address, as every CUSTOMER on the command line
+    opened = _json(["privacy", "request", "open", *base, "--customer", "ona@example.lt",
+                    "--right", "access", "--channel", "email",
+                    "--received-at", "2026-11-02T09:00:00+00:00"])
+    assert opened["customer_id"] == ona
     assert opened["regimes"] == ["eu-gdpr"] and opened["status"] == "received"
     # GDPR Art. 12(3): one month, to the same date; 2 December 2026 is a Wednesday in Vilnius
     due = opened["due"]
