@@ -87,6 +87,7 @@ def test_open_pause_resume_extend_complete_in_the_vilnius_calendar(tmp_path: Pat
     ]
     shown = runner.invoke(app, [*step, "show", request, *base], env={"COLUMNS": "200"})
     assert shown.exit_code == 0 and "completed" in shown.stdout and "clarification" in shown.stdout
+    assert "access [eu-gdpr] completed" in shown.stdout  # the regimes are text, not markup
     # a closed request takes no more steps: one line, exit 1, nothing changed
     again = runner.invoke(app, [*step, "reject", request, *base, "--ground", "excessive",
                                 "--cite", "GDPR Art. 12(5)"])

@@ -102,6 +102,7 @@ def _print_request(request: DataSubjectRequest, shape: str, *, history: bool = F
     console.print(
         f"{request.id} {request.right} [{', '.join(request.regimes)}] {request.status}; {shown}",
         highlight=False,
+        markup=False,
     )
     if history:
         table = data_table("when (UTC)", "step", "detail")
