@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 import globalcrm as gc
 from globalcrm import import_export
@@ -108,7 +109,7 @@ def _print_request(request: DataSubjectRequest, shape: str, *, history: bool = F
         table = data_table("when (UTC)", "step", "detail")
         for event in request.history():
             detail = ", ".join(f"{key}={value}" for key, value in sorted(event.detail.items()))
-            table.add_row(event.at.strftime("%Y-%m-%d %H:%M"), event.kind, detail)
+            table.add_row(event.at.strftime("%Y-%m-%d %H:%M"), event.kind, Text(detail))
         console.print(table)
 
 
