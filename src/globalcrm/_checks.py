@@ -81,6 +81,8 @@ def _canonical(options: tuple[str, ...]) -> dict[str, str]:
 
 def choice(value: object, options: Iterable[str], *, field: str, what: str) -> str:
     """Return ``value`` if it is one of ``options`` (any case), in its canonical spelling."""
+    if type(value) is str and type(options) is tuple and value in options:
+        return value  # already one of the options, spelt as they are
     if not isinstance(value, str):
         article = "an" if what[:1] in "aeiou" else "a"
         raise InvalidFormat(f"expected {article} {what}, got {type(value).__name__}", field=field)

@@ -47,6 +47,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _welcome_messages(crm, console, stored, moment)
     _loyalty(crm, console, stored, moment)
     _erasure(crm, console, moment)
+    _privacy_request(crm, console, stored)
     return crm
 
 
@@ -605,4 +606,40 @@ def _erasure(crm: gc.CRM, console: Console, now: dt.datetime) -> None:
     console.print(
         f"audit chain verifies: {crm.privacy.verify_audit() is None}; "
         f"consent ledger verifies: {crm.privacy.verify_ledger() is None}"
+    )
+
+
+def _privacy_request(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> None:
+    """A GDPR access request from the Lithuanian customer, counted in the Vilnius calendar.
+
+    One month from 24 November 2026 ends on Christmas Eve, a public holiday in Lithuania: the
+    period runs to the next working day (Regulation 1182/71 Art. 3(4)), Monday 28 December.
+    """
+    from globalcrm.privacy.deadlines import LegalCalendar
+
+    vilnius = LegalCalendar(time_zone="Europe/Vilnius", country="LT")
+    crm.privacy.requests.set_calendar(vilnius)
+    received = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)  # 10:00 in Vilnius
+    request = crm.privacy.requests.open(
+        stored["LT"], right="access", channel="email", received_at=received,
+        identity_verified=True, now=received,
+    )
+    due = request.deadline()
+    console.print(
+        f"data-subject request {request.id}: {request.right} under "
+        f"{', '.join(request.regimes)}, received {received.astimezone(vilnius.zone):%a %d %b %Y} "
+        f"in Vilnius; due {due.due_date:%a %d %b %Y} "
+        f"(23:59 Vilnius time, {due.due_at:%Y-%m-%d %H:%M} UTC): {due.cite}",
+        highlight=False,
+    )
+    aware = dt.datetime(2026, 12, 23, 15, 0, tzinfo=dt.UTC)
+    clocks = crm.privacy.breach_deadlines(aware, regimes=["eu-gdpr"])
+    console.print(
+        "breach found " + f"{aware.astimezone(vilnius.zone):%a %d %b %H:%M} in Vilnius: "
+        + "; ".join(
+            f"tell the authority under {clock.regime} by "
+            f"{clock.due_at.astimezone(vilnius.zone):%a %d %b %H:%M} ({clock.cite})"
+            for clock in clocks
+        ),
+        highlight=False,
     )

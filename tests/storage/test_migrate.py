@@ -21,6 +21,7 @@ from globalcrm.demo import demo_price_book
 from globalcrm.demo_data import ECB_SAMPLE, MARKETING_NOTICES, PRODUCT, UZS_SAMPLE
 from globalcrm.prices import PriceBounds
 from globalcrm.privacy import Purpose, publish_notice
+from globalcrm.privacy.deadlines import LegalCalendar
 from globalcrm.privacy.retention import RetentionPolicy
 from globalcrm.storage import migrate, tables
 from globalcrm.storage.engine import make_engine
@@ -213,6 +214,10 @@ def _seed_later_tables(crm: gc.CRM, customer_id: str) -> None:
         name=gc.PersonName(given="Dvynys", surname="Petraitis", locale="lt"), country="LT",
         language="lt", time_zone="Europe/Vilnius", currency="EUR"), now=NOW)
     crm.customers.merge(customer_id, twin, now=NOW)
+    # data-subject requests (migration 0014): a calendar, a request and its steps
+    crm.privacy.requests.set_calendar(LegalCalendar(time_zone="Europe/Vilnius", country="LT"))
+    request = crm.privacy.requests.open(customer_id, right="access", channel="email", now=NOW)
+    crm.privacy.requests.verify(request, method="login", at=NOW)
 
 
 def _counts(engine: Engine) -> dict[str, int]:

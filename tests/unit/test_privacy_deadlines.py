@@ -8,6 +8,7 @@ the law, the law wins and the case says why.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -210,3 +211,48 @@ def test_gdpr_due_date_is_a_working_day_a_month_or_a_little_more_later(day: dt.d
     )
     assert VILNIUS.is_working_day(deadline.due_date)
     assert 28 <= (deadline.due_date - day).days <= 31 + 5
+
+
+# --------------------------------------------------------------------------- the requests page
+
+
+def _requests_table_tool() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "build_requests_table.py"
+    spec = importlib.util.spec_from_file_location("build_requests_table", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_requests_page_tables_are_generated_from_the_data_and_the_code() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[2] / "tools" / "build_requests_table.py"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(tool), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_requests_page_tables_show_each_regimes_rules() -> None:
+    requests, breaches = _requests_table_tool().build().split("A breach")
+    rows = {line.split("|")[1].strip(): line for line in requests.splitlines()
+            if line.startswith("| `")}
+    assert len(rows) == 11 and breaches.count("\n| `") == 11
+    assert "| `eu-gdpr` | `elapsed` | Sat 2026-12-26 10:00 Europe/Vilnius |" in breaches
+    # a month from Wed 23 Dec 2026 is Sat 23 Jan 2027: the next working day in Vilnius
+    assert "| Mon 2027-01-25 | Tue 2027-03-23 |" in rows["`eu-gdpr`"]
+    # the CCPA counts the day of receipt as day 1: 45 days end on receipt + 44
+    assert "| Fri 2027-02-05 |" in rows["`us-ca-ccpa`"]
+    assert "no day count" in rows["`cn-pipl`"]
+    # a stale page is found: the check compares the whole generated part
+    tool = _requests_table_tool()
+    page = f"intro\n{tool.BEGIN}\nSTALE ROW\n{tool.END}\noutro\n"
+    fresh = tool.rendered(page)
+    assert fresh.startswith("intro\n") and fresh.endswith("\noutro\n") and "STALE ROW" not in fresh

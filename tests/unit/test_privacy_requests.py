@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from globalcrm import errors
-from globalcrm.privacy.deadlines import LegalCalendar
-from globalcrm.privacy.requests import DataSubjectRequest
+from globalcrm.privacy.deadlines import LegalCalendar, LegalCalendars, response_deadline
+from globalcrm.privacy.requests import DataSubjectRequest, deemed_refusal
 
 VILNIUS = LegalCalendar(time_zone="Europe/Vilnius", country="LT")
 CUSTOMER = "01KAQ3V4J5ZC6Y3W8N0R2T4V6X"
@@ -109,3 +111,94 @@ def test_an_unidentified_requester_is_personal_data_and_stays_out_of_the_repr() 
     request = _open(customer_id=None, requester="jonas.petraitis@example.lt")
     assert "jonas" not in repr(request).casefold()
     assert request.status == "received"
+
+
+def test_free_text_is_kept_as_a_note_apart_from_the_facts() -> None:
+    request = _open(identity_verified=True)
+    extended = request.extend(
+        at=_at("2025-09-10"), notice_sent_at=_at("2025-09-10"), reason="Jonas's 12 systems"
+    )
+    done = extended.complete(at=_at("2025-09-20"), summary="sent to Jonas")
+    step, last = done.events[-2], done.events[-1]
+    assert step.detail == {"notice_sent_at": _at("2025-09-10").astimezone(dt.UTC).isoformat()}
+    assert step.note == "Jonas's 12 systems" and last.note == "sent to Jonas"
+    assert "Jonas" not in repr(step) + repr(last) and done.closed_at == _at("2025-09-20")
+    assert request.complete(at=_at("2025-09-20")).events[-1].note is None
+
+
+def test_verification_links_a_requester_to_the_customer() -> None:
+    request = _open(customer_id=None, requester="jonas.petraitis@example.lt")
+    linked = request.verify_identity(at=_at("2025-09-04"), method="id_document",
+                                     customer_id=CUSTOMER)
+    assert linked.customer_id == CUSTOMER and linked.events[-1].detail["customer_id"] == CUSTOMER
+    other = "01KAQ3V4J5ZC6Y3W8N0R2T4V6Y"
+    with pytest.raises(errors.RuleViolation, match="another customer"):
+        _open().verify_identity(at=_at("2025-09-04"), customer_id=other)
+    with pytest.raises(errors.InvalidInput):
+        _open().verify_identity(at=_at("2025-09-04"), customer_id="not an id")
+
+
+def test_a_paused_or_closed_request_is_not_due_and_never_overdue() -> None:
+    request = _open(identity_verified=True)
+    paused = request.pause(at=_at("2025-09-05"), reason="identity")
+    assert paused.due() is None and not paused.is_overdue(_at("2026-01-01"))
+    assert request.due() == request.deadline()
+    closed = request.reject(at=_at("2025-09-06"), ground="excessive", cite="GDPR Art. 12(5)")
+    assert closed.due() is None and not closed.is_overdue(_at("2026-01-01"))
+    silent = _open(regimes=["cn-pipl"])
+    assert silent.due() is None and not silent.is_overdue(_at("2030-01-01"))
+    assert silent.pause(at=_at("2029-01-01"), reason="clarification").status == "paused"
+
+
+def test_the_ccpa_clock_does_not_stop_and_regimes_may_count_in_their_own_calendar() -> None:
+    los_angeles = LegalCalendar(time_zone="America/Los_Angeles", country="US", subdivision="CA")
+    request = _open(regimes=["us-ca-ccpa", "eu-gdpr"], regime_calendars={"us-ca-ccpa": los_angeles})
+    assert request.calendar_for("us-ca-ccpa") == los_angeles
+    assert request.calendar_for("eu-gdpr") == VILNIUS
+    before = request.regime_deadlines()
+    later = request.pause(at=_at("2025-09-05"), reason="identity").resume(at=_at("2025-09-15"))
+    after = later.regime_deadlines()
+    assert after["us-ca-ccpa"] == before["us-ca-ccpa"]
+    assert after["eu-gdpr"].due_date == before["eu-gdpr"].due_date + dt.timedelta(days=10)
+    with pytest.raises(errors.InvalidInput):
+        _open(regime_calendars={"mars-law": VILNIUS})
+    with pytest.raises(errors.InvalidInput):
+        _open(regime_calendars={"eu-gdpr": "Europe/Vilnius"})
+
+
+def test_an_extension_does_not_outrun_a_regime_that_has_none() -> None:
+    both = _open(regimes=["eu-gdpr", "br-lgpd"], identity_verified=True)
+    extended = both.extend(at=_at("2025-09-05"), notice_sent_at=_at("2025-09-05"), reason="x")
+    assert extended.deadline().regime == "br-lgpd"  # LGPD's 15 days still bind
+    assert extended.regime_deadlines()["eu-gdpr"].extended
+    assert deemed_refusal("ca-pipeda") == "PIPEDA s.8(5)" and deemed_refusal("eu-gdpr") is None
+
+
+def test_legal_calendars_round_trip_and_answer_per_regime() -> None:
+    calendar = LegalCalendar(time_zone="America/Sao_Paulo", country="BR", subdivision="SP")
+    assert LegalCalendar.from_json(calendar.to_json()) == calendar
+    with pytest.raises(errors.InvalidInput) as caught:
+        LegalCalendar.from_json({"zone": "UTC"}, field="calendars")
+    assert caught.value.field == "calendars"
+    configured = LegalCalendars(controller=VILNIUS, regimes={"br-lgpd": calendar})
+    assert configured.for_regime("br-lgpd") == calendar
+    assert configured.for_regime("eu-gdpr") == VILNIUS
+    assert LegalCalendars().for_regime("eu-gdpr") is None
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4)), max_size=4))
+def test_whole_days_paused_add_to_the_gdpr_due_date(pauses: list[tuple[int, int]]) -> None:
+    request = _open(identity_verified=True)
+    day = dt.date(2025, 9, 4)
+    total = 0
+    for gap, length in pauses:
+        day += dt.timedelta(days=gap)
+        request = request.pause(at=_at(day.isoformat()), reason="identity")
+        day += dt.timedelta(days=length)
+        request = request.resume(at=_at(day.isoformat()))
+        total += length
+    assert request.paused_days == total
+    plain = response_deadline(
+        "eu-gdpr", received_at=_at("2025-09-03"), calendar=VILNIUS, paused_days=total
+    )
+    assert request.deadline() == plain and request.due() == plain

@@ -12,6 +12,7 @@ from globalcrm.cli import (  # noqa: F401 - each module registers its commands o
     messages,
     payments,
     privacy,
+    requests,  # data-subject requests and the consent history import (issue 16)
     segments,
     service,
 )

@@ -25,10 +25,12 @@ from globalcrm.privacy import rules
 from globalcrm.privacy.events import ConsentEvent
 from globalcrm.privacy.evidence import SubjectKey, seal_evidence
 from globalcrm.privacy.ledger import same_event
+from globalcrm.privacy.notices import NoticeVersion
+from globalcrm.privacy.purposes import Purpose
 from globalcrm.privacy.rules import Subject
 from globalcrm.storage.unit_of_work import UnitOfWork
 
-__all__ = ["opened", "record", "subject_of"]
+__all__ = ["checked_event", "opened", "record", "subject_of"]
 
 
 def subject_of(customer: Customer) -> Subject:
@@ -67,10 +69,58 @@ def opened(
     return result
 
 
+def checked_event(
+    subject: Subject,
+    purpose: Purpose,
+    notice: NoticeVersion | None,
+    *,
+    channel: str,
+    state: str,
+    occurred_at: dt.datetime,
+    now: dt.datetime,
+    details: Mapping[str, Any],
+    default_method: str | None = None,
+) -> ConsentEvent:
+    """The event ``details`` describe, checked against the rules (what ``record`` stores).
+
+    Shared by ``record`` and the bulk import, so both apply the same rules: the age assurance
+    is what the customer's birth date allows (never assumed), the notice's id, hash and
+    language are copied onto the event, and ``rules.check_event`` decides.
+    """
+    fields: dict[str, Any] = dict(details)
+    # without a birth date the age is unknown, and the ledger says so (never assumed)
+    fields.setdefault("age_assurance", "self_declared" if subject.birth_date else "unknown")
+    if default_method is not None:
+        fields.setdefault("collection_method", default_method)
+    if notice is not None:
+        fields.setdefault("notice_version_id", notice.id)
+        fields.setdefault("notice_sha256", notice.content_sha256)
+        fields.setdefault("language", notice.language)
+    for reserved in ("evidence", "personal", "sealed_fields", "hash_scheme", "seq"):
+        if reserved in fields:
+            raise InvalidFormat("this field is set by the ledger", field=reserved)
+    try:
+        event = ConsentEvent(
+            subject_ref=subject.subject_ref,
+            purpose_key=purpose.key,
+            purpose_version=purpose.version,
+            channel=channel,
+            state=state,
+            occurred_at=occurred_at,
+            event_id=new_id(),
+            consent_type=fields.pop("consent_type", purpose.consent_type_required),
+            **fields,
+        )
+    except TypeError as error:
+        raise InvalidFormat("unknown consent event field", field="details") from error
+    rules.check_event(event, purpose=purpose, now=now, notice=notice, subject=subject)
+    return event
+
+
 def record(
     uow: UnitOfWork,
     context: Context,
-    person: Customer,
+    person: Customer | Subject,
     *,
     purpose: str,
     channel: str,
@@ -82,7 +132,12 @@ def record(
     evidence: Mapping[str, Any] | None,
     details: Mapping[str, Any],
 ) -> ConsentEvent:
-    """Record one event for ``person`` in ``uow`` and return it as stored (in clear)."""
+    """Record one event for ``person`` in ``uow`` and return it as stored (in clear).
+
+    ``person`` is the customer, or what the rules need of them (a :class:`Subject`, read
+    without loading the whole customer).
+    """
+    subject = person if isinstance(person, Subject) else subject_of(person)
     when = now if occurred_at is None else _checks.aware_utc(occurred_at, field="occurred_at")
     chosen = uow.purposes.get(
         _checks.text(purpose, field="purpose", max_length=64), purpose_version
@@ -94,31 +149,16 @@ def record(
     )
     if evidence is not None and not isinstance(evidence, Mapping):
         raise InvalidFormat("expected a JSON object", field="evidence")
-    fields: dict[str, Any] = dict(details)
-    # without a birth date the age is unknown, and the ledger says so (never assumed)
-    fields.setdefault("age_assurance", "self_declared" if person.birth_date else "unknown")
-    if notice is not None:
-        fields.setdefault("notice_version_id", notice.id)
-        fields.setdefault("notice_sha256", notice.content_sha256)
-        fields.setdefault("language", notice.language)
-    for reserved in ("evidence", "personal", "sealed_fields", "hash_scheme", "seq"):
-        if reserved in fields:
-            raise InvalidFormat("this field is set by the ledger", field=reserved)
-    try:
-        event = ConsentEvent(
-            subject_ref=person.id,
-            purpose_key=chosen.key,
-            purpose_version=chosen.version,
-            channel=channel,
-            state=state,
-            occurred_at=when,
-            event_id=new_id(),
-            consent_type=fields.pop("consent_type", chosen.consent_type_required),
-            **fields,
-        )
-    except TypeError as error:
-        raise InvalidFormat("unknown consent event field", field="details") from error
-    rules.check_event(event, purpose=chosen, now=now, notice=notice, subject=subject_of(person))
+    event = checked_event(
+        subject,
+        chosen,
+        notice,
+        channel=channel,
+        state=state,
+        occurred_at=when,
+        now=now,
+        details=details,
+    )
     head = uow.consent.lock()
     if event.idempotency_key is not None:
         first = uow.consent.by_idempotency_key(event.idempotency_key)
@@ -131,7 +171,9 @@ def record(
             return known
     key = None
     if evidence is not None or event.personal_values():
-        key = uow.subject_keys.live(person.id, provider=context.key_provider, create=True)
+        key = uow.subject_keys.live(
+            subject.subject_ref, provider=context.key_provider, create=True
+        )
     if key is not None and evidence is not None:
         event = attrs.evolve(event, evidence=seal_evidence(evidence, key, aad=event.event_id))
     stored_form = event if key is None else event.sealed(key, tenant=context.tenant)
@@ -142,7 +184,7 @@ def record(
         "consent.recorded",
         "consent_event",
         stored.event_id,
-        person.id,
+        subject.subject_ref,
         {
             "purpose": chosen.key,
             "version": chosen.version,

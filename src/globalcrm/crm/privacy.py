@@ -12,31 +12,35 @@ does not back. ``verify`` checks both chains and the projection (:mod:`globalcrm
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from globalcrm import _checks
 from globalcrm.crm import audit as _audit
+from globalcrm.crm import consent_import as _consent_import
 from globalcrm.crm import consent_records as _records
 from globalcrm.crm import erasure as _erasure
 from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.audit import record_audit
 from globalcrm.crm.consent_records import subject_of
+from globalcrm.crm.privacy_requests import Requests, configured_breach_deadlines
 from globalcrm.crm.retention import Retention
 from globalcrm.customers import Customer
 from globalcrm.errors import InvalidFormat, NotFound, RuleViolation
 from globalcrm.identifiers import check_id
+from globalcrm.import_export import ImportReport
 from globalcrm.privacy import export_files as _export_files
 from globalcrm.privacy import opt_in, receipts, rules
 from globalcrm.privacy.audit_log import AuditEntry, Checkpoint, merkle_root
 from globalcrm.privacy.chains import ChainHead, StoreCheckpoint, StoreVerification
+from globalcrm.privacy.deadlines import BreachDeadline
 from globalcrm.privacy.erasure import ErasureReport
 from globalcrm.privacy.events import GRANTS, ConsentEvent
 from globalcrm.privacy.evidence import ERASED, open_evidence
 from globalcrm.privacy.notices import NoticeVersion
 from globalcrm.privacy.purposes import Purpose
-from globalcrm.privacy.rules import Decision
-from globalcrm.storage import consent_sql, personal_data
+from globalcrm.privacy.rules import Decision, Subject
+from globalcrm.storage import consent_bulk, consent_sql, personal_data
 from globalcrm.storage.chain_verification import verify_audit, verify_consent
 from globalcrm.storage.unit_of_work import UnitOfWork
 
@@ -77,6 +81,9 @@ class Privacy:
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        # data-subject requests (issue 16)
+        self.requests = Requests(context)
+        """Data-subject requests: open, verify, pause, resume, extend, complete, reject, lists."""
 
     # ------------------------------------------------------------------ purposes and notices
 
@@ -164,7 +171,7 @@ class Privacy:
             return _records.record(
                 uow,
                 self._context,
-                self._customer(uow, customer),
+                self._subject(uow, customer),
                 purpose=purpose,
                 channel=channel,
                 state=state,
@@ -557,8 +564,58 @@ class Privacy:
         with self._context.work(write=False) as uow:
             assert uow.session is not None  # noqa: S101
             return personal_data.scan(uow.session.connection(), checked)
+    # ------------------------------------------------------------------ breach clocks (issue 16)
+
+    def breach_deadlines(
+        self,
+        aware_at: dt.datetime,
+        *,
+        regimes: Sequence[str],
+        unlawful_purpose: bool = False,
+    ) -> list[BreachDeadline]:
+        """When each regime wants the authority told of a breach, soonest first.
+
+        Hours run in UTC from ``aware_at`` (72 hours across a change of summer time are 72
+        hours); business and calendar days are counted in the configured calendars (the
+        regime's own, else the controller's: ``requests.set_calendar``). Regimes that set no
+        count ("without undue delay") are left out.
+        """
+        return configured_breach_deadlines(
+            self._context, aware_at, regimes=regimes, unlawful_purpose=unlawful_purpose
+        )
+
+    # ------------------------------------------------------ bulk consent history (issue 16)
+
+    def import_events(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        atomic: bool = False,
+        on_progress: Callable[[int], None] | None = None,
+        now: object = None,
+    ) -> ImportReport:
+        """Load a consent history: many events in time order, checked and chained as ``record``.
+
+        Rows are described in :mod:`globalcrm.privacy.consent_rows`. Every bad row is reported
+        with its 1-based number, column and reason; the good ones are stored in time order,
+        5,000 to a transaction, or with ``atomic=True`` all in one and only if every row is
+        good. ``report.ids`` are the events' ids in ledger order. ``on_progress`` is called
+        with the number of rows done.
+        """
+        return _consent_import.import_events(
+            self._context, rows, atomic=atomic, now=now, on_progress=on_progress
+        )
 
     # ------------------------------------------------------------------ helpers
+
+    def _subject(self, uow: UnitOfWork, customer: Customer | str) -> Subject:
+        """What the consent rules need of a stored customer, without loading all of them."""
+        customer_id = customer_id_of(customer)
+        assert uow.session is not None  # noqa: S101
+        found = consent_bulk.subjects(uow.session, self._context.tenant, [customer_id])
+        if customer_id not in found:
+            raise NotFound("no such customer", field="customer")
+        return found[customer_id]
 
     def _customer(self, uow: UnitOfWork, customer: Customer | str) -> Customer:
         if isinstance(customer, Customer):

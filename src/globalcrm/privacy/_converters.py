@@ -9,6 +9,7 @@ checked at construction with a :class:`~globalcrm.errors.InvalidInput` naming it
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidFormat
@@ -19,16 +20,27 @@ MAX_REF = 200
 """The longest reference (subject, actor, contact point, key id) the records accept."""
 
 
+_SLUG = re.compile(r"[A-Za-z0-9\-_.:]{1,100}")
+_SLUGS_SEEN: set[str] = set()
+"""Codes already accepted (purpose keys, channels repeat across millions of events), bounded."""
+
+
 def slug(value: object, *, field: str) -> str:
     """Return a code of ASCII letters, digits and ``- _ . :`` (a purpose key, a channel)."""
+    if type(value) is str and value in _SLUGS_SEEN:
+        return value
     text = _checks.text(value, field=field, max_length=100)
-    if not all(c.isascii() and (c.isalnum() or c in "-_.:") for c in text):
+    if not _SLUG.fullmatch(text):
         raise InvalidFormat("use letters, digits, '-', '_', '.' or ':'", field=field)
+    if text == value and len(_SLUGS_SEEN) < 4096:
+        _SLUGS_SEEN.add(text)
     return text
 
 
 def slugs(value: object, *, field: str) -> tuple[str, ...]:
     """Return a list or tuple of :func:`slug` codes as a tuple."""
+    if value == () and type(value) is tuple:
+        return ()
     items = _checks.sequence(value, field=field)
     return tuple(slug(item, field=f"{field}[{i}]") for i, item in enumerate(items))
 

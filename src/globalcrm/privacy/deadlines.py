@@ -45,7 +45,7 @@ import datetime as dt
 import functools
 import re
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -60,6 +60,7 @@ __all__ = [
     "BreachDeadline",
     "Deadline",
     "LegalCalendar",
+    "LegalCalendars",
     "breach_deadlines",
     "earliest",
     "response_deadline",
@@ -134,6 +135,29 @@ class LegalCalendar:
         """The calendar's zone."""
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def to_json(self) -> dict[str, str | None]:
+        """``{"time_zone", "country", "subdivision"}``: how the calendar is stored."""
+        return {
+            "time_zone": self.time_zone,
+            "country": self.country,
+            "subdivision": self.subdivision,
+        }
+
+    @classmethod
+    def from_json(cls, data: object, *, field: str = "calendar") -> LegalCalendar:
+        """The calendar :meth:`to_json` wrote.
+
+        Raises:
+            InvalidFormat: not such a mapping (``field`` names where it came from).
+        """
+        if not isinstance(data, Mapping) or set(data) - {"time_zone", "country", "subdivision"}:
+            raise InvalidFormat("expected time_zone, country and subdivision", field=field)
+        return cls(
+            time_zone=data.get("time_zone"),
+            country=data.get("country"),
+            subdivision=data.get("subdivision"),
+        )
+
     def weekend(self) -> frozenset[int]:
         """Weekday numbers (Monday 0) of the weekend in this country."""
         if self.country is None:
@@ -176,6 +200,47 @@ class LegalCalendar:
             if self.is_working_day(day):
                 count -= 1
         return day
+
+
+def _controller_calendar(value: object) -> LegalCalendar | None:
+    if value is not None and not isinstance(value, LegalCalendar):
+        raise InvalidFormat("expected a LegalCalendar", field="controller")
+    return value
+
+
+def _regime_calendar_pairs(value: object) -> tuple[tuple[str, LegalCalendar], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else _checks.sequence(
+        value, field="regimes"
+    )
+    found: dict[str, LegalCalendar] = {}
+    for index, pair in enumerate(pairs):
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise InvalidFormat("expected (regime, calendar) pairs", field="regimes")
+        code = _regimes.regime_code(pair[0], field=f"regimes[{index}]")
+        if not isinstance(pair[1], LegalCalendar):
+            raise InvalidFormat("expected a LegalCalendar", field=f"regimes[{index}]")
+        found[code] = pair[1]
+    return tuple(sorted(found.items()))
+
+
+@attrs.frozen
+class LegalCalendars:
+    """A controller's legal calendar, and the calendars of regimes it counts elsewhere.
+
+    ``controller`` is the calendar of the controller's establishment; ``regimes`` maps a regime
+    code to the calendar its periods are counted in when that is another (Brazil's business
+    days for LGPD, California's for the CCPA). ``None`` means none is configured yet.
+    """
+
+    controller: LegalCalendar | None = attrs.field(default=None, converter=_controller_calendar)
+    regimes: tuple[tuple[str, LegalCalendar], ...] = attrs.field(
+        default=(), converter=_regime_calendar_pairs
+    )
+
+    def for_regime(self, regime: str) -> LegalCalendar | None:
+        """The calendar ``regime`` is counted in: its own, else the controller's (or ``None``)."""
+        code = _regimes.regime_code(regime, field="regime")
+        return dict(self.regimes).get(code, self.controller)
 
 
 @attrs.frozen

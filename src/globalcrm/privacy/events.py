@@ -138,6 +138,8 @@ def _legal_basis(value: object) -> str:
 
 
 def _regime_list(value: object) -> tuple[str, ...]:
+    if value == () and type(value) is tuple:
+        return ()
     items = _checks.sequence(value, field="regimes")
     return tuple(_regimes.regime_code(item, field=f"regimes[{i}]") for i, item in enumerate(items))
 
@@ -150,8 +152,11 @@ def _notice_sha256(value: object) -> str | None:
     return _c.optional_text(value, field="notice_sha256")
 
 
+_known_language = _checks.remembered(_checks.language)
+
+
 def _language(value: object) -> str | None:
-    return None if value is None else _checks.language(value)
+    return None if value is None else _known_language(value, field="language")
 
 
 def _collection_method(value: object) -> str:
@@ -215,6 +220,8 @@ def _personal(value: object) -> SealedEvidence | None:
 
 
 def _sealed_fields(value: object) -> tuple[str, ...]:
+    if value == () and type(value) is tuple:
+        return ()
     items = _checks.sequence(value, field="sealed_fields")
     return tuple(
         _checks.choice(item, PERSONAL_FIELDS, field=f"sealed_fields[{i}]", what="personal field")

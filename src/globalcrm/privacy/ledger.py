@@ -45,6 +45,7 @@ import attrs
 from globalcrm import _checks
 from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat
 from globalcrm.privacy.audit_log import GENESIS_HASH, canonical_json
+from globalcrm.privacy.entry_bytes import entry_bytes
 from globalcrm.privacy.events import ConsentEvent
 from globalcrm.privacy.evidence import SealedEvidence
 from globalcrm.privacy.notices import NoticeVersion
@@ -67,19 +68,35 @@ _TIMES = ("occurred_at", "valid_from", "valid_until", "confirmed_at")
 _STATE_TIMES = ("occurred_at", "valid_from", "valid_until", "confirmed_at")
 
 
-def entry_document(event: ConsentEvent, *, tenant: str, after: ConsentStatus | None) -> bytes:
-    """The hashed bytes of a scheme-2 entry (``event`` carries its ``seq`` and ``recorded_at``)."""
+def entry_document(
+    event: ConsentEvent,
+    *,
+    tenant: str,
+    after: ConsentStatus | None,
+    seq: int | None = None,
+    recorded_at: dt.datetime | None = None,
+) -> bytes:
+    """The hashed bytes of a scheme-2 entry.
+
+    ``event`` carries its ``seq`` and ``recorded_at``, or they are given (a bulk import makes
+    the entry's bytes without making the stored event first).
+    """
     if not isinstance(event, ConsentEvent):
         raise InvalidFormat("expected a ConsentEvent", field="event")
     if after is not None and not isinstance(after, ConsentStatus):
         raise InvalidFormat("expected a ConsentStatus", field="after")
-    tenant = _checks.tenant(tenant)
+    name = _checks.tenant(tenant)
+    number = event.seq if seq is None else seq
+    stamp = event.recorded_at if recorded_at is None else recorded_at
+    fast = entry_bytes(event, name, number, stamp, after)
+    if fast is not None:
+        return fast
     return canonical_json(
         {
             "scheme": 2,
-            "tenant": tenant,
-            "seq": event.seq,
-            "recorded_at": event.recorded_at,
+            "tenant": name,
+            "seq": number,
+            "recorded_at": stamp,
             "event": event.content(),
             "after": None if after is None else after.content(),
         }

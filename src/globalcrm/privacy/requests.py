@@ -6,7 +6,12 @@ while the controller waits for the requester (identity, clarification: UK GDPR A
 "stop the clock", ICO guidance), extended once with notice sent before the original due date
 (GDPR Art. 12(3), CCPA §1798.130(a)(2)(A), PIPEDA s.8(4), PAIA s.57), and closed by completion
 or by a rejection that cites its ground. Its due date is the earliest of the regimes' deadlines
-(:mod:`globalcrm.privacy.deadlines`), moved by the whole days the clock stood still.
+(:mod:`globalcrm.privacy.deadlines`), moved by the whole days the clock stood still, except under
+the CCPA, whose 45 days run from receipt whatever verification takes (11 CCR §7021(b)).
+
+Each step keeps its facts (codes, instants, citations) in ``detail`` and any free text (why the
+period was extended, what the answer said) in ``note``: the facts are the controller's record of
+how the request was answered, the free text may name people and is erased with them.
 
 ```pycon
 >>> import datetime as dt
@@ -39,7 +44,13 @@ from globalcrm.errors import InvalidFormat, InvalidInput, RuleViolation
 from globalcrm.identifiers import check_id, new_id
 from globalcrm.interactions import CHANNELS
 from globalcrm.privacy import regimes as _regimes
-from globalcrm.privacy.deadlines import Deadline, LegalCalendar, earliest, response_deadline
+from globalcrm.privacy.deadlines import (
+    Deadline,
+    LegalCalendar,
+    LegalCalendars,
+    earliest,
+    response_deadline,
+)
 
 __all__ = [
     "EVENT_KINDS",
@@ -47,6 +58,7 @@ __all__ = [
     "RIGHTS",
     "STATUSES",
     "DataSubjectRequest",
+    "DueRequest",
     "RequestEvent",
 ]
 
@@ -118,6 +130,13 @@ def _detail(value: object) -> dict[str, Any]:
     return checked
 
 
+def _note(value: object) -> str | None:
+    if value is None:
+        return None
+    text = _checks.text(value, field="note", max_length=2_000, allow_empty=True, multiline=True)
+    return text or None
+
+
 @attrs.frozen(kw_only=True)
 class RequestEvent:
     """One step of a request's history (never changed or deleted)."""
@@ -125,6 +144,8 @@ class RequestEvent:
     kind: str = attrs.field(converter=_kind)
     at: dt.datetime = attrs.field(converter=_at)
     detail: dict[str, Any] = attrs.field(factory=dict, converter=_detail, repr=_checks.masked)
+    note: str | None = attrs.field(default=None, converter=_note, repr=_checks.masked)
+    """Free text of the step (an extension's reason, a summary of the answer): may be personal."""
 
 
 def _right(value: object) -> str:
@@ -147,6 +168,11 @@ def _calendar(value: object) -> LegalCalendar:
     if not isinstance(value, LegalCalendar):
         raise InvalidFormat("expected a LegalCalendar", field="calendar")
     return value
+
+
+def _regime_calendars(value: object) -> tuple[tuple[str, LegalCalendar], ...]:
+    """A mapping (or pairs) of regime code to calendar, as sorted pairs."""
+    return LegalCalendars(regimes=value).regimes
 
 
 def _customer(value: object) -> str | None:
@@ -192,6 +218,10 @@ class DataSubjectRequest:
     received_at: dt.datetime = attrs.field(converter=_at)
     channel: str = attrs.field(converter=_channel)
     calendar: LegalCalendar = attrs.field(converter=_calendar)
+    regime_calendars: tuple[tuple[str, LegalCalendar], ...] = attrs.field(
+        default=(), converter=_regime_calendars
+    )
+    """Calendars of single regimes where they differ from ``calendar`` (Brazil's for LGPD)."""
     customer_id: str | None = attrs.field(default=None, converter=_customer)
     requester: str | None = attrs.field(default=None, converter=_requester, repr=_checks.masked)
     status: str = attrs.field(default="received", converter=_status)
@@ -218,11 +248,14 @@ class DataSubjectRequest:
         requester: str | None = None,
         identity_verified: bool = False,
         tenant: str = "default",
+        regime_calendars: Mapping[str, LegalCalendar] | None = None,
+        id: str | None = None,  # noqa: A002 - the field's name
     ) -> DataSubjectRequest:
         """A new request received at ``received_at``.
 
         ``identity_verified=True`` when the requester is already authenticated (a customer
         logged in to their account); otherwise :meth:`verify_identity` records it later.
+        ``regime_calendars`` count single regimes in calendars of their own.
         """
         _checks.flag(identity_verified, field="identity_verified")
         received = _at(received_at)
@@ -242,6 +275,8 @@ class DataSubjectRequest:
             status=status,
             events=tuple(events),
             tenant=tenant,
+            regime_calendars=regime_calendars or {},
+            id=new_id() if id is None else id,
         )
 
     # ----------------------------------------------------------------- derived state
@@ -264,64 +299,115 @@ class DataSubjectRequest:
         """Whether the regimes' extension was taken (with notice in time)."""
         return any(event.kind == "extended" for event in self.events)
 
-    def deadline(self, *, extended: bool | None = None) -> Deadline:
-        """The earliest due date of the request's regimes, with pauses and any extension."""
+    @property
+    def identity_verified(self) -> bool:
+        """Whether the requester's identity was verified (at opening or later)."""
+        return any(event.kind == "identity_verified" for event in self.events)
+
+    @property
+    def closed_at(self) -> dt.datetime | None:
+        """When the request was completed or rejected (``None`` while open)."""
+        last = self.events[-1] if self.events else None
+        return last.at if last is not None and self.status in _CLOSED else None
+
+    def calendar_for(self, regime: str) -> LegalCalendar:
+        """The calendar ``regime`` is counted in: its own if configured, else the controller's."""
+        return dict(self.regime_calendars).get(regime, self.calendar)
+
+    def regime_deadlines(self, *, extended: bool | None = None) -> dict[str, Deadline]:
+        """Each regime's deadline, with pauses and any extension; silent regimes left out.
+
+        A regime without an extension keeps its plain deadline when the request is extended
+        (the extension is taken under the regimes that allow one).
+        """
         longer = self.extended if extended is None else extended
-        found = []
+        paused = self.paused_days
+        found: dict[str, Deadline] = {}
         for code in self.regimes:
-            try:
-                found.append(
-                    response_deadline(
+            pauses = paused if _clock_stops(code, self.right) else 0
+            for stretch in ((True, False) if longer else (False,)):
+                try:
+                    found[code] = response_deadline(
                         code,
                         received_at=self.received_at,
-                        calendar=self.calendar,
+                        calendar=self.calendar_for(code),
                         right=self.right,
-                        extended=longer,
-                        paused_days=self.paused_days,
+                        extended=stretch,
+                        paused_days=pauses,
                     )
-                )
-            except RuleViolation:
-                continue  # this regime sets no count (or no extension): the others decide
+                    break
+                except RuleViolation:
+                    continue  # no count (or no extension) under this regime
+        return found
+
+    def deadline(self, *, extended: bool | None = None) -> Deadline:
+        """The earliest due date of the request's regimes, with pauses and any extension."""
+        found = self.regime_deadlines(extended=extended)
         if not found:
             raise RuleViolation(
                 "none of the request's regimes sets a day count: answer without undue delay",
                 field="regimes",
             )
-        return earliest(found)
+        return earliest(found.values())
+
+    def due(self) -> Deadline | None:
+        """The deadline while the clock runs; ``None`` while paused, once closed, or uncounted."""
+        if self.status in _CLOSED or self.status == "paused":
+            return None
+        found = self.regime_deadlines()
+        return earliest(found.values()) if found else None
 
     def is_overdue(self, at: dt.datetime) -> bool:
-        """Whether the request is still open after its due instant."""
+        """Whether the request is open, its clock running, and past its due instant.
+
+        A paused request is never overdue (its clock stands still), nor one whose regimes set
+        no day count.
+        """
         moment = _at(at)
-        return self.status not in _CLOSED and moment > self.deadline().due_at
+        if self.status in _CLOSED or self.status == "paused":
+            return False
+        found = self.regime_deadlines()
+        return bool(found) and moment > earliest(found.values()).due_at
 
     # ----------------------------------------------------------------- steps
 
-    def _then(self, kind: str, at: object, status: str, **detail: Any) -> DataSubjectRequest:
+    def _then(
+        self, kind: str, at: object, status: str, note: str | None = None, **detail: Any
+    ) -> DataSubjectRequest:
         if self.status in _CLOSED:
             raise RuleViolation(f"the request is already {self.status}", field="status")
         moment = _at(at)
         if self.events and moment < self.events[-1].at:
             raise InvalidInput("is before the request's last step", field="at")
-        event = RequestEvent(kind=kind, at=moment, detail=detail)
+        event = RequestEvent(kind=kind, at=moment, detail=detail, note=note)
         return attrs.evolve(self, status=status, events=(*self.events, event))
 
     def verify_identity(
-        self, *, at: dt.datetime, method: str = "unspecified"
+        self, *, at: dt.datetime, method: str = "unspecified", customer_id: str | None = None
     ) -> DataSubjectRequest:
-        """The requester's identity was verified (``method``: ``login``, ``id_document``...)."""
-        if any(event.kind == "identity_verified" for event in self.events):
+        """The requester's identity was verified (``method``: ``login``, ``id_document``...).
+
+        ``customer_id`` links a request made by a requester not yet identified to the customer
+        they proved to be; a request already about a customer cannot change to another.
+        """
+        if self.identity_verified:
             raise RuleViolation("identity is already verified", field="status")
+        link = _customer(customer_id)
+        if link is not None and self.customer_id is not None and link != self.customer_id:
+            raise RuleViolation("the request is about another customer", field="customer_id")
         status = "paused" if self.status == "paused" else "in_progress"
-        return self._then(
-            "identity_verified", at, status, method=_checks.code(method, field="method")
-        )
+        detail: dict[str, Any] = {"method": _checks.code(method, field="method")}
+        if link is not None and self.customer_id is None:
+            detail["customer_id"] = link
+        verified = self._then("identity_verified", at, status, **detail)
+        return verified if link is None else attrs.evolve(verified, customer_id=link)
 
     def pause(self, *, at: dt.datetime, reason: str) -> DataSubjectRequest:
         """Stop the clock while waiting for the requester; not after the due date."""
         if self.status == "paused":
             raise RuleViolation("the clock is already paused", field="status")
         moment = _at(at)
-        if moment > self.deadline().due_at:
+        if self.is_overdue(moment):
             raise RuleViolation("the request is overdue: its clock can no longer stop", field="at")
         return self._then("paused", moment, "paused", reason=_checks.code(reason, field="reason"))
 
@@ -329,8 +415,7 @@ class DataSubjectRequest:
         """Start the clock again; the due date moves by the whole days it stood still."""
         if self.status != "paused":
             raise RuleViolation("the clock is not paused", field="status")
-        verified = any(event.kind == "identity_verified" for event in self.events)
-        return self._then("resumed", at, "in_progress" if verified else "received")
+        return self._then("resumed", at, "in_progress" if self.identity_verified else "received")
 
     def extend(
         self, *, at: dt.datetime, notice_sent_at: dt.datetime, reason: str
@@ -344,19 +429,20 @@ class DataSubjectRequest:
                 "the extension's notice was sent after the original due date",
                 field="notice_sent_at",
             )
-        self.deadline(extended=True)  # some regime must allow an extension
+        if not any(found.extended for found in self.regime_deadlines(extended=True).values()):
+            raise RuleViolation("none of the request's regimes allows an extension", field="status")
         return self._then(
             "extended",
             at,
             self.status,
-            reason=_checks.text(reason, field="reason", max_length=500),
+            note=_checks.text(reason, field="reason", max_length=500),
             notice_sent_at=notice.isoformat(),
         )
 
     def complete(self, *, at: dt.datetime, summary: str = "") -> DataSubjectRequest:
-        """The request was answered (``summary``: what was done, without personal data)."""
+        """The request was answered (``summary``: what was done, kept as the step's note)."""
         text = _checks.text(summary, field="summary", max_length=2_000, allow_empty=True)
-        return self._then("completed", at, "completed", summary=text)
+        return self._then("completed", at, "completed", note=text or None)
 
     def reject(self, *, at: dt.datetime, ground: str, cite: str) -> DataSubjectRequest:
         """Refuse the request, citing the ground and the article it rests on."""
@@ -367,3 +453,40 @@ class DataSubjectRequest:
     def history(self) -> tuple[RequestEvent, ...]:
         """Every step, oldest first."""
         return self.events
+
+
+def _clock_stops(regime: str, right: str) -> bool:
+    """Whether a pause stops this regime's clock (the regime data says where it does not)."""
+    found = _regimes.regime(regime)
+    rule = found.rule(f"request_deadline.{right}") or found.rule("request_deadline")
+    return rule is None or rule.value.get("clock_stops", True) is not False
+
+
+def deemed_refusal(regime: str) -> str | None:
+    """The citation under which an unanswered request counts as refused, if the regime has one."""
+    rule = _regimes.regime(regime).rule("deemed_refusal")
+    return None if rule is None or not rule.value else rule.cite
+
+
+@attrs.frozen(kw_only=True)
+class DueRequest:
+    """An open request on the overdue or due-soon list: what it is and when each regime wants it.
+
+    ``deemed_refused`` names the regimes under which the request already counts as refused
+    (PIPEDA s.8(5), PAIA s.58: no answer in time is a refusal the requester may complain of).
+    """
+
+    id: str
+    customer_id: str | None
+    right: str
+    regimes: tuple[str, ...]
+    status: str
+    received_at: dt.datetime
+    due_at: dt.datetime
+    due_regime: str
+    deadlines: dict[str, dt.datetime] = attrs.field(factory=dict)
+    deemed_refused: tuple[str, ...] = ()
+
+    def overdue_at(self, at: dt.datetime) -> bool:
+        """Whether the request is past its due instant at ``at``."""
+        return _at(at) > self.due_at

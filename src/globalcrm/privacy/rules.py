@@ -12,6 +12,7 @@ event and which rule.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -82,12 +83,20 @@ def _age_threshold(
     subject: Subject, purpose: Purpose, regime_codes: Sequence[str]
 ) -> tuple[int | None, str | None, str]:
     """(age below which a guardian consents, citation, regime) for this subject and purpose."""
+    return _country_threshold(subject.country, tuple(regime_codes))
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_threshold(
+    country: str, regime_codes: tuple[str, ...]
+) -> tuple[int | None, str | None, str]:
+    """The age threshold for residents of ``country`` under ``regime_codes`` (package data)."""
     candidates = [
-        c for c in regime_codes if subject.country in _regimes.regime(c).rules["countries"].value
-    ] or list(_regimes.regimes_for_country(subject.country))
+        c for c in regime_codes if country in _regimes.regime(c).rules["countries"].value
+    ] or list(_regimes.regimes_for_country(country))
     best: tuple[int | None, str | None, str] = (None, None, "")
     for code in candidates or []:
-        rule = _regimes.age_of_consent(subject.country, code)
+        rule = _regimes.age_of_consent(country, code)
         if rule.age is not None and (best[0] is None or rule.age > best[0]):
             best = (rule.age, rule.cite, code)
     return best

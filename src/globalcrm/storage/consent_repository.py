@@ -23,6 +23,8 @@ from typing import Any
 
 import attrs
 from sqlalchemy import and_, delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from globalcrm.errors import GlobalCRMError, NotFound, StorageError
@@ -237,18 +239,27 @@ class ConsentRepository:
         return replay(events)[key]
 
     def _replace_state(self, stored: ConsentEvent, after: ConsentStatus) -> None:
+        """Write the key's projection row: one upsert (it replaces a row of the key, if any)."""
         s = tables.consent_states
-        self._session.execute(
-            delete(s).where(self._key_filter(s, stored.subject_ref, status_key(stored)))
-        )
-        self._session.execute(
-            insert(s).values(
-                tenant=self._tenant,
-                subject_ref=stored.subject_ref,
-                event_seq=stored.seq,
-                **_state_columns(after),
-            )
-        )
+        values = {
+            "tenant": self._tenant,
+            "subject_ref": stored.subject_ref,
+            "event_seq": stored.seq,
+            **_state_columns(after),
+        }
+        keys = ["tenant", "subject_ref", "purpose_key", "channel", "contact_point_ref"]
+        changed = {name: value for name, value in values.items() if name not in keys}
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement: Any = postgresql_insert(s).values(**values)
+        elif dialect == "sqlite":
+            statement = sqlite_insert(s).values(**values)
+        else:  # pragma: no cover - SQLite and PostgreSQL are the databases supported
+            key_filter = self._key_filter(s, stored.subject_ref, status_key(stored))
+            self._session.execute(delete(s).where(key_filter))
+            self._session.execute(insert(s).values(**values))
+            return
+        self._session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
 
     # ------------------------------------------------------------------ reading
 

@@ -57,6 +57,7 @@ __all__ = [
     "exchange_rates",
     "interactions",
     "ledger_heads",
+    "legal_calendars",
     "markets",
     "metadata",
     "notices",
@@ -64,6 +65,8 @@ __all__ = [
     "price_books",
     "price_bounds",
     "price_entries",
+    "privacy_request_events",
+    "privacy_requests",
     "purchase_items",
     "purchase_refunds",
     "purchases",
@@ -1194,3 +1197,90 @@ retention_policies = Table(
            info=_classified("none", export=False, erase="keep", ground=_NOT_ABOUT_A_PERSON)),
 )
 """Stored retention policies (``globalcrm.privacy.retention.RetentionPolicy`` as JSON)."""
+
+# --------------------------------------------------------------------------- data-subject requests
+# Issue 16: requests, their append-only history, and the controller's legal calendars. A request
+# is the controller's record of how a right was answered (GDPR Arts. 5(2), 12; 11 CCR §7101),
+# kept after the subject is erased; what may name a person (the requester's contact, free text)
+# is nulled then. No foreign key to customers: the record outlives the customer row.
+
+_REQUEST_RECORDS = (
+    "accountability: the record of a data-subject request and how it was answered "
+    "(GDPR Arts. 5(2), 12; 11 CCR §7101 keeps request records 24 months)"
+)
+
+
+def _request_record(kind: str, *, export: bool = True) -> dict[str, object]:
+    return _classified(kind, export=export, erase="keep", ground=_REQUEST_RECORDS)
+
+
+legal_calendars = Table(
+    "legal_calendars",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_config()),
+    # '' for the controller's own calendar; a regime code for a regime counted elsewhere
+    Column("regime", String(16), primary_key=True, info=_config()),
+    Column("time_zone", String(64), nullable=False, info=_config()),
+    Column("country", String(2), nullable=True, info=_config()),
+    Column("subdivision", String(10), nullable=True, info=_config()),
+    Column("updated_at", UTCDateTime(), nullable=False, info=_config("technical")),
+)
+"""The controller's legal calendar (time zone, public holidays) per tenant, and per regime."""
+
+privacy_requests = Table(
+    "privacy_requests",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_request_record("identifier")),
+    Column("tenant", String(64), nullable=False, info=_request_record("none", export=False)),
+    Column("customer_id", String(26), nullable=True, info=_request_record("identifier")),
+    # how to reach a requester not (yet) identified: an email, a phone, a postal address
+    Column(
+        "requester",
+        String(320),
+        nullable=True,
+        info=_classified("contact", export=True, erase="null"),
+    ),
+    Column("right", String(32), nullable=False, info=_request_record("none")),
+    Column("regimes", codes_type(), nullable=False, info=_request_record("none")),
+    Column("channel", String(32), nullable=False, info=_request_record("none")),
+    Column("received_at", UTCDateTime(), nullable=False, info=_request_record("technical")),
+    # the controller's calendar the request is counted in, and any regime's own
+    Column("calendars", json_type(), nullable=False, info=_request_record("none")),
+    Column("status", String(16), nullable=False, info=_request_record("none")),
+    # the due instant while the clock runs (NULL while paused, once closed, or uncounted):
+    # what the overdue and due-soon lists query
+    Column("due_at", UTCDateTime(), nullable=True, info=_request_record("technical")),
+    Column("due_regime", String(16), nullable=True, info=_request_record("none")),
+    # each counted regime's own due instant, for the lists' deemed-refusal flags
+    Column("deadlines", json_type(), nullable=False, info=_request_record("technical")),
+    Column("closed_at", UTCDateTime(), nullable=True, info=_request_record("technical")),
+    Column("version", Integer, nullable=False, info=_request_record("technical", export=False)),
+    Index(None, "tenant", "due_at", "id"),
+    Index(None, "tenant", "customer_id"),
+)
+"""Data-subject requests: right, regimes, receipt, the calendar, status and the stored due date."""
+
+privacy_request_events = Table(
+    "privacy_request_events",
+    metadata,
+    Column(
+        "request_id",
+        String(26),
+        ForeignKey("privacy_requests.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=_request_record("identifier"),
+    ),
+    Column("position", Integer, primary_key=True, info=_request_record("none")),
+    Column("tenant", String(64), nullable=False, info=_request_record("none", export=False)),
+    # the request's customer, copied so that erasure finds the history's free text
+    Column("customer_id", String(26), nullable=True, info=_request_record("identifier")),
+    Column("kind", String(32), nullable=False, info=_request_record("none")),
+    Column("at", UTCDateTime(), nullable=False, info=_request_record("technical")),
+    # codes, instants and citations of the step (method, reason, ground, notice sent)
+    Column("detail", json_type(), nullable=False, info=_request_record("none")),
+    # free text (an extension's reason, a summary of the answer): may name people
+    Column("note", Text, nullable=True, info=_classified("content", export=True, erase="null")),
+    Index(None, "tenant", "customer_id"),
+)
+"""Every step of a request, append-only: rows are inserted, never changed (but for the link to
+the customer, set on every step once identity verification names them, and erasure's nulls)."""

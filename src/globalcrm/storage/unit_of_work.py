@@ -37,6 +37,7 @@ from globalcrm.storage.repositories import (
     InteractionRepository,
     PriceBookRepository,
 )
+from globalcrm.storage.request_repository import RequestRepository
 from globalcrm.storage.segments_repository import SegmentRepository
 from globalcrm.storage.service_repository import ServiceRepository
 from globalcrm.storage.subject_key_repository import SubjectKeyRepository
@@ -61,6 +62,8 @@ class UnitOfWork:
     audit: AuditRepository
     payments: PaymentRepository
     loyalty: LoyaltyRepository
+    # data-subject requests (issue 16)
+    requests: RequestRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -93,6 +96,8 @@ class UnitOfWork:
             self.audit = AuditRepository(session, self._tenant)
             self.payments = PaymentRepository(session, self._tenant)
             self.loyalty = LoyaltyRepository(session, self._tenant)
+            # data-subject requests (issue 16)
+            self.requests = RequestRepository(session, self._tenant)
             return self
         raise translated from None
 
