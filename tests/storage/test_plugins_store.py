@@ -174,3 +174,37 @@ def test_tier_changes_and_closed_cases_are_heard_after_the_commit(crm: gc.CRM) -
     assert not [h for h in observer.heard if h[0] == "closed"]
     crm.service.set_status(case, "closed", now=NOW + dt.timedelta(minutes=1))
     assert observer.heard[-1] == ("closed", case.id, aino.id, NOW + dt.timedelta(minutes=1))
+
+
+class PrivacyObserver:
+    """Hears consent decisions and erasures."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[Any, ...]] = []
+
+    @hookimpl
+    def globalcrm_consent_changed(
+        self, subject_ref: str, purpose: str, channel: str, state: str, tenant: str
+    ) -> None:
+        self.heard.append(("consent", subject_ref, purpose, channel, state))
+
+    @hookimpl
+    def globalcrm_customer_erased(self, subject_ref: str, tenant: str) -> None:
+        self.heard.append(("erased", subject_ref, tenant))
+
+
+def test_consent_decisions_and_erasures_are_heard_after_the_commit(crm: gc.CRM) -> None:
+    from globalcrm.privacy import Purpose
+
+    observer = PrivacyObserver()
+    crm.plugins.register(observer, name="privacy-observer")
+    crm.privacy.add_purpose(Purpose(
+        key="service_news", version=1, name="Service news", dpv_purpose="dpv:ServiceProvision",
+        legal_basis={"eu-gdpr": "contract"}, channels=("email",)))
+    aino = crm.customers.add(_customer(), now=NOW)
+    crm.privacy.record(aino, purpose="service_news", channel="email", state="objected", now=NOW)
+    assert observer.heard == [("consent", aino.id, "service_news", "email", "objected")]
+    crm.privacy.erase(aino, now=NOW)
+    assert observer.heard[-1] == ("erased", aino.id, "default")
+    crm.privacy.erase(aino, now=NOW)  # already erased: nothing happened, nothing heard
+    assert [h[0] for h in observer.heard].count("erased") == 1

@@ -194,4 +194,9 @@ def record(
             "seq": stored.seq,
         },
     )
+    if stored.state != "requested":  # a request asks; every other state decides
+        context.after_commit(  # hook
+            uow, "globalcrm_consent_changed", subject_ref=subject.subject_ref,
+            purpose=chosen.key, channel=stored.channel, state=stored.state,
+        )
     return stored.opened(key, tenant=context.tenant)

@@ -208,6 +208,8 @@ def erase(
             "request": request_ref or "",
         },
     )
+    if report.status == "erased":
+        context.after_commit(uow, "globalcrm_customer_erased", subject_ref=subject_ref)  # hook
     return report
 
 
