@@ -183,6 +183,12 @@ def test_erasure_is_idempotent_and_suppresses_the_address(crm: gc.CRM) -> None:
     ], atomic=False)
     assert report.imported == 1
     assert [(e.row, e.code) for e in report.errors] == [(1, "suppressed")]
+    [ruta] = crm.customers.find_by_email("ruta@example.lt")
+    with pytest.raises(RuleViolation) as changed:  # nor by a change of address
+        crm.customers.update(ruta, expected_version=ruta.version,
+                             emails=["ruta@example.lt", EMAIL])
+    assert changed.value.field == "emails[1]"
+    assert crm.customers.get(ruta.id).version == ruta.version
     with pytest.raises(NotFound):
         crm.privacy.erase("01J0000000000000000000000Z", now=LATER)
 

@@ -161,6 +161,8 @@ class Customers:
             current.updated_at = stamp
             if "external_ids" in changes:
                 _check_external_ids(uow.customers, current)
+            if "emails" in changes or "phones" in changes:  # an erased address stays off
+                erasure.check_not_suppressed(uow, self._context, current)
             with storage_errors():
                 uow.customers.flush()
             uow.customers.refresh_keys(current)
