@@ -60,3 +60,18 @@ def test_an_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError):
         gc.no_such_thing  # noqa: B018
     assert "open" in dir(gc) and "locale" in dir(gc)
+
+
+def test_the_layout_page_lists_every_module_as_it_is() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, str(root / "tools" / "build_layout_page.py"), "--check"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stdout
+    page = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "| `customer_merge.py` |" in page and "### `globalcrm/storage/tables/`" in page
