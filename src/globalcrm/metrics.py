@@ -464,15 +464,18 @@ def compute(
         if item.direction == "inbound" and item.conversation is not None:
             inbound[item.conversation].append(item.occurred_at)
     resolved = [c for c in cases if c.resolved_at is not None]
-    for kpi in ("fcr", "art"):
-        if kpi in spec.kpis:
-            aggregates += _group(spec, kpi, (
-                (c.resolved_at, case_dims(c),
-                 int(sum(c.opened_at <= t <= c.resolved_at
-                         for t in inbound.get(c.conversation or "", ())) <= 1),
-                 0, _micro(c.resolved_at - c.opened_at))
-                for c in resolved if c.resolved_at is not None
-            ))
+    if "fcr" in spec.kpis:
+        aggregates += _group(spec, "fcr", (
+            (c.resolved_at, case_dims(c),
+             int(sum(c.opened_at <= t <= c.resolved_at
+                     for t in inbound.get(c.conversation or "", ())) <= 1), 0, 0)
+            for c in resolved if c.resolved_at is not None
+        ))
+    if "art" in spec.kpis:
+        aggregates += _group(spec, "art", (
+            (c.resolved_at, case_dims(c), 0, 0, _micro(c.resolved_at - c.opened_at))
+            for c in resolved if c.resolved_at is not None
+        ))
     if "frt" in spec.kpis:
         aggregates += _group(spec, "frt", (
             (c.first_response_at, case_dims(c), 0, 0, _micro(c.first_response_at - c.opened_at))
