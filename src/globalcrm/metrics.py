@@ -150,6 +150,10 @@ def _end(value: object) -> dt.datetime:
     return _checks.aware_utc(value, field="end")
 
 
+def _time_zone(value: object) -> str:
+    return _checks.time_zone(value)
+
+
 def _locale(value: object) -> str:
     return _checks.language(value, field="locale")
 
@@ -176,7 +180,7 @@ class ReportSpec:
     period: str | None = attrs.field(default=None, converter=_period)
     start: dt.datetime = attrs.field(converter=_start)
     end: dt.datetime = attrs.field(converter=_end)
-    time_zone: str = attrs.field(default="UTC", converter=_checks.time_zone)
+    time_zone: str = attrs.field(default="UTC", converter=_time_zone)
     percentiles: tuple[int, ...] = attrs.field(default=DEFAULT_PERCENTILES,
                                                converter=_percentiles)
     locale: str = attrs.field(default="en", converter=_locale)
@@ -258,7 +262,8 @@ class Aggregate(NamedTuple):
     kpi: str
     period: str | None
     key: tuple[str | None, ...]
-    count: int
+    size: int
+    """How many events (answers, cases, interactions) the slice holds."""
     hits: int = 0
     misses: int = 0
     total: int = 0
@@ -284,8 +289,11 @@ class KpiValue:
 
     @property
     def value(self) -> Decimal | dt.timedelta | int | None:
-        """The KPI: per cent (``csat``, ``fcr``), points (``nps``), a mean (``ces``), a mean
-        duration (``aht``, ``art``, ``frt``), a count (``contacts``); ``None`` without data."""
+        """The KPI: per cent (``csat``, ``fcr``), points (``nps``), a mean (``ces``).
+
+        A mean duration for ``aht``, ``art`` and ``frt``, a count for ``contacts``; ``None``
+        without data.
+        """
         if self.kpi == "contacts":
             return self.count
         if not self.count:
@@ -379,10 +387,10 @@ def assemble(spec: ReportSpec, aggregates: Iterable[Aggregate]) -> KpiReport:
     """The report of ``aggregates``: one row per slice that has data, KPIs in ``spec`` order."""
     found: dict[tuple[str | None, tuple[str | None, ...]], dict[str, KpiValue]] = defaultdict(dict)
     for item in aggregates:
-        if item.count <= 0 or item.kpi not in spec.kpis:
+        if item.size <= 0 or item.kpi not in spec.kpis:
             continue
         found[(item.period, item.key)][item.kpi] = KpiValue(
-            item.kpi, item.count, item.hits, item.misses, item.total,
+            item.kpi, item.size, item.hits, item.misses, item.total,
             tuple(sorted(item.percentiles)),
         )
     rows = tuple(

@@ -137,7 +137,7 @@ def question(kind: str, locale: str, *, brand: str) -> SurveyQuestion:
 
 
 def _same_language(tag: str, texts: dict[str, dict[str, str]]) -> tuple[str, ...]:
-    """A shipped regional form of the language (``pt`` reads ``pt-BR``), unless a script is named."""
+    """A shipped regional form of the language (``pt`` reads ``pt-BR``) unless a script is named."""
     parts = tag.split("-")
     if len(parts) > 1 and len(parts[1]) == 4:
         return ()
@@ -181,12 +181,12 @@ def _customer_id(value: object) -> str | None:
     return None if value is None else check_id(value, field="customer_id")
 
 
-def _optional_id(field: str) -> Any:
-    def convert(value: object) -> str | None:
-        return None if value is None else check_id(value, field=field)
+def _case_id(value: object) -> str | None:
+    return None if value is None else check_id(value, field="case_id")
 
-    convert.__name__ = f"_{field}"
-    return convert
+
+def _purchase_id(value: object) -> str | None:
+    return None if value is None else check_id(value, field="purchase_id")
 
 
 def _channel(value: object) -> str:
@@ -197,12 +197,16 @@ def _language(value: object) -> str | None:
     return None if value is None else _checks.language(value)
 
 
-def _code_or_none(field: str) -> Any:
-    def convert(value: object) -> str | None:
-        return None if value is None else _checks.code(value, field=field)
+def _team(value: object) -> str | None:
+    return None if value is None else _checks.code(value, field="team")
 
-    convert.__name__ = f"_{field}"
-    return convert
+
+def _tier(value: object) -> str | None:
+    return None if value is None else _checks.code(value, field="tier")
+
+
+def _tenant(value: object) -> str:
+    return _checks.tenant(value)
 
 
 def _comment(value: object) -> str | None:
@@ -248,13 +252,13 @@ class SurveyAnswer:
     score: int = attrs.field()
     channel: str = attrs.field(converter=_channel)
     answered_at: dt.datetime = attrs.field(converter=_answered_at)
-    case_id: str | None = attrs.field(default=None, converter=_optional_id("case_id"))
-    purchase_id: str | None = attrs.field(default=None, converter=_optional_id("purchase_id"))
+    case_id: str | None = attrs.field(default=None, converter=_case_id)
+    purchase_id: str | None = attrs.field(default=None, converter=_purchase_id)
     language: str | None = attrs.field(default=None, converter=_language)
-    team: str | None = attrs.field(default=None, converter=_code_or_none("team"))
-    tier: str | None = attrs.field(default=None, converter=_code_or_none("tier"))
+    team: str | None = attrs.field(default=None, converter=_team)
+    tier: str | None = attrs.field(default=None, converter=_tier)
     comment: str | None = attrs.field(default=None, converter=_comment, repr=_checks.masked)
-    tenant: str = attrs.field(default="default", converter=_checks.tenant)
+    tenant: str = attrs.field(default="default", converter=_tenant)
     id: str = attrs.field(factory=new_id, converter=check_id)
 
     def __attrs_post_init__(self) -> None:

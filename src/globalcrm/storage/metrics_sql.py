@@ -118,8 +118,10 @@ class _Sql:
             def fraction(column: Any) -> Any:
                 return cast(func.substr(column, 21, 6), BigInteger)
 
-            return ((seconds(later) - seconds(earlier)) * _MICRO
-                    + fraction(later) - fraction(earlier))
+            exact: ColumnElement[Any] = (
+                (seconds(later) - seconds(earlier)) * _MICRO + fraction(later) - fraction(earlier)
+            )
+            return exact
         return cast(
             (func.extract("epoch", later) - func.extract("epoch", earlier)) * _MICRO, BigInteger
         )
@@ -196,7 +198,8 @@ class _Sql:
         if "country" not in self.spec.by:
             return query.select_from(table)
         return query.select_from(
-            table.outerjoin(tables.customers, tables.customers.c.id == customer_id)
+            table.outerjoin(tables.customers, and_(tables.customers.c.tenant == self.tenant,
+                                                   tables.customers.c.id == customer_id))
         )
 
     def surveys(self, session: Session) -> list[Aggregate]:
@@ -249,8 +252,9 @@ class _Sql:
         base = self._from(select(
             self.period(c.resolved_at), *self.dimensions(self._case_source()),
             self.micro(c.resolved_at, c.opened_at).label("v"), hit.label("hit"),
-        ), tables.cases, c.customer_id).where(c.tenant == self.tenant, c.resolved_at.is_not(None),
-                self.in_range(c.resolved_at))
+        ), tables.cases, c.customer_id).where(
+            c.tenant == self.tenant, c.resolved_at.is_not(None), self.in_range(c.resolved_at)
+        )
         return self._durations(session, base, kpis, hits=True)
 
     def first_responses(self, session: Session) -> list[Aggregate]:
@@ -258,8 +262,10 @@ class _Sql:
         base = self._from(select(
             self.period(c.first_response_at), *self.dimensions(self._case_source()),
             self.micro(c.first_response_at, c.opened_at).label("v"),
-        ), tables.cases, c.customer_id).where(c.tenant == self.tenant, c.first_response_at.is_not(None),
-                self.in_range(c.first_response_at))
+        ), tables.cases, c.customer_id).where(
+            c.tenant == self.tenant, c.first_response_at.is_not(None),
+            self.in_range(c.first_response_at),
+        )
         return self._durations(session, base, ("frt",), hits=False)
 
     def _interaction_source(self) -> dict[str, Any]:
@@ -285,19 +291,26 @@ class _Sql:
                 cast(value, BigInteger).between(0, MAX_HANDLE_SECONDS),
             )
         else:
-            valid = value.regexp_match(f"^[0-9]{{1,{len(str(MAX_HANDLE_SECONDS))}}}$")
+            valid = and_(
+                func.jsonb_typeof(i.meta[HANDLE_TIME_KEY]) == "number",
+                value.regexp_match(f"^[0-9]{{1,{len(str(MAX_HANDLE_SECONDS))}}}$"),
+            )
         seconds = case((valid, cast(value, BigInteger)))
         base = self._from(select(
             self.period(i.occurred_at), *self.dimensions(self._interaction_source()),
             (seconds * _MICRO).label("v"),
-        ), tables.interactions, i.customer_id).where(i.tenant == self.tenant, self.in_range(i.occurred_at), valid)
+        ), tables.interactions, i.customer_id).where(
+            i.tenant == self.tenant, self.in_range(i.occurred_at), valid
+        )
         return self._durations(session, base, ("aht",), hits=False)
 
     def contacts(self, session: Session) -> list[Aggregate]:
         i = tables.interactions.c
         base = self._from(select(
             self.period(i.occurred_at), *self.dimensions(self._interaction_source()),
-        ), tables.interactions, i.customer_id).where(i.tenant == self.tenant, i.direction == "inbound", self.in_range(i.occurred_at))
+        ), tables.interactions, i.customer_id).where(
+            i.tenant == self.tenant, i.direction == "inbound", self.in_range(i.occurred_at)
+        )
         query = self.grouped(base, [lambda s: func.count()])
         width = 1 + len(self.spec.by)
         return [

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
-from globalcrm.surveys import SurveyAnswer
 from globalcrm.storage import tables
+from globalcrm.surveys import SurveyAnswer
 
 __all__ = ["SurveyRepository", "answer_row"]
 
@@ -118,3 +118,21 @@ class SurveyRepository:
             .order_by(accounts.c.program).limit(1)
         ).first()
         return None if row is None else str(row[0])
+
+    def erase_customer(self, customer_id: str) -> int:
+        """Unlink the customer's answers from them; return how many.
+
+        Follows each column's ``erase`` action in ``tables`` (``null``: the customer, case,
+        purchase and comment); the score, date, channel, team and tier are kept (``keep``,
+        anonymous statistics). Erasure of a data subject calls it in its transaction.
+        """
+        a = tables.survey_answers.c
+        values: dict[str, Any] = {
+            column.name: None for column in tables.survey_answers.columns
+            if column.info.get("erase") == "null"
+        }
+        result = self._session.execute(
+            update(tables.survey_answers)
+            .where(a.tenant == self._tenant, a.customer_id == customer_id).values(**values)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -807,8 +807,9 @@ payment's currency."""
 
 # --------------------------------------------------------------------------- surveys (issue 19)
 # Survey answers. Erasure unlinks an answer from its person (customer, case, purchase and the
-# comment are nulled; the database nulls the keys when those rows go) and keeps the score: on
-# its own it is anonymous, and the service's KPIs for past periods stay as they were.
+# comment are nulled by ``SurveyRepository.erase_customer``, following each column's ``erase``)
+# and keeps the score: on its own it is anonymous, and past KPIs stay as they were. No foreign
+# keys, as for purchases: the answer outlives the rows it was about.
 
 __all__ += ["survey_answers"]
 
@@ -833,7 +834,6 @@ survey_answers = Table(
     Column(
         "customer_id",
         String(26),
-        ForeignKey("customers.id", ondelete="SET NULL"),
         nullable=True,
         info=_survey("identifier", erase="null"),
     ),
@@ -843,14 +843,12 @@ survey_answers = Table(
     Column(
         "case_id",
         String(26),
-        ForeignKey("cases.id", ondelete="SET NULL"),
         nullable=True,
         info=_survey("identifier", erase="null"),
     ),
     Column(
         "purchase_id",
         String(26),
-        ForeignKey("purchases.id", ondelete="SET NULL"),
         nullable=True,
         info=_survey("identifier", erase="null"),
     ),

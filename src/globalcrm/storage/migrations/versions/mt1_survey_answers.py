@@ -1,7 +1,7 @@
 """Survey answers (CSAT, NPS, CES) and the case indexes KPI reports read (issue 19).
 
 Revision ID: mt1
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "mt1"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -33,18 +33,6 @@ def upgrade() -> None:
         sa.Column("tier", sa.String(length=64), nullable=True),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"],
-            name=op.f("fk_survey_answers_customer_id_customers"), ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"],
-            name=op.f("fk_survey_answers_case_id_cases"), ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["purchase_id"], ["purchases.id"],
-            name=op.f("fk_survey_answers_purchase_id_purchases"), ondelete="SET NULL",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_answers")),
     )
     for columns in (
