@@ -35,8 +35,10 @@ EVENT_TEMPLATES: Final = {
 }
 """The shipped template of each event (``None``: the application names its own)."""
 EVENTS: Final = tuple(EVENT_TEMPLATES)
-FALLBACK_CHANNELS: Final = ("email", "sms", "whatsapp", "push", "in_app", "letter")
-"""Tried after the customer's preferred channels, in this order."""
+FALLBACK_CHANNELS: Final = ("email", "sms", "whatsapp", "letter")
+"""Tried after the customer's preferred channels, in this order: those that need a contact
+point. An app channel (``push``, ``in_app``) is tried only when the customer prefers it: the
+library cannot know whether they installed the app."""
 
 
 @attrs.frozen(kw_only=True)
