@@ -11,9 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from globalcrm.crm._context import Context
+from globalcrm import churn
+from globalcrm.churn import AT_RISK, DEFAULT_WINDOW, ChurnRisk
+from globalcrm.crm._context import Context, customer_id_of
+from globalcrm.customers import Customer
+from globalcrm.errors import InvalidFormat
 from globalcrm.metrics import DEFAULT_PERCENTILES, KpiReport, ReportSpec
-from globalcrm.storage import metrics_sql
+from globalcrm.pagination import check_limit
+from globalcrm.storage import churn_sql, metrics_sql
 
 __all__ = ["DEFAULT_WINDOWS", "Metrics"]
 
@@ -81,3 +86,48 @@ class Metrics:
         with self._context.work(write=False) as uow:
             assert uow.session is not None  # noqa: S101
             return metrics_sql.report(uow.session, self._context.tenant, spec)
+
+    # ----------------------------------------------------------------- churn risk
+
+    def churn_risk(
+        self,
+        customer: Customer | str,
+        *,
+        now: dt.datetime | None = None,
+        window: dt.timedelta = DEFAULT_WINDOW,
+    ) -> ChurnRisk:
+        """The customer's churn risk with its reasons (:func:`globalcrm.churn.score`)."""
+        moment = self._context.now(now)
+        customer_id = customer_id_of(customer)
+        span = _window(window)
+        with self._context.work(write=False) as uow:
+            assert uow.session is not None  # noqa: S101
+            uow.customers.get(customer_id)  # NotFound if there is no such customer
+            [activity] = churn_sql.activities(uow.session, self._context.tenant, now=moment,
+                                              window=span, customer_ids=[customer_id])
+        return churn.score(activity, now=moment, window=span)
+
+    def at_risk(
+        self,
+        *,
+        now: dt.datetime | None = None,
+        window: dt.timedelta = DEFAULT_WINDOW,
+        threshold: int = AT_RISK,
+        limit: int = 100,
+    ) -> list[ChurnRisk]:
+        """The customers whose churn risk reaches ``threshold``, highest first, with reasons."""
+        moment = self._context.now(now)
+        span = _window(window)
+        count = check_limit(limit)
+        with self._context.work(write=False) as uow:
+            assert uow.session is not None  # noqa: S101
+            found = churn_sql.activities(uow.session, self._context.tenant, now=moment,
+                                         window=span)
+        risks = (churn.score(activity, now=moment, window=span) for activity in found)
+        return churn.at_risk(risks, threshold=threshold)[:count]
+
+
+def _window(value: object) -> dt.timedelta:
+    if not isinstance(value, dt.timedelta) or value < dt.timedelta(days=1):
+        raise InvalidFormat("expected a timedelta of at least one day", field="window")
+    return value
