@@ -57,7 +57,7 @@ def format_percent(value: Decimal, locale: str) -> str:
     place = _locale(locale)
     pattern = parse_pattern(place.percent_formats[None].pattern)
     pattern.frac_prec = (1, 1)
-    return pattern.apply(Decimal(value) / 100, place)
+    return str(pattern.apply(Decimal(value) / 100, place))
 
 
 def format_duration(value: dt.timedelta, locale: str) -> str:

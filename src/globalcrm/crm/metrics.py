@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from globalcrm import churn
+from globalcrm import _checks, churn
 from globalcrm.churn import AT_RISK, DEFAULT_WINDOW, ChurnRisk
 from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.customers import Customer
+from globalcrm.dashboard import DashboardData, SlaRow, render
 from globalcrm.errors import InvalidFormat
-from globalcrm.metrics import DEFAULT_PERCENTILES, KpiReport, ReportSpec
+from globalcrm.metrics import DEFAULT_PERCENTILES, KPIS, KpiReport, ReportSpec
 from globalcrm.pagination import check_limit
-from globalcrm.storage import churn_sql, metrics_sql
+from globalcrm.storage import churn_sql, metrics_sql, service_sql
 
 __all__ = ["DEFAULT_WINDOWS", "Metrics"]
 
@@ -86,6 +88,54 @@ class Metrics:
         with self._context.work(write=False) as uow:
             assert uow.session is not None  # noqa: S101
             return metrics_sql.report(uow.session, self._context.tenant, spec)
+
+    # ----------------------------------------------------------------- the dashboard
+
+    def dashboard(
+        self,
+        *,
+        now: dt.datetime | None = None,
+        weeks: int = 12,
+        time_zone: str = "UTC",
+        locale: str = "en",
+        title: str = "Customer service",
+    ) -> DashboardData:
+        """What the dashboard shows over the last ``weeks`` weeks, read in one transaction."""
+        moment = self._context.now(now)
+        if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 520:
+            raise InvalidFormat("expected a whole number of weeks from 1 to 520", field="weeks")
+        heading = _checks.text(title, field="title", max_length=200)
+        start = moment - dt.timedelta(weeks=weeks)
+
+        def spec(kpis: str | Sequence[str], by: str | Sequence[str] = (),
+                 period: str | None = None) -> ReportSpec:
+            return ReportSpec(kpis=kpis, by=by, period=period, start=start, end=moment,
+                              time_zone=time_zone, locale=locale)
+
+        with self._context.work(write=False) as uow:
+            assert uow.session is not None  # noqa: S101
+            session, tenant = uow.session, self._context.tenant
+            summary = metrics_sql.report(session, tenant, spec(KPIS))
+            trend = metrics_sql.report(session, tenant, spec(("nps", "csat"), "country", "week"))
+            channels = metrics_sql.report(session, tenant, spec("contacts", "channel"))
+            response = metrics_sql.report(session, tenant, spec("frt", "team"))
+            attained = service_sql.report(session, tenant, start=start, end=moment, now=moment,
+                                          team=None)
+        sla = tuple(
+            SlaRow(team=row.team or "–", first_response=row.first_response_attainment,
+                   resolution=row.resolution_attainment)
+            for row in attained
+        )
+        return DashboardData(title=heading, generated_at=moment, locale=summary.spec.locale,
+                             time_zone=summary.spec.time_zone, summary=summary, trend=trend,
+                             channels=channels, response=response, sla=sla)
+
+    def dashboard_html(self, **options: Any) -> str:
+        """The dashboard as one self-contained HTML page (:func:`globalcrm.dashboard.render`).
+
+        ``options`` are those of :meth:`dashboard`.
+        """
+        return render(self.dashboard(**options))
 
     # ----------------------------------------------------------------- churn risk
 
