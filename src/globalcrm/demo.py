@@ -44,6 +44,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _segment(crm, console, stored)
     _service_section(crm, console, stored)
     _welcome_messages(crm, console, stored, moment)
+    _service_kpis(crm, console, moment)  # metrics (issue 19)
     return crm
 
 
@@ -520,3 +521,26 @@ def _welcome_messages(
         table.add_row(country, channel, shown, Text(f"{message.subject}\n\n{message.text}"))
     console.print(table)
 
+
+# --------------------------------------------------------------------------- metrics (issue 19)
+
+
+def _service_kpis(crm: gc.CRM, console: Console, now: dt.datetime) -> None:
+    """NPS and CSAT by country from a synthetic service history, and the customers at risk."""
+    from globalcrm.metrics_demo import seed_service_history
+    from globalcrm.metrics_format import table
+
+    shop = crm.for_tenant("service-history")  # synthetic data in a tenant of its own
+    seed_service_history(shop, now=now, customers=10, weeks=6)
+    header, rows = table(shop.metrics.report(["nps", "csat", "frt"], by="country", now=now,
+                                             locale="en", percentiles=[90]))
+    shown = Table(*header, title="service KPIs by country, last 30 days (crm.metrics.report)")
+    for row in rows:
+        shown.add_row(*row)
+    console.print(shown)
+    risks = shop.metrics.at_risk(now=now)
+    listed = Table("customer", "score", "why", title=f"{len(risks)} customers at risk of leaving")
+    for risk in risks:
+        listed.add_row(risk.customer_id, str(risk.score),
+                       "; ".join(reason.detail for reason in risk.reasons))
+    console.print(listed)

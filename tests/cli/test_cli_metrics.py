@@ -89,3 +89,13 @@ def test_errors_are_one_line_and_exit_1(url: str, tmp_path: Path) -> None:
         result = runner.invoke(app, arguments)
         assert result.exit_code == 1, arguments
         assert result.output.startswith("error:") and "Traceback" not in result.output
+
+
+def test_the_demo_shows_nps_by_country_and_the_at_risk_list(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--db", str(tmp_path / "demo.db")],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "service KPIs by country" in result.output
+    assert re.search(r"│ LT +│ [+-]\d+\.\d +│", result.output)
+    assert re.search(r"\d+ customers at risk of leaving", result.output)
+    assert "no purchase for" in result.output
