@@ -139,3 +139,16 @@ def test_erasure_unlinks_the_answers_and_keeps_the_scores(crm: gc.CRM, backend: 
         assert SurveyRepository(uow.session, crm.tenant).erase_customer(jonas.id) == 1
     [kept] = crm.surveys.all()
     assert (kept.customer_id, kept.comment, kept.score, kept.kind) == (None, None, 3, "nps")
+
+
+def test_deleting_the_customer_unlinks_their_answers(crm: gc.CRM) -> None:
+    jonas = _jonas(crm)
+    ona = _jonas(crm, name=gc.PersonName(given="Ona", surname="Jonaitė", locale="lt"),
+                 gender="female")
+    crm.surveys.record(jonas, kind="csat", score=1, channel="email", comment="Blogai", now=NOW)
+    crm.surveys.record(ona, kind="csat", score=5, channel="email", comment="Gerai", now=NOW)
+    crm.customers.delete(jonas)
+    kept = {(a.customer_id, a.comment, a.score) for a in crm.surveys.all()}
+    assert kept == {(None, None, 1), (ona.id, "Gerai", 5)}
+    assert crm.metrics.report("csat", now=NOW + dt.timedelta(minutes=1)).rows[0].get(
+        "csat").count == 2

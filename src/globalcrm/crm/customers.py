@@ -158,6 +158,12 @@ class Customers:
                     "the customer was changed since you read it", field="expected_version"
                 )
             uow.customers.remove(current)
+            # --- metrics (issue 19): survey answers lose their link and comment, keep the score
+            from globalcrm.storage.surveys_repository import SurveyRepository
+
+            assert uow.session is not None  # noqa: S101
+            SurveyRepository(uow.session, self._context.tenant).erase_customer(current.id)
+            # --- end metrics
             record_audit(
                 uow, self._context, "customer.deleted", "customer", current.id, current.id, {}
             )
