@@ -184,6 +184,9 @@ def _seed_later_tables(crm: gc.CRM, customer_id: str) -> None:
     crm.service.open_case(customer_id, channel="email", subject="Order", now=NOW)
     crm.payments.record(customer_id, method="ideal", amount=Money("12.40", "EUR"),
                         purchase_id=bought.id, status="succeeded", now=NOW)
+    # --- metrics (issue 19): a survey answer (migration mt1)
+    crm.surveys.record(customer_id, kind="nps", score=9, channel="email", now=NOW)
+    # --- end metrics
 
 
 def _counts(engine: Engine) -> dict[str, int]:
