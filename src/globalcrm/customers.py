@@ -226,6 +226,29 @@ def _tags(value: object) -> tuple[str, ...]:
     return _checks.codes(value, field="tags")
 
 
+SEARCH_KEY_LENGTH = 512
+"""The longest search key: an e-mail's (254 bytes, RFC 5321, case-folded up to 381 characters)
+and a handle's (up to 384) fit; a longer name word is found by its first 512 characters."""
+
+MAX_EXTERNAL_ID = 128
+"""The longest id of a customer in another system (Shopify, Stripe, a CRM, a loyalty card)."""
+
+
+def _external_ids(value: object) -> dict[str, str]:
+    """``{source: id}``: a source is a code (``shopify``), an id is one line of text."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidFormat("expected a mapping of source to id", field="external_ids")
+    checked: dict[str, str] = {}
+    for index, (source, identifier) in enumerate(value.items()):
+        name = _checks.code(source, field=f"external_ids[#{index}]")
+        checked[name] = _checks.text(
+            identifier, field=f"external_ids.{name}", max_length=MAX_EXTERNAL_ID
+        )
+    return dict(sorted(checked.items()))
+
+
 def _attributes(value: object) -> dict[str, Any]:
     if value is None:
         return {}
@@ -431,6 +454,8 @@ class Customer:
         default=(), converter=_accessibility_needs, repr=False
     )
     tags: tuple[str, ...] = attrs.field(default=(), converter=_tags, repr=False)
+    external_ids: dict[str, str] = attrs.field(factory=dict, converter=_external_ids, repr=False)
+    """The customer's ids in other systems, ``{"shopify": "123"}``: unique per tenant and source."""
     attributes: dict[str, Any] = attrs.field(factory=dict, converter=_attributes, repr=False)
     tenant: str = attrs.field(default="default", converter=_tenant)
     id: str = attrs.field(factory=new_id, converter=_id)
@@ -478,7 +503,9 @@ class Customer:
 
     def search_keys(self) -> list[tuple[str, str]]:
         """``(kind, key)`` pairs under which the store finds this customer."""
-        return search_keys(self.names, self.emails, self.phones, self.handles)
+        return search_keys(
+            self.names, self.emails, self.phones, self.handles, self.external_ids
+        )
 
     def name_key(self) -> str:
         """The folded full name with its words sorted: equal for near-identical spellings."""
@@ -524,7 +551,7 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = _DEFAULTS[name]
         elif name == "id":
             out[name] = new_id()
-        elif name == "attributes":
+        elif name in ("attributes", "external_ids"):
             out[name] = {}
         else:
             raise InvalidFormat("is required", field=name)
@@ -537,18 +564,29 @@ def search_keys(
     emails: Iterable[EmailAddress],
     phones: Iterable[PhoneNumber],
     handles: Iterable[MessagingHandle],
+    external_ids: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
-    """``(kind, key)`` pairs under which the store finds a customer."""
+    """``(kind, key)`` pairs under which the store finds a customer.
+
+    An external id's key is ``source:id`` as given (ids of other systems are compared exactly).
+    """
     keys: dict[tuple[str, str], None] = {}
     for name in names:
         for token in name.search_tokens():
-            keys.setdefault(("name", token[:200]), None)
+            keys.setdefault(("name", token[:SEARCH_KEY_LENGTH]), None)
     for email in emails:
         keys.setdefault(("email", email.key), None)
     for phone in phones:
         keys.setdefault(("phone", phone.number), None)
     for handle in handles:
-        keys.setdefault(("handle", handle.key[:200]), None)
+        keys.setdefault(("handle", handle.key[:SEARCH_KEY_LENGTH]), None)
         if handle.handle.startswith("+"):
             keys.setdefault(("phone", handle.handle), None)
+    for source, identifier in (external_ids or {}).items():
+        keys.setdefault(("external", external_key(source, identifier)), None)
     return list(keys)
+
+
+def external_key(source: str, identifier: str) -> str:
+    """The search key of the id ``identifier`` in the system ``source``."""
+    return f"{source}:{identifier}"

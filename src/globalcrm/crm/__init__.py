@@ -17,6 +17,7 @@ from globalcrm.crm._context import Context
 from globalcrm.crm.customers import Customers, DuplicateMatch
 from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
+from globalcrm.crm.loyalty import Loyalty
 from globalcrm.crm.messages import Messages  # messages and plugins (issue 20)
 from globalcrm.crm.payments import Payments
 from globalcrm.crm.prices import Prices
@@ -84,6 +85,8 @@ class CRM:
         # --- end messages and plugins
         self.payments = Payments(self._context)
         """Payment methods to offer each customer, and the record of every payment."""
+        self.loyalty = Loyalty(self._context)
+        """Loyalty programs, points ledgers with expiring lots, and tiers."""
         # --- surveys, service KPIs and proactive care (issue 19)
         from globalcrm.crm.care import Care
         from globalcrm.crm.metrics import Metrics

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from moneyed import Money
-from sqlalchemy import Select, and_, delete, func, insert, intersect, select, tuple_
+from sqlalchemy import Select, and_, delete, func, insert, intersect, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from globalcrm.customers import Customer
@@ -45,6 +45,16 @@ def key_rows(customer: Customer) -> list[dict[str, str]]:
         {"customer_id": customer.id, "tenant": customer.tenant, "kind": kind, "key": key}
         for kind, key in customer.search_keys()
     ]
+
+
+_LINKS_NULLED_ON_DELETE = tuple(
+    table
+    for table in tables.metadata.sorted_tables
+    if "customer_id" in table.c and "tenant" in table.c
+    and table.c.customer_id.info.get("erase") == "null" and not table.c.customer_id.foreign_keys
+    and not any("customer_id" in fk.column_keys for fk in table.foreign_key_constraints)
+)
+"""Tables whose rows outlive their customer (sales records): deleting one nulls the link."""
 
 
 class CustomerRepository:
@@ -133,6 +143,12 @@ class CustomerRepository:
                 i.tenant == self._tenant, i.customer_id == customer.id
             )
         )
+        for table in _LINKS_NULLED_ON_DELETE:  # records kept without the person (the registry)
+            self._session.execute(
+                update(table)
+                .where(table.c.tenant == self._tenant, table.c.customer_id == customer.id)
+                .values(customer_id=None)
+            )
         self._session.delete(customer)
 
     def page(self, *, after: str | None, limit: int) -> list[Customer]:
@@ -142,6 +158,12 @@ class CustomerRepository:
         if after is not None:
             query = query.where(c.id > after)
         return self._detached(list(self._session.scalars(query.order_by(c.id).limit(limit))))
+
+    def countries(self) -> list[str]:
+        """The countries the tenant's customers live in."""
+        c = tables.customers.c
+        query = select(c.country).where(c.tenant == self._tenant).distinct()
+        return sorted(self._session.scalars(query))
 
     def count(self) -> int:
         """How many customers the tenant has."""
