@@ -593,12 +593,17 @@ def _service_kpis(crm: gc.CRM, console: Console, now: dt.datetime) -> None:
     seed_service_history(shop, now=now, customers=10, weeks=6)
     header, rows = table(shop.metrics.report(["nps", "csat", "frt"], by="country", now=now,
                                              locale="en", percentiles=[90]))
-    shown = Table(*header, title="service KPIs by country, last 30 days (crm.metrics.report)")
+    shown = Table(title="service KPIs by country, last 30 days (crm.metrics.report)")
+    for column in header:
+        shown.add_column(column, overflow="fold")
     for row in rows:
         shown.add_row(*row)
     console.print(shown)
     risks = shop.metrics.at_risk(now=now)
-    listed = Table("customer", "score", "why", title=f"{len(risks)} customers at risk of leaving")
+    listed = Table(title=f"{len(risks)} customers at risk of leaving")
+    listed.add_column("customer", no_wrap=True, min_width=26)  # an id is never cut
+    for column in ("score", "why"):
+        listed.add_column(column, overflow="fold")
     for risk in risks:
         listed.add_row(risk.customer_id, str(risk.score),
                        "; ".join(reason.detail for reason in risk.reasons))
