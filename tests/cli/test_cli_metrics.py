@@ -77,6 +77,8 @@ def test_dashboard_is_written(url: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     document = page.read_text(encoding="utf-8")
     assert document.startswith("<!DOCTYPE html>") and document.count("<svg") == 5
+    again = runner.invoke(app, ["report", "-o", str(page), "--url", url, *AT, "--format", "json"])
+    assert json.loads(again.output) == {"output": str(page), "bytes": len(document.encode())}
 
 
 def test_errors_are_one_line_and_exit_1(url: str, tmp_path: Path) -> None:

@@ -118,9 +118,11 @@ def dashboard_report(
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
     now: Annotated[str | None, typer.Option(help="The report's moment (default: now).")] = None,
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Write the service dashboard: ONE self-contained HTML file (charts in inline SVG)."""
     with reported():
+        shape = output_format(format)
         crm = gc.open(url, tenant=tenant)
         try:
             page = crm.metrics.dashboard_html(now=parse_moment(now, "now"), weeks=weeks,
@@ -131,4 +133,7 @@ def dashboard_report(
             output.write_text(page, encoding="utf-8")
         except OSError:
             raise gc.InvalidInput("the report file cannot be written", field="output") from None
+    if shape == "json":
+        print_json({"output": str(output), "bytes": len(page.encode())})
+        return
     console.print(f"dashboard written to {output} ({len(page.encode()):,} bytes)")
