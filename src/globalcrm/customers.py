@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -27,7 +27,7 @@ from globalcrm.contact_points import (
     PhoneNumber,
     parse_phone,
 )
-from globalcrm.errors import GlobalCRMError, InvalidFormat, InvalidInput
+from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id, new_id
 from globalcrm.interactions import CHANNELS
 from globalcrm.locale.folding import fold
@@ -590,3 +590,56 @@ def search_keys(
 def external_key(source: str, identifier: str) -> str:
     """The search key of the id ``identifier`` in the system ``source``."""
     return f"{source}:{identifier}"
+
+
+def merged_fields(keep: Customer, other: Customer) -> dict[str, Any]:
+    """What ``keep`` holds after ``other`` (the same person) is merged into it: the changes.
+
+    ``keep``'s own values stand; ``other`` adds what ``keep`` lacks: its names as other names,
+    contact points not already there (never as primary), channels, needs, tags, external ids
+    and attribute keys, and single values ``keep`` has not set. Needs (dietary, allergens,
+    accessibility) are the union: leaving one out could harm the customer. An external id of
+    the same source with two different values is a ``Conflict``: one of them is wrong.
+    """
+    changes: dict[str, Any] = {}
+    names = list(keep.other_names)
+    for name in (other.name, *other.other_names):
+        if name != keep.name and name not in names:
+            names.append(name)
+    if names != list(keep.other_names):
+        changes["other_names"] = tuple(names)
+    identities: tuple[tuple[str, Callable[[Any], str]], ...] = (
+        ("emails", lambda point: str(point.key)),
+        ("phones", lambda point: str(point.number)),
+        ("addresses", lambda point: str(point.format())),
+        ("handles", lambda point: str(point.key)),
+    )
+    for field, identity in identities:
+        mine = list(getattr(keep, field))
+        known = {identity(point) for point in mine}
+        added = [
+            attrs.evolve(point, primary=False)
+            for point in getattr(other, field)
+            if identity(point) not in known
+        ]
+        if added:
+            changes[field] = (*mine, *added)
+    for field in ("preferred_channels", "dietary_needs", "allergens", "accessibility_needs",
+                  "tags"):
+        union = tuple(dict.fromkeys((*getattr(keep, field), *getattr(other, field))))
+        if union != getattr(keep, field):
+            changes[field] = union
+    for field in ("contact_hours", "formality", "gender", "pronouns", "birth_date"):
+        if getattr(keep, field) is None and getattr(other, field) is not None:
+            changes[field] = getattr(other, field)
+    ids = dict(keep.external_ids)
+    for source, identifier in other.external_ids.items():
+        if ids.setdefault(source, identifier) != identifier:
+            raise Conflict("the two customers have different ids in this system",
+                           field=f"external_ids.{source}")
+    if ids != keep.external_ids:
+        changes["external_ids"] = ids
+    extra = {k: v for k, v in other.attributes.items() if k not in keep.attributes}
+    if extra:
+        changes["attributes"] = {**keep.attributes, **extra}
+    return changes

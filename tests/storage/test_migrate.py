@@ -189,6 +189,11 @@ def _seed_later_tables(crm: gc.CRM, customer_id: str) -> None:
     crm.loyalty.earn(customer_id, amount=Money("5000", "EUR"), channel="web_form",
                      occurred_at=NOW, now=NOW)
     crm.loyalty.redeem(customer_id, points=10, now=NOW)
+    # 0012: a second record of the same person, merged into the first (a redirect row)
+    twin = crm.customers.add(gc.Customer(
+        name=gc.PersonName(given="Dvynys", surname="Petraitis", locale="lt"), country="LT",
+        language="lt", time_zone="Europe/Vilnius", currency="EUR"), now=NOW)
+    crm.customers.merge(customer_id, twin, now=NOW)
     # --- metrics (issue 19): a survey answer (migration mt1)
     crm.surveys.record(customer_id, kind="nps", score=9, channel="email", now=NOW)
     # --- end metrics

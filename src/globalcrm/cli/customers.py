@@ -13,11 +13,15 @@ import globalcrm as gc
 from globalcrm import import_export
 from globalcrm.cli.base import (
     DEFAULT_URL,
+    OutputFormat,
     TenantOption,
     UrlOption,
     app,
     console,
+    customer_id,
     data_table,
+    output_format,
+    print_json,
     reported,
     stderr,
 )
@@ -52,9 +56,11 @@ def import_(
     on_match: Annotated[
         str, typer.Option("--on-match", help="What a matching row does: error, skip or update.")
     ] = "error",
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Import customers; every bad row is reported with its row number, column and reason."""
     with reported():
+        shape = output_format(format)
         if not file.is_file():
             raise gc.InvalidInput("no such file", field="file")
         crm = gc.open(url, tenant=tenant)
@@ -96,6 +102,17 @@ def import_(
             raise
         finally:
             crm.close()
+    if shape == "json":
+        print_json({
+            "rows": report.rows, "imported": report.imported, "created": report.created,
+            "updated": report.updated, "skipped": report.skipped,
+            "committed": report.committed,
+            "errors": [{"row": e.row, "field": e.field, "message": e.message, "code": e.code}
+                       for e in report.errors],
+        })
+        if report.errors:
+            raise typer.Exit(1)
+        return
     _print_row_errors(report)
     state = "stored" if report.committed else "nothing stored (--atomic)"
     matched = (
@@ -157,24 +174,39 @@ def export(
 
 @app.command()
 def find(
-    query: Annotated[str, typer.Argument(help="An email, a phone number, or words of a name.")],
+    query: Annotated[
+        str, typer.Argument(help="An id, an e-mail, a phone number, source:id, or words of a name.")
+    ],
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
     region: Annotated[
         str | None, typer.Option(help="Country for a phone number in national format.")
     ] = None,
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
-    """Find customers by email, phone or name (case- and accent-insensitive)."""
+    """Find customers by id, e-mail, phone, external id or name (case- and accent-insensitive)."""
     with reported():
+        shape = output_format(format)
         crm = gc.open(url, tenant=tenant)
-        text = query.strip()
-        if "@" in text:
-            found = crm.customers.find_by_email(text)
-        elif text.lstrip("+").replace(" ", "").replace("-", "").isdigit():
-            found = crm.customers.find_by_phone(text, region=region)
-        else:
-            found = list(crm.customers.search(text, limit=50))
-        crm.close()
+        try:
+            text = query.strip()
+            if region is not None:
+                found = crm.customers.find_by_phone(text, region=region)
+            else:
+                try:
+                    found = crm.customers.identify(text)
+                except gc.InvalidInput:  # not an id, e-mail, phone or source:id: a name
+                    found = list(crm.customers.search(text, limit=50))
+        finally:
+            crm.close()
+    if shape == "json":
+        print_json([
+            {"id": c.id, "name": c.name.full, "country": c.country,
+             "email": c.primary_email.address if c.primary_email else None,
+             "phone": c.primary_phone.number if c.primary_phone else None}
+            for c in found
+        ])
+        return
     table = data_table("id", "name", "country", "email", "phone")
     for customer in found:
         email = customer.primary_email
@@ -199,6 +231,30 @@ def reindex(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "default") -> N
         finally:
             crm.close()
     console.print(f"customers reindexed: {count}")
+
+
+@app.command()
+def merge(
+    keep: Annotated[
+        str, typer.Argument(metavar="KEEP", help="The customer to keep (id, e-mail, phone).")
+    ],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="The customer merged into it.")],
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Merge OTHER into KEEP (one person recorded twice); OTHER's id then leads to KEEP."""
+    with reported():
+        shape = output_format(format)
+        crm = gc.open(url, tenant=tenant)
+        try:
+            kept = crm.customers.merge(customer_id(crm, keep), customer_id(crm, other))
+        finally:
+            crm.close()
+    if shape == "json":
+        print_json({"id": kept.id, "version": kept.version})
+        return
+    console.print(f"merged into {kept.id} (version {kept.version})", highlight=False)
 
 
 @app.command()

@@ -34,14 +34,20 @@ app.add_typer(payments_app, name="payments")
 @payments_app.command("validate")
 def payments_validate(
     text: Annotated[str, typer.Argument(help="A Boleto line, Pix/EMV payload, UPI link, IBAN...")],
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Detect the payment format of TEXT and explain what is wrong with it, with the position."""
     from globalcrm.payments import detect
 
     with reported():
+        shape = output_format(format)
         explanation = detect.explain(text)
-    console.print(explanation, highlight=False, markup=False)
-    if not explanation.splitlines()[-1].endswith(": valid"):
+    valid = explanation.splitlines()[-1].endswith(": valid")
+    if shape == "json":
+        print_json({"valid": valid, "explanation": explanation.splitlines()})
+    else:
+        console.print(explanation, highlight=False, markup=False)
+    if not valid:
         raise typer.Exit(1)
 
 

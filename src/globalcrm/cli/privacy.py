@@ -20,7 +20,9 @@ from globalcrm.cli.base import (
     console,
     customer_id,
     data_table,
+    iso,
     output_format,
+    print_json,
     reported,
     stderr,
 )
@@ -40,13 +42,26 @@ def privacy_history(
     customer: CustomerArgument,
     url: UrlOption = DEFAULT_URL,
     tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
 ) -> None:
     """Show a customer's consent ledger: every event, in order, with its hash-chain position."""
     with reported():
+        shape = output_format(format)
         crm = gc.open(url, tenant=tenant)
-        customer = customer_id(crm, customer)
-        events = crm.privacy.history(customer)
-        crm.close()
+        try:
+            customer = customer_id(crm, customer)
+            events = crm.privacy.history(customer)
+        finally:
+            crm.close()
+    if shape == "json":
+        print_json([
+            {"seq": e.seq, "event_id": e.event_id, "occurred_at": iso(e.occurred_at),
+             "purpose": e.purpose_key, "purpose_version": e.purpose_version,
+             "channel": e.channel, "state": e.state, "consent_type": e.consent_type,
+             "actor_kind": e.actor_kind, "notice_sha256": e.notice_sha256}
+            for e in events
+        ])
+        return
     table = data_table(
         "seq", "occurred (UTC)", "purpose", "channel", "state", "type", "actor", "notice sha-256"
     )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from globalcrm import _checks
+from globalcrm.crm._context import queue_hook
 from globalcrm.customers import Customer
 from globalcrm.errors import Conflict, InvalidFormat, InvalidInput, NotFound, RuleViolation
 from globalcrm.identifiers import check_id, new_id
@@ -168,6 +169,12 @@ class Ledger:
         )
         self._tiers[account.id] = (tier, at)
         self.tier_changes.append(change)
+        if tier is not None and tier != change.from_tier:
+            queue_hook(  # hook, after the commit
+                self._uow, "globalcrm_tier_changed", customer_id=account.customer_id,
+                program=account.program, previous=change.from_tier, current=tier, at=at,
+                tenant=account.tenant,
+            )
         return change
 
     def upgrade(

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from globalcrm import _checks
-from globalcrm.crm import customer_import
+from globalcrm.crm import customer_import, customer_merge
 from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import (
@@ -204,6 +204,28 @@ class Customers:
             self._context.after_commit(  # hook
                 uow, "globalcrm_customer_deleted", customer_id=current.id
             )
+
+    def merge(
+        self, keep: Customer | str, other: Customer | str, *, now: object = None
+    ) -> Customer:
+        """Merge ``other`` into ``keep`` (the same person recorded twice); the kept customer.
+
+        In one transaction: ``keep`` takes the names, contact points, needs, tags, external ids
+        and attributes it lacks from ``other``; the interactions, purchases, cases, payments,
+        loyalty accounts and every other record of ``other`` become ``keep``'s; ``other``'s
+        consent decisions are carried to ``keep`` where ``keep`` has none (the ledger records
+        them, with where they came from) and its grants end; ``other``'s id then leads to
+        ``keep`` (``get`` returns the kept customer) and an audit entry lists what moved.
+        Records that cannot be combined (an account each in one loyalty program, two ids from
+        one source system) are a ``Conflict`` and nothing changes.
+        """
+        stamp = self._context.now(now)
+        return customer_merge.merge(
+            self._context,
+            customer_id_of(keep, field="keep"),
+            customer_id_of(other, field="other"),
+            stamp,
+        )
 
     # ----------------------------------------------------------------- reads
 

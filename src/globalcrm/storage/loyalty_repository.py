@@ -268,6 +268,18 @@ class LoyaltyRepository:
         row = self._session.execute(query).first()
         return None if row is None else _account(row)
 
+    def tiers_of(self, customer_ids: Sequence[str], program: str) -> dict[str, str | None]:
+        """The tier code of each of these customers who is a member of ``program``."""
+        a = tables.loyalty_accounts.c
+        found: dict[str, str | None] = {}
+        for start in range(0, len(customer_ids), 500):
+            query = select(a.customer_id, a.tier).where(
+                a.tenant == self._tenant, a.program == program,
+                a.customer_id.in_(list(customer_ids[start : start + 500])),
+            )
+            found.update((row.customer_id, row.tier) for row in self._session.execute(query))
+        return found
+
     def accounts(self, ids: Sequence[str], *, lock: bool = False) -> list[Account]:
         """The accounts with these ids, in id order (the order locks are taken in)."""
         found: list[Account] = []

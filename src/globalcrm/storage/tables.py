@@ -52,6 +52,7 @@ __all__ = [
     "consent_events",
     "consent_states",
     "customer_keys",
+    "customer_redirects",
     "customers",
     "exchange_rates",
     "interactions",
@@ -179,6 +180,24 @@ customer_keys = Table(
 Written and deleted with their customer in one transaction, with no foreign key (its check per
 key was most of a bulk import's time on PostgreSQL); ``rebuild_search_keys`` rewrites them.
 """
+
+customer_redirects = Table(
+    "customer_redirects",
+    metadata,
+    # A customer merged into another (crm.customers.merge): the old id leads to the kept one.
+    Column("tenant", String(64), nullable=False, info={"pii": "none", "export": False,
+                                                       "erase": "delete"}),
+    Column("old_id", String(26), nullable=False, info={"pii": "identifier", "export": True,
+                                                       "erase": "delete"}),
+    Column("new_id", String(26), nullable=False, info={"pii": "identifier", "export": True,
+                                                       "erase": "delete", "subject": True}),
+    Column("merged_at", UTCDateTime(), nullable=False, info={"pii": "technical", "export": True,
+                                                             "erase": "delete"}),
+    PrimaryKeyConstraint("tenant", "old_id"),
+    Index(None, "tenant", "new_id"),
+)
+"""The ids of merged customers and the customer each was merged into (one hop: re-pointed when
+the kept customer is merged in turn)."""
 
 interactions = Table(
     "interactions",

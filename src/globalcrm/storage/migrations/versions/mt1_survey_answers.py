@@ -1,7 +1,7 @@
 """Survey answers (CSAT, NPS, CES) and the case indexes KPI reports read (issue 19).
 
 Revision ID: mt1
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "mt1"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
