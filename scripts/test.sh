@@ -16,6 +16,15 @@ if command -v npm >/dev/null 2>&1; then
     echo "npm ci --prefix tools failed: the rebuild checks of generated data will be skipped" >&2
 fi
 
+# --- metrics (issue 19): Debian's Chromium for the dashboard's browser test (installed once;
+# the test is skipped, saying why, only when it truly cannot be installed; CI=true makes it fail).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get install -y -qq chromium >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; }) ||
+    echo "chromium could not be installed: the dashboard's browser test will be skipped" >&2
+fi
+# --- end metrics
+
 # PostgreSQL: start the local cluster and create our own role and database, unless a URL is given.
 if [ -z "${GLOBALCRM_TEST_DATABASE_URL:-}" ]; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -48,6 +48,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _loyalty(crm, console, stored, moment)
     _erasure(crm, console, moment)
     _privacy_request(crm, console, stored)
+    _service_kpis(crm, console, moment)  # metrics (issue 19)
     return crm
 
 
@@ -643,3 +644,30 @@ def _privacy_request(crm: gc.CRM, console: Console, stored: dict[str, gc.Custome
         ),
         highlight=False,
     )
+# --------------------------------------------------------------------------- metrics (issue 19)
+
+
+def _service_kpis(crm: gc.CRM, console: Console, now: dt.datetime) -> None:
+    """NPS and CSAT by country from a synthetic service history, and the customers at risk."""
+    from globalcrm.metrics_demo import seed_service_history
+    from globalcrm.metrics_format import table
+
+    shop = crm.for_tenant("service-history")  # synthetic data in a tenant of its own
+    seed_service_history(shop, now=now, customers=10, weeks=6)
+    header, rows = table(shop.metrics.report(["nps", "csat", "frt"], by="country", now=now,
+                                             locale="en", percentiles=[90]))
+    shown = Table(title="service KPIs by country, last 30 days (crm.metrics.report)")
+    for column in header:
+        shown.add_column(column, overflow="fold")
+    for row in rows:
+        shown.add_row(*row)
+    console.print(shown)
+    risks = shop.metrics.at_risk(now=now)
+    listed = Table(title=f"{len(risks)} customers at risk of leaving")
+    listed.add_column("customer", no_wrap=True, min_width=26)  # an id is never cut
+    for column in ("score", "why"):
+        listed.add_column(column, overflow="fold")
+    for risk in risks:
+        listed.add_row(risk.customer_id, str(risk.score),
+                       "; ".join(reason.detail for reason in risk.reasons))
+    console.print(listed)

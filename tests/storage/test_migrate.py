@@ -218,6 +218,9 @@ def _seed_later_tables(crm: gc.CRM, customer_id: str) -> None:
     crm.privacy.requests.set_calendar(LegalCalendar(time_zone="Europe/Vilnius", country="LT"))
     request = crm.privacy.requests.open(customer_id, right="access", channel="email", now=NOW)
     crm.privacy.requests.verify(request, method="login", at=NOW)
+    # --- metrics (issue 19): a survey answer (migration 0015)
+    crm.surveys.record(customer_id, kind="nps", score=9, channel="email", now=NOW)
+    # --- end metrics
 
 
 def _counts(engine: Engine) -> dict[str, int]:

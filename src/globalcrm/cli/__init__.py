@@ -10,6 +10,7 @@ from globalcrm.cli import (  # noqa: F401 - each module registers its commands o
     customers,
     loyalty,
     messages,
+    metrics,  # metrics (issue 19)
     payments,
     privacy,
     requests,  # data-subject requests and the consent history import (issue 16)

@@ -87,6 +87,18 @@ class CRM:
         """Payment methods to offer each customer, and the record of every payment."""
         self.loyalty = Loyalty(self._context)
         """Loyalty programs, points ledgers with expiring lots, and tiers."""
+        # --- surveys, service KPIs and proactive care (issue 19)
+        from globalcrm.crm.care import Care
+        from globalcrm.crm.metrics import Metrics
+        from globalcrm.crm.surveys import Surveys
+
+        self.surveys = Surveys(self._context)
+        """Surveys: ask CSAT, NPS and CES questions, record the answers."""
+        self.metrics = Metrics(self._context)
+        """Service KPIs (CSAT, NPS, CES, FCR, AHT, ART, FRT) in SQL, churn risk, the dashboard."""
+        self.care = Care(self._context)
+        """Proactive notices on the customer's usable channel at a good local time."""
+        # --- end surveys, service KPIs and proactive care
 
     @property
     def tenant(self) -> str:

@@ -66,6 +66,7 @@ from globalcrm.storage.tables.service import (
     sla_policies,
     teams,
 )
+from globalcrm.storage.tables.surveys import survey_answers
 
 __all__ = [
     "KEY_LENGTH",
@@ -110,5 +111,6 @@ __all__ = [
     "sla_policies",
     "subject_keys",
     "suppressions",
+    "survey_answers",
     "teams",
 ]
