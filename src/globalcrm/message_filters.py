@@ -38,6 +38,7 @@ import datetime as dt
 import decimal
 import functools
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
@@ -76,10 +77,11 @@ __all__ = [
 PLURAL_CATEGORIES: Final = ("zero", "one", "two", "few", "many", "other")
 """CLDR's plural categories (UTS #35 Part 3, Language Plural Rules)."""
 
-_RTL_LETTER: Final = re.compile(
-    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
-"""Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko... and their forms)."""
+def _has_rtl_letter(value: str) -> bool:
+    """Whether ``value`` has a right-to-left letter: bidi class R or AL (UAX #9), whatever the
+    script (a combining mark of a right-to-left script is not one: it has no direction).
+    """
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in value)
 
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _STATE: Final = "_globalcrm_message"
@@ -152,7 +154,7 @@ def bidi_safe(value: str, direction: Direction) -> str:
         return value
     if direction == "rtl":
         return isolate(value, within="rtl")
-    if _RTL_LETTER.search(value) is None:
+    if not _has_rtl_letter(value):
         return value
     return FSI + value + PDI
 
