@@ -78,8 +78,9 @@ PLURAL_CATEGORIES: Final = ("zero", "one", "two", "few", "many", "other")
 """CLDR's plural categories (UTS #35 Part 3, Language Plural Rules)."""
 
 def _has_rtl_letter(value: str) -> bool:
-    """Whether ``value`` has a right-to-left letter: bidi class R or AL (UAX #9), whatever the
-    script (a combining mark of a right-to-left script is not one: it has no direction).
+    """Whether ``value`` has a right-to-left letter: bidi class R or AL (UAX #9).
+
+    By class, not by script: a combining mark of a right-to-left script has no direction.
     """
     return any(unicodedata.bidirectional(char) in ("R", "AL") for char in value)
 
