@@ -22,6 +22,7 @@ from globalcrm.crm.payments import Payments
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
 from globalcrm.crm.purchases import Purchases
+from globalcrm.crm.recommendations import Recommendations  # recommendations (issue 20)
 from globalcrm.crm.segments import Segments
 from globalcrm.crm.service import Service
 from globalcrm.errors import InvalidFormat, StorageError
@@ -84,6 +85,10 @@ class CRM:
         # --- end messages and plugins
         self.payments = Payments(self._context)
         """Payment methods to offer each customer, and the record of every payment."""
+        # --- recommendations (issue 20)
+        self.recommendations = Recommendations(self._context)
+        """Recommendations from what customers bought together, within each one's needs."""
+        # --- end recommendations
 
     @property
     def tenant(self) -> str:
