@@ -34,9 +34,9 @@ DO \$\$ BEGIN
   END IF;
 END \$\$;
 SQL
-      if ! su postgres -c "psql -p $port -tAc \"SELECT 1 FROM pg_database WHERE datname='gcrm_test'\"" | grep -q 1; then
-        su postgres -c "createdb -p $port -O gcrm gcrm_test"
-      fi
+      # A new database every run: one left by another version (its tables, its revision) is gone.
+      su postgres -c "psql -p $port -q -c 'DROP DATABASE IF EXISTS gcrm_test WITH (FORCE)'"
+      su postgres -c "createdb -p $port -O gcrm gcrm_test"
       export GLOBALCRM_TEST_DATABASE_URL="postgresql+psycopg://gcrm:gcrm@127.0.0.1:$port/gcrm_test"
     fi
   fi

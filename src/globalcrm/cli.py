@@ -338,27 +338,31 @@ def import_(
         except (OSError, UnicodeError) as error:
             crm.close()
             raise gc.InvalidInput("the file cannot be read as UTF-8 text", field="file") from error
-        with Progress(
-            TextColumn("[bold]importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=False,
-            auto_refresh=False,  # no refresh thread: worker processes can then be forked
-        ) as progress:
-            task = progress.add_task("import", total=len(rows))
-            report = crm.customers.import_rows(
-                rows,
-                atomic=atomic,
-                workers=workers,
-                on_progress=lambda done: progress.update(task, completed=done, refresh=True),
-            )
-        crm.close()
-    for problem in report.errors[:200]:
-        stderr.print(f"[red]{problem}[/]", highlight=False)
-    if len(report.errors) > 200:
-        stderr.print(f"... and {len(report.errors) - 200} more errors")
+        try:
+            with Progress(
+                TextColumn("[bold]importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=False,
+                auto_refresh=False,  # no refresh thread: worker processes can then be forked
+            ) as progress:
+                task = progress.add_task("import", total=len(rows))
+                report = crm.customers.import_rows(
+                    rows,
+                    atomic=atomic,
+                    workers=workers,
+                    on_progress=lambda done: progress.update(task, completed=done, refresh=True),
+                )
+        except (gc.Conflict, gc.StorageError) as stopped:
+            # the database stopped the import: the rows reported so far, then why, in one line
+            if stopped.report is not None:
+                _print_row_errors(stopped.report)
+            raise
+        finally:
+            crm.close()
+    _print_row_errors(report)
     state = "stored" if report.committed else "nothing stored (--atomic)"
     console.print(
         f"{report.rows} rows read, {report.imported} imported, "
@@ -366,6 +370,13 @@ def import_(
     )
     if report.errors:
         raise typer.Exit(1)
+
+
+def _print_row_errors(report: import_export.ImportReport) -> None:
+    for problem in report.errors[:200]:
+        stderr.print(f"[red]{problem}[/]", highlight=False)
+    if len(report.errors) > 200:
+        stderr.print(f"... and {len(report.errors) - 200} more errors")
 
 
 @app.command()

@@ -12,9 +12,9 @@ GlobalCRMError                       .message, .code, and where: .field, .row, .
 │   ├── InvalidSignature             a payment notification's signature does not verify
 │   └── InvalidRule                  rule text does not parse (.position)
 ├── NotFound (also LookupError)      no such customer, interaction, conversation
-├── Conflict                         duplicate key, stale version, lost race
+├── Conflict                         a key clash, stale version, lost race (.sqlstate, .constraint)
 ├── RuleViolation                    a business rule refuses (no consent, not enough points...)
-├── StorageError                     the database failed or its schema is not at head
+├── StorageError                     the database failed or its schema is not at head (.sqlstate)
 ├── ConfigurationError               a driver not installed, worker processes that cannot start
 └── PluginError                      a plugin's hook raised (.hook, .plugin)
 ```
@@ -36,7 +36,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover - for the annotation of ``report`` only
+    from globalcrm.import_export import ImportReport
 
 __all__ = [
     "ConfigurationError",
@@ -165,6 +168,14 @@ class Conflict(GlobalCRMError):
     code = "conflict"
     default_message = "the record was changed by someone else"
 
+    sqlstate: str | None = None
+    """The database's code for the refusal: PostgreSQL's SQLSTATE (``23505``) or SQLite's
+    error name (``SQLITE_CONSTRAINT_PRIMARYKEY``); ``None`` when the library refused itself."""
+    constraint: str | None = None
+    """The constraint the write broke (``pk_customers``), when the database named one."""
+    report: ImportReport | None = None
+    """When this error stopped an import: what it stored before (the rows it kept are committed)."""
+
 
 class RuleViolation(GlobalCRMError):
     """A business rule refuses the operation."""
@@ -178,6 +189,12 @@ class StorageError(GlobalCRMError):
 
     code = "storage_error"
     default_message = "the database failed"
+
+    sqlstate: str | None = None
+    """The database's code for the failure: PostgreSQL's SQLSTATE (``3D000``) or SQLite's error
+    name (``SQLITE_CANTOPEN``); ``None`` when the library raised it without a database error."""
+    report: ImportReport | None = None
+    """When this error stopped an import: what it stored before (the rows it kept are committed)."""
 
 
 class ConfigurationError(GlobalCRMError):

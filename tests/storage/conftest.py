@@ -19,11 +19,24 @@ _pg_crm: gc.CRM | None = None
 
 
 def _postgres() -> gc.CRM:
+    """The session's PostgreSQL CRM, on a schema emptied first (a run of another version may
+    have left its tables and revision behind)."""
     global _pg_crm
     if _pg_crm is None:
         assert PG_URL is not None
+        _empty_schema(PG_URL)
         _pg_crm = gc.open(PG_URL)
     return _pg_crm
+
+
+def _empty_schema(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def clean_postgres(crm: gc.CRM) -> None:
@@ -59,13 +72,7 @@ def db_url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.db'}"
     assert PG_URL is not None
-    from sqlalchemy import create_engine
-
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    _empty_schema(PG_URL)
     global _pg_crm
     if _pg_crm is not None:
         _pg_crm.close()

@@ -133,3 +133,56 @@ def test_postgresql_listings_use_indexes_not_sequential_scans(crm: gc.CRM, backe
     big = ("customers", "customer_keys", "interactions")
     scans = sequential_scans(crm._engine, statements, big)
     assert scans == [], "sequential scan in:\n" + "\n\n".join(scans)
+
+
+def test_values_at_the_domains_limits_are_stored_and_read_back(crm: gc.CRM) -> None:
+    """Every column holds the longest value the domain accepts for it (no truncation error).
+
+    An email of 254 bytes whose case-folded key grows (U+0390 folds to three characters), a
+    handle of 128 characters that grows the same way, the longest codes and texts, and decimals
+    with more places than any fixed width.
+    """
+    import datetime as dt
+    from decimal import Decimal
+
+    from moneyed import Money
+
+    from globalcrm.exchange_rates import ExchangeRate
+    from globalcrm.prices import Market, PriceBook, PriceEnding, PriceEntry
+
+    now = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+    email = "\u0390" * 32 + "@" + "d" * 63 + "." + "e" * 63 + "." + "f" * 58 + ".lt"
+    assert len(email.encode()) == 254
+    tenant = crm.for_tenant("t" * 64)
+    person = tenant.customers.add(gc.Customer(
+        name=gc.PersonName(given="Ü" * 200, surname="ß" * 200, locale="de"),
+        country="DE", language="en-Latn-US-abcdefgh-abcdefgh-abcdef", time_zone="Europe/Berlin",
+        currency="EUR", emails=[email], pronouns="p" * 64,
+        handles=[gc.MessagingHandle(service="kakaotalk", handle="\u0390" * 128)],
+    ), now=now)
+    assert max(len(key) for _, key in person.search_keys()) > 200
+    local, domain = email.split("@")
+    found = tenant.customers.find_by_email(f"{local}@{domain.upper()}")
+    assert [c.id for c in found] == [person.id]
+    assert found[0].handles == person.handles and found[0].pronouns == "p" * 64
+    recorded = tenant.interactions.record(
+        person.id, channel="email", direction="inbound", body="b" * 20_000,
+        subject="s" * 1000, conversation="c" * 200, agent="a" * 200, outcome="o" * 200,
+        language="en-Latn-US-abcdefgh-abcdefgh-abcdef",
+    )
+    assert tenant.interactions.get(recorded.id).subject == "s" * 1000
+    many = Decimal("0." + "1" * 120)
+    book = PriceBook(name="b" * 64, base_currency="EUR")
+    book.add_market(Market(
+        code="m" * 64, currency="EUR", locale="de", tax_rate=many, markup=many / 2,
+        ending=PriceEnding(step=Decimal("1." + "0" * 80), ending=many),
+    ))
+    book.add_entry(PriceEntry(product="p" * 64, market="m" * 64,
+                              amount=Money(Decimal("9" * 17 + "." + "9" * 12), "EUR")))
+    tenant.prices.save_book(book)
+    market = tenant.prices.book("b" * 64).markets["m" * 64]
+    assert (market.tax_rate, market.ending) == (many, book.markets["m" * 64].ending)
+    rate = ExchangeRate(base="EUR", quote="USD", rate=Decimal("1." + "3" * 300),
+                        source="s" * 64, as_of=now)
+    assert tenant.exchange_rates.add([rate], now=now) == 1
+    assert tenant.exchange_rates.table(at=now).rate("EUR", "USD", at=now).rate == rate.rate

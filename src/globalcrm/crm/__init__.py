@@ -179,13 +179,17 @@ def open(
         raise InvalidFormat("expected a KeyProvider (kek_id, wrap, unwrap)", field="key_provider")
     engine = make_engine(url, **_in_memory_options(url))
     map_domain()
-    if migrate_schema:
-        migrate.upgrade(engine)
-    elif migrate.current(engine) != migrate.head():
-        engine.dispose()
-        raise StorageError(
-            "the database schema is not at the version this library needs; run `globalcrm migrate`"
-        )
+    try:
+        if migrate_schema:
+            migrate.upgrade(engine)
+        elif migrate.current(engine) != migrate.head():
+            raise StorageError(
+                "the database schema is not at the version this library needs; "
+                "run `globalcrm migrate`"
+            )
+    except BaseException:
+        engine.dispose()  # a store that did not open keeps no connection
+        raise
     return CRM(engine, tenant=tenant, key_provider=key_provider or _default_key_provider(engine))
 
 

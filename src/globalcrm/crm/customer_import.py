@@ -21,10 +21,18 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.privacy import record_audit
-from globalcrm.errors import ConfigurationError, GlobalCRMError, InvalidFormat
+from globalcrm.errors import (
+    ConfigurationError,
+    Conflict,
+    GlobalCRMError,
+    InvalidFormat,
+    StorageError,
+)
 from globalcrm.import_export import (
     ImportReport,
     RowError,
@@ -33,7 +41,7 @@ from globalcrm.import_export import (
     row_errors,
 )
 from globalcrm.storage import bulk
-from globalcrm.storage.unit_of_work import storage_errors
+from globalcrm.storage.unit_of_work import storage_errors, translate_storage_error
 
 __all__ = ["check_chunk", "import_rows", "worker_count"]
 
@@ -175,39 +183,112 @@ def _import(
 
 
 def _store(context: Context, batch: list[Checked], report: ImportReport, *, atomic: bool) -> None:
-    """Write one batch in one transaction; rows whose id is already stored are row errors.
+    """Write one batch in one transaction; rows the store refuses are row errors.
 
-    In an atomic import such a row rolls everything back; otherwise the other rows are kept.
+    A row whose id the tenant already has, or whose values the database refuses (a concurrent
+    writer stored the same id first, a check or trigger of the database), is reported as a row
+    error: in an atomic import it rolls everything back, otherwise the other rows are kept. A
+    failure that is not about rows (the connection, the disk, the schema) stops the import: see
+    :func:`_stopped`.
     """
     if not batch:
         return
-    with context.work() as uow:
-        assert uow.session is not None  # noqa: S101
-        connection = uow.session.connection()
-        taken = bulk.existing_ids(connection, [checked[1] for checked in batch if checked[4]])
-        if taken:
-            for number, customer_id, _, _, _ in batch:
-                if customer_id in taken:
-                    report.errors.append(RowError(
-                        number, "id", "a customer with this id is already stored", "conflict"
-                    ))
-            if atomic:
-                report.committed = False
+    url = context.engine.url
+    try:
+        with context.work() as uow, storage_errors(url):
+            assert uow.session is not None  # noqa: S101
+            stored = _write(uow.session, context.tenant, batch, report, atomic=atomic)
+            if stored is None:
                 return
-            batch = [checked for checked in batch if checked[1] not in taken]
-        with storage_errors():
-            bulk.write_customers(
-                connection,
-                [checked[2] for checked in batch],
-                [key for checked in batch for key in checked[3]],
-            )
-        details: dict[str, Any] = {"count": len(batch)}
+            details: dict[str, Any] = {"count": len(stored)}
+            if atomic:
+                details["atomic"] = True
+            first = stored[0][1] if stored else "empty"
+            record_audit(uow, context, "customers.imported", "import", first, None, details)
+    except (Conflict, StorageError) as error:
+        whole = (
+            "the import is atomic" if atomic
+            else "the import is part of the caller's transaction" if context.in_transaction
+            else None
+        )
+        raise _stopped(error, batch[0][0], report, one_transaction=whole) from None
+    report.imported += len(stored)
+    report.ids.extend(checked[1] for checked in stored)
+
+
+def _write(
+    session: Session, tenant: str, batch: list[Checked], report: ImportReport, *, atomic: bool
+) -> list[Checked] | None:
+    """Store the rows the database takes; ``None`` when an atomic import must store none."""
+    connection = session.connection()
+    taken = bulk.existing_ids(connection, tenant, [checked[1] for checked in batch if checked[4]])
+    if taken:
+        for number, customer_id, _, _, _ in batch:
+            if customer_id in taken:
+                report.errors.append(RowError(number, "id", _ID_TAKEN, "conflict"))
         if atomic:
-            details["atomic"] = True
-        first = batch[0][1] if batch else "empty"
-        record_audit(uow, context, "customers.imported", "import", first, None, details)
-    report.imported += len(batch)
-    report.ids.extend(checked[1] for checked in batch)
+            report.committed = False
+            return None
+        batch = [checked for checked in batch if checked[1] not in taken]
+    refused = bulk.write_each(
+        session, [checked[2] for checked in batch], [checked[3] for checked in batch],
+        keep=not atomic,
+    )
+    if not refused:
+        return batch
+    for index, error in refused:
+        report.errors.append(_refused_row(batch[index][0], error))
+    if atomic:
+        report.committed = False
+        return None
+    left_out = {index for index, _ in refused}
+    return [checked for index, checked in enumerate(batch) if index not in left_out]
+
+
+_ID_TAKEN = "a customer with this id is already stored"
+
+
+def _refused_row(number: int, error: BaseException) -> RowError:
+    """The row error of a row the database refused: what it said, never the row's values."""
+    problem = translate_storage_error(error)
+    if isinstance(problem, Conflict) and problem.constraint == "pk_customers":
+        return RowError(number, "id", _ID_TAKEN, "conflict")
+    return RowError(number, None, f"the database refused the row: {problem.message}", problem.code)
+
+
+def _stopped(
+    error: Conflict | StorageError,
+    first_row: int,
+    report: ImportReport,
+    *,
+    one_transaction: str | None,
+) -> Conflict | StorageError:
+    """The error that stops an import: what failed, from which row, and what stays stored.
+
+    ``report`` (also on the error as ``.report``) counts what earlier transactions committed;
+    the failed batch and every row after it are not stored. An atomic import, or one inside the
+    caller's ``crm.transaction()`` (which the error rolls back), keeps nothing: why is
+    ``one_transaction``.
+    """
+    if one_transaction is not None:
+        report.committed = False
+        report.imported = 0
+        report.ids.clear()
+        kept = f"nothing was stored ({one_transaction})"
+    elif report.imported:
+        kept = (
+            f"no row from row {first_row} on was stored; the {report.imported} customers "
+            "imported from the rows before it stay stored"
+        )
+    else:
+        kept = "nothing was stored"
+    report.errors.sort(key=lambda problem: problem.row)
+    stopped = type(error)(f"{error.message}: {kept}", field=error.field, row=first_row)
+    stopped.sqlstate = error.sqlstate
+    if isinstance(stopped, Conflict) and isinstance(error, Conflict):
+        stopped.constraint = error.constraint
+    stopped.report = report
+    return stopped
 
 
 def _checked(

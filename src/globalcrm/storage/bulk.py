@@ -4,7 +4,10 @@ Rows are validated first by the same checks ``Customer(...)`` runs
 (``globalcrm.customers.check_customer_fields``). :func:`encode_customers` turns the checked
 values into the driver's row tuples (the same bind processing as the ORM path); it needs no
 connection, so a big import can run it in worker processes. :func:`write_customers` moves the
-encoded rows into the tables, inside the caller's transaction.
+encoded rows into the tables, inside the caller's transaction; :func:`write_each` does the same
+in a savepoint and, when the database refuses some rows' values, finds those rows and stores
+the others. The driver's own errors from ``COPY`` are wrapped as SQLAlchemy wraps the others,
+so that ``globalcrm.storage.unit_of_work.translate_storage_error`` sees one kind of error.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes
 
 from globalcrm.customers import search_keys
 from globalcrm.storage import tables
 from globalcrm.storage.column_types import JSONOf
+from globalcrm.storage.failures import is_row_refusal
 
 __all__ = [
     "CustomerRow",
@@ -32,6 +38,7 @@ __all__ = [
     "insert_customers",
     "insert_rows",
     "write_customers",
+    "write_each",
 ]
 
 CustomerRow = tuple[Any, ...]
@@ -60,13 +67,13 @@ def dialect_key(dialect: Dialect) -> str:
     return f"{dialect.name}+{dialect.driver}"
 
 
-def existing_ids(connection: Connection, ids: Sequence[str]) -> set[str]:
-    """Which of ``ids`` are already stored (any tenant: ids are global)."""
+def existing_ids(connection: Connection, tenant: str, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` the tenant already has (ids are unique within a tenant)."""
     found: set[str] = set()
+    c = tables.customers.c
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
-        query = select(tables.customers.c.id).where(tables.customers.c.id.in_(chunk))
-        found.update(connection.scalars(query))
+        found.update(connection.scalars(select(c.id).where(c.tenant == tenant, c.id.in_(chunk))))
     return found
 
 
@@ -105,6 +112,75 @@ def write_customers(
         return
     _executemany(connection, tables.customers.name, _CUSTOMER_COLUMNS, rows)
     _executemany(connection, tables.customer_keys.name, _KEY_COLUMNS, keys)
+
+
+def write_each(
+    session: Session,
+    rows: Sequence[CustomerRow],
+    keys: Sequence[Sequence[KeyRow]],
+    *,
+    keep: bool = True,
+) -> list[tuple[int, DBAPIError]]:
+    """Insert ``rows`` (``keys[i]`` the keys of ``rows[i]``); return the ones the database refused.
+
+    All rows go in one savepoint. If the database refuses the values of some of them (a key
+    already stored, a check, a trigger: :func:`is_row_refusal`), the rows are halved and each
+    half tried in its own savepoint until every refused row is found alone; the others are
+    stored, or, with ``keep=False`` (an all-or-nothing import that must store nothing once one
+    row fails), only tried and rolled back. Returns each refused row's index and error; an error
+    that is not about rows (the connection, the disk, the schema) is raised as it is.
+    """
+    if not rows:
+        return []
+    error = _attempt(session, rows, [key for row_keys in keys for key in row_keys], keep=True)
+    if error is None:
+        return []
+    return _search(session, list(range(len(rows))), error, rows, keys, keep=keep)
+
+
+def _attempt(
+    session: Session, rows: Sequence[CustomerRow], keys: Sequence[KeyRow], *, keep: bool
+) -> DBAPIError | None:
+    """Write in a savepoint: ``None`` if the database took every row, else its row refusal."""
+    savepoint = session.begin_nested()
+    try:
+        write_customers(session.connection(), rows, keys)
+    except DBAPIError as error:
+        savepoint.rollback()
+        if not is_row_refusal(error):
+            raise
+        return error
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if keep:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return None
+
+
+def _search(
+    session: Session,
+    indexes: list[int],
+    error: DBAPIError,
+    rows: Sequence[CustomerRow],
+    keys: Sequence[Sequence[KeyRow]],
+    *,
+    keep: bool,
+) -> list[tuple[int, DBAPIError]]:
+    """The refused rows among ``indexes``, which the database refused together with ``error``."""
+    if len(indexes) == 1:
+        return [(indexes[0], error)]
+    refused: list[tuple[int, DBAPIError]] = []
+    middle = len(indexes) // 2
+    for half in (indexes[:middle], indexes[middle:]):
+        rows_of_half = [rows[index] for index in half]
+        keys_of_half = [key for index in half for key in keys[index]]
+        problem = _attempt(session, rows_of_half, keys_of_half, keep=keep)
+        if problem is not None:
+            refused.extend(_search(session, half, problem, rows, keys, keep=keep))
+    return refused
 
 
 def insert_customers(connection: Connection, customers: Sequence[Mapping[str, Any]]) -> None:
@@ -202,9 +278,18 @@ def _copy(
     driver = connection.connection.driver_connection
     assert driver is not None  # noqa: S101
     names = ", ".join(f'"{name}"' for name in columns)
-    with driver.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
+    statement = f'COPY "{table}" ({names}) FROM STDIN'
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except dbapi.Error as error:
+        # as SQLAlchemy wraps a driver's error on its own paths, without the rows' values
+        wrapped = DBAPIError.instance(
+            statement, None, error, dbapi.Error, hide_parameters=True, dialect=connection.dialect
+        )
+        raise wrapped from None
 
 
 # --------------------------------------------------------------------------- any table

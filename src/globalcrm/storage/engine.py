@@ -4,6 +4,8 @@ SQLite (the embedded default): foreign keys on, WAL journal, a busy timeout, and
 documented recipe that takes transaction control from the Python driver and emits ``BEGIN``
 itself (``BEGIN IMMEDIATE`` for writes, so two writers queue instead of failing half-way), which
 makes rollbacks and savepoints real on Python 3.11. PostgreSQL (the scale-out target): psycopg 3.
+Both keep SQL parameters out of SQLAlchemy's error messages (``hide_parameters``): they hold
+customers' values.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ def parse_url(url: object) -> URL:
     elif isinstance(url, str) and url.strip() and "\x00" not in url:
         try:
             parsed = make_url(url.strip())
-        except ArgumentError as error:
+        except (ArgumentError, ValueError):
+            # not chained: SQLAlchemy's message repeats the URL, password and all
             raise InvalidFormat(
                 "not a database URL (e.g. 'sqlite:///crm.db')", field="url"
-            ) from error
+            ) from None
     else:
         raise InvalidFormat("expected a database URL such as 'sqlite:///crm.db'", field="url")
     if parsed.get_backend_name() not in SUPPORTED:
@@ -52,10 +55,10 @@ def make_engine(url: object, **options: Any) -> Engine:
     parsed = parse_url(url)
     try:
         if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(parsed, **options)
+            engine = create_engine(parsed, hide_parameters=True, **options)
             _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         else:
-            engine = create_engine(parsed, pool_pre_ping=True, **options)
+            engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **options)
     except NoSuchModuleError as error:
         raise ConfigurationError(
             f"no driver for {parsed.drivername!r}; install globalcrm[postgresql]", field="url"

@@ -62,14 +62,14 @@ class CustomerRepository:
         self._session.expunge(customer)
 
     def get(self, customer_id: str, *, for_update: bool = False) -> Customer:
-        """The customer with this id, or ``NotFound``.
+        """The tenant's customer with this id, or ``NotFound``.
 
         Only ``for_update=True`` hands out an object the session tracks (the service layer's
         ``update`` and ``delete``); every other object is detached, so a change made to it
         reaches the store only through ``crm.customers.update``, which audits it.
         """
-        customer = self._session.get(Customer, customer_id)
-        if customer is None or customer.tenant != self._tenant:
+        customer = self._session.get(Customer, {"tenant": self._tenant, "id": customer_id})
+        if customer is None:
             raise NotFound("no customer with this id", field="customer_id")
         if not for_update:
             self._session.expunge(customer)
@@ -97,10 +97,13 @@ class CustomerRepository:
 
     def refresh_keys(self, customer: Customer) -> None:
         """Rewrite the search keys after a change."""
-        self._session.execute(
-            delete(tables.customer_keys).where(tables.customer_keys.c.customer_id == customer.id)
-        )
+        self._delete_keys(customer.id)
         self._write_keys(customer)
+
+    def _delete_keys(self, customer_id: str) -> None:
+        k = tables.customer_keys.c
+        condition = and_(k.tenant == self._tenant, k.customer_id == customer_id)
+        self._session.execute(delete(tables.customer_keys).where(condition))
 
     def rebuild_keys(self, customers: Sequence[Customer]) -> None:
         """Rewrite the search keys of ``customers`` from scratch (after folding changed)."""
@@ -122,12 +125,13 @@ class CustomerRepository:
             self._session.execute(insert(tables.customer_keys), rows)
 
     def remove(self, customer: Customer) -> None:
-        """Delete a customer; keys and interactions go with it (foreign keys cascade)."""
+        """Delete a customer with its keys and interactions (the tenant's, by the same id)."""
+        self._delete_keys(customer.id)
+        i = tables.interactions.c
         self._session.execute(
-            delete(tables.customer_keys).where(tables.customer_keys.c.customer_id == customer.id)
-        )
-        self._session.execute(
-            delete(tables.interactions).where(tables.interactions.c.customer_id == customer.id)
+            delete(tables.interactions).where(
+                i.tenant == self._tenant, i.customer_id == customer.id
+            )
         )
         self._session.delete(customer)
 
@@ -215,9 +219,9 @@ class InteractionRepository:
         self._session.expunge(interaction)
 
     def get(self, interaction_id: str) -> Interaction:
-        """The interaction with this id (detached), or ``NotFound``."""
-        found = self._session.get(Interaction, interaction_id)
-        if found is None or found.tenant != self._tenant:
+        """The tenant's interaction with this id (detached), or ``NotFound``."""
+        found = self._session.get(Interaction, {"tenant": self._tenant, "id": interaction_id})
+        if found is None:
             raise NotFound("no interaction with this id", field="interaction_id")
         self._session.expunge(found)
         return found

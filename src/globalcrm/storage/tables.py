@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -42,6 +43,7 @@ from globalcrm.storage.column_types import (
 )
 
 __all__ = [
+    "KEY_LENGTH",
     "PII_CLASSES",
     "audit_entries",
     "cases",
@@ -95,6 +97,10 @@ metadata = MetaData(
 )
 
 
+KEY_LENGTH = 512
+"""The longest search key ``customer_keys.key`` holds (characters)."""
+
+
 def _pii(kind: str) -> dict[str, str]:
     return {"pii": kind}
 
@@ -102,7 +108,9 @@ def _pii(kind: str) -> dict[str, str]:
 customers = Table(
     "customers",
     metadata,
-    Column("id", String(26), primary_key=True, info=_pii("identifier")),
+    # Ids are unique within a tenant: a tenant learns nothing of another's ids, not even that
+    # one is taken (migration s1). The key leads with the id, for lookups of many ids at once.
+    Column("id", String(26), nullable=False, info=_pii("identifier")),
     Column("tenant", String(64), nullable=False, info=_pii("none")),
     Column("name", person_name_type(), nullable=False, info=_pii("name")),
     Column("other_names", person_names_type(), nullable=False, info=_pii("name")),
@@ -128,6 +136,7 @@ customers = Table(
     Column("created_at", UTCDateTime(), nullable=False, info=_pii("technical")),
     Column("updated_at", UTCDateTime(), nullable=False, info=_pii("technical")),
     Column("version", Integer, nullable=False, info=_pii("technical")),
+    PrimaryKeyConstraint("id", "tenant"),
     Index(None, "tenant", "id"),
 )
 """One row per customer; contact points and names are JSON documents of domain values."""
@@ -137,15 +146,20 @@ customer_keys = Table(
     metadata,
     # No foreign key: the rows are derived from ``customers``, written and deleted with their
     # customer in one transaction; a referential check per key was most of a bulk import's
-    # time on PostgreSQL (migration 0004). The primary key leads with the id for those deletes.
+    # time on PostgreSQL (migration 0004). The primary key leads with the id and the tenant,
+    # for those deletes (ids are unique within a tenant only: migration s1).
     # The codes and folded keys compare byte-wise (COLLATE "C" on PostgreSQL): they need no
     # language's collation, and byte comparisons make each index insert cheaper. The id keeps
     # the collation of ``customers.id``, so that joins on it use that table's primary key.
-    Column("customer_id", String(26), primary_key=True, info=_pii("identifier")),
-    Column("kind", search_key_type(16), primary_key=True, info=_pii("none")),
-    # folded name words, emails, phones and handles: lookup keys derived from the customer row
-    Column("key", search_key_type(200), primary_key=True, info=_pii("identifier")),
+    Column("customer_id", String(26), nullable=False, info=_pii("identifier")),
+    Column("kind", search_key_type(16), nullable=False, info=_pii("none")),
+    # folded name words, emails, phones and handles: lookup keys derived from the customer row.
+    # 512 characters hold every key the domain makes: an email's is its address (at most 254
+    # bytes, RFC 5321) case-folded, which can grow it to 381 characters; a handle's is its
+    # service and the folded handle (128 characters, up to 384 folded).
+    Column("key", search_key_type(KEY_LENGTH), nullable=False, info=_pii("identifier")),
     Column("tenant", search_key_type(64), nullable=False, info=_pii("none")),
+    PrimaryKeyConstraint("customer_id", "tenant", "kind", "key"),
     Index(None, "tenant", "kind", "key"),
 )
 """Search keys (folded name words, emails, E.164 phones, handles), derived from ``customers``.
@@ -157,15 +171,9 @@ key was most of a bulk import's time on PostgreSQL); ``rebuild_search_keys`` rew
 interactions = Table(
     "interactions",
     metadata,
-    Column("id", String(26), primary_key=True, info=_pii("identifier")),
+    Column("id", String(26), nullable=False, info=_pii("identifier")),
     Column("tenant", String(64), nullable=False, info=_pii("none")),
-    Column(
-        "customer_id",
-        String(26),
-        ForeignKey("customers.id", ondelete="CASCADE"),
-        nullable=False,
-        info=_pii("identifier"),
-    ),
+    Column("customer_id", String(26), nullable=False, info=_pii("identifier")),
     Column("channel", String(32), nullable=False, info=_pii("none")),
     Column("direction", String(16), nullable=False, info=_pii("none")),
     Column("occurred_at", UTCDateTime(), nullable=False, info=_pii("technical")),
@@ -177,6 +185,10 @@ interactions = Table(
     Column("outcome", String(200), nullable=True, info=_pii("content")),
     Column("sentiment", Float, nullable=True, info=_pii("content")),
     Column("meta", json_type(), nullable=False, info=_pii("content")),
+    PrimaryKeyConstraint("id", "tenant"),
+    ForeignKeyConstraint(
+        ["tenant", "customer_id"], ["customers.tenant", "customers.id"], ondelete="CASCADE"
+    ),
     Index(None, "tenant", "customer_id", "occurred_at", "id"),
     Index(None, "tenant", "conversation", "occurred_at", "id"),
 )
@@ -185,6 +197,8 @@ interactions = Table(
 
 # --------------------------------------------------------------------------- money and prices
 # Amounts and rates are stored as exact decimal text: SQLite's NUMERIC goes through float.
+# Rates, tax rates, markups and price endings take any number of decimal places, so their text
+# has no length limit; amounts have at most 18 + 12 digits (``globalcrm.money``).
 
 exchange_rates = Table(
     "exchange_rates",
@@ -192,7 +206,7 @@ exchange_rates = Table(
     Column("id", Integer, primary_key=True, autoincrement=True, info=_pii("none")),
     Column("base", String(3), nullable=False, info=_pii("none")),
     Column("quote", String(3), nullable=False, info=_pii("none")),
-    Column("rate", String(64), nullable=False, info=_pii("none")),
+    Column("rate", Text, nullable=False, info=_pii("none")),
     Column("source", String(64), nullable=False, info=_pii("none")),
     Column("as_of", UTCDateTime(), nullable=False, info=_pii("none")),
     Column("imported_at", UTCDateTime(), nullable=False, info=_pii("technical")),
@@ -220,11 +234,11 @@ markets = Table(
     Column("currency", String(3), nullable=False, info=_pii("none")),
     Column("locale", String(35), nullable=False, info=_pii("none")),
     Column("tax_display", String(9), nullable=False, info=_pii("none")),
-    Column("tax_rate", String(32), nullable=False, info=_pii("none")),
-    Column("ending_step", String(64), nullable=True, info=_pii("none")),
-    Column("ending_value", String(64), nullable=True, info=_pii("none")),
+    Column("tax_rate", Text, nullable=False, info=_pii("none")),
+    Column("ending_step", Text, nullable=True, info=_pii("none")),
+    Column("ending_value", Text, nullable=True, info=_pii("none")),
     Column("ending_direction", String(7), nullable=True, info=_pii("none")),
-    Column("markup", String(32), nullable=False, info=_pii("none")),
+    Column("markup", Text, nullable=False, info=_pii("none")),
     Column("cash_rounding", Boolean, nullable=False, info=_pii("none")),
     ForeignKeyConstraint(
         ["tenant", "book"], ["price_books.tenant", "price_books.name"], ondelete="CASCADE"
@@ -473,10 +487,10 @@ purchases = Table(
     metadata,
     Column("id", String(26), primary_key=True, info=_sales("identifier")),
     Column("tenant", String(64), nullable=False, info=_sales("none", export=False)),
+    # no foreign key: a sale stays on the books after its customer is erased, which nulls this
     Column(
         "customer_id",
         String(26),
-        ForeignKey("customers.id", ondelete="SET NULL"),
         nullable=True,
         info=_classified("identifier", export=True, erase="null"),
     ),
@@ -654,13 +668,7 @@ cases = Table(
     metadata,
     Column("id", String(26), primary_key=True, info=_case("identifier")),
     Column("tenant", String(64), nullable=False, info=_case("none", export=False)),
-    Column(
-        "customer_id",
-        String(26),
-        ForeignKey("customers.id", ondelete="CASCADE"),
-        nullable=False,
-        info=_case("identifier"),
-    ),
+    Column("customer_id", String(26), nullable=False, info=_case("identifier")),
     Column("conversation", String(200), nullable=False, info=_case("identifier")),
     Column("channel", String(32), nullable=False, info=_case("preference")),
     Column("status", String(32), nullable=False, info=_case("none")),
@@ -689,6 +697,12 @@ cases = Table(
     Index(None, "tenant", "conversation"),
     Index(None, "tenant", "first_response_due"),
     Index(None, "tenant", "resolution_due"),
+    ForeignKeyConstraint(
+        ["tenant", "customer_id"],
+        ["customers.tenant", "customers.id"],
+        name="fk_cases_tenant_customers",
+        ondelete="CASCADE",
+    ),
 )
 """Cases: one customer matter across channels; its SLA deadlines are kept for the breach lists."""
 

@@ -4,8 +4,8 @@ index on interactions by channel and time for segment rules such as "wrote on Wh
 Amounts are whole minor units in 64-bit integers; erasing a customer nulls the purchases' link
 (``ON DELETE SET NULL``): the sale stays on the books without the person.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -45,10 +45,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=24), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"],
-            name=op.f("fk_purchases_customer_id_customers"), ondelete="SET NULL",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_purchases")),
         sa.UniqueConstraint(
             "tenant", "idempotency_key", name=op.f("uq_purchases_tenant_idempotency_key")

@@ -10,8 +10,8 @@ Projection rows name that newest entry (``event_seq``). Subject keys get ``wrapp
 Downgrading is refused once scheme-2 entries or wrapped keys exist: the older schema could not
 read them, and dropping the wrapped keys would erase every value sealed under them.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -20,8 +20,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+from globalcrm.errors import StorageError
+
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -105,8 +107,8 @@ def downgrade() -> None:
         )
     ).scalar()
     if newer:
-        raise RuntimeError(
-            "cannot downgrade below p1: the ledger holds scheme-2 entries or wrapped keys, "
+        raise StorageError(
+            "cannot downgrade below 0008: the ledger holds scheme-2 entries or wrapped keys, "
             "which the older schema cannot read (and dropping the keys would erase evidence)"
         )
     with op.batch_alter_table("subject_keys", schema=None) as batch_op:
