@@ -376,7 +376,7 @@ class SimilarItems:
     """The similar-items model: each product's most similar products, with the counts behind.
 
     ``similar[p]`` is ``((q, together), ...)``, best first, at most ``neighbours`` long;
-    ``buyers[p]`` how many customers bought ``p``; ``attributes[p]`` the declared attributes of
+    ``buyers[p]`` how many customers bought ``p`` (for products bought with another); ``attributes[p]`` the declared attributes of
     ``p`` (absent: undeclared). Products and counts only: nothing about a person.
     """
 
@@ -491,6 +491,7 @@ def similar_items(
         for product, row in together.items()
         if row
     }
+    buyers = {product: count for product, count in buyers.items() if product in similar}
     attributes = {
         product: declared
         for product, sets in lines.items()
