@@ -376,8 +376,9 @@ class SimilarItems:
     """The similar-items model: each product's most similar products, with the counts behind.
 
     ``similar[p]`` is ``((q, together), ...)``, best first, at most ``neighbours`` long;
-    ``buyers[p]`` how many customers bought ``p`` (for products bought with another); ``attributes[p]`` the declared attributes of
-    ``p`` (absent: undeclared). Products and counts only: nothing about a person.
+    ``buyers[p]`` how many customers bought ``p`` (for products bought with another);
+    ``attributes[p]`` the declared attributes of ``p`` (absent: undeclared).
+    Products and counts only: nothing about a person.
     """
 
     as_of: dt.datetime = attrs.field(converter=_as_of)
