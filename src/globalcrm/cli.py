@@ -1105,6 +1105,54 @@ def payments_refund(
     )
 
 
+# ------------------------------------------------------------------ recommendations (issue 20)
+
+
+@app.command()
+def recommend(
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    limit: Annotated[int, typer.Option("--limit", help="How many products at most.")] = 10,
+    include_undeclared: Annotated[
+        bool,
+        typer.Option(
+            "--include-undeclared",
+            help="Also suggest products that declare no attributes to a customer with needs.",
+        ),
+    ] = False,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Read purchases made by this ISO 8601 time.")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Products to suggest to CUSTOMER: bought together with theirs, within their needs."""
+    with _reported():
+        shape = _output_format(format)
+        moment = _moment(now, "now")
+        crm = gc.open(url, tenant=tenant)
+        try:
+            made = crm.recommendations.for_customer(
+                customer, limit=limit, now=moment,
+                unknown="include" if include_undeclared else "exclude",
+            )
+        finally:
+            crm.close()
+    if shape == "json":
+        _print_json([item.to_json() for item in made])
+        return
+    table = Table("product", "score", "why", "attributes")
+    for item in made:
+        table.add_row(
+            item.product, f"{item.score:.3f}", item.reason,
+            "(none declared)" if item.attributes is None else ", ".join(item.attributes),
+        )
+    console.print(table)
+
+
+# ------------------------------------------------------------------ end recommendations
+
+
 def main() -> None:
     """Entry point of the ``globalcrm`` script."""
     app()
