@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers; loaded lazily at run
     from globalcrm.errors import (
         ConfigurationError,
         Conflict,
+        DuplicateCustomer,
         GlobalCRMError,
         InvalidInput,
         InvalidRule,
@@ -57,6 +58,7 @@ _NAMES = {
     "Conflict": "globalcrm.errors",
     "ContactHours": "globalcrm.contact_points",
     "Customer": "globalcrm.customers",
+    "DuplicateCustomer": "globalcrm.errors",
     "DuplicateMatch": "globalcrm.crm",
     "EmailAddress": "globalcrm.contact_points",
     "GlobalCRMError": "globalcrm.errors",
@@ -105,6 +107,7 @@ __all__ = [
     "Conflict",
     "ContactHours",
     "Customer",
+    "DuplicateCustomer",
     "DuplicateMatch",
     "EmailAddress",
     "GlobalCRMError",

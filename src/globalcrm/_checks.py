@@ -397,6 +397,11 @@ def code(value: object, *, field: str) -> str:
     return result
 
 
+def is_code(value: str) -> bool:
+    """Whether ``value`` is already a code as :func:`code` would return it."""
+    return bool(_CODE.fullmatch(value))
+
+
 def codes(value: object, *, field: str) -> tuple[str, ...]:
     """A list of codes, each checked with :func:`code`, duplicates dropped, order kept."""
     if value == ():

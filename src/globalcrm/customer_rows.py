@@ -60,6 +60,7 @@ COLUMNS = (
     "allergens",
     "accessibility_needs",
     "tags",
+    "external_ids",
     "attributes",
     "created_at",
     "updated_at",
@@ -81,7 +82,10 @@ _LISTS = (
     "accessibility_needs",
     "tags",
 )
-_JSON_ONLY = ("other_names", "addresses", "handles", "contact_hours", "attributes", "name_details")
+_JSON_ONLY = (
+    "other_names", "addresses", "handles", "contact_hours", "external_ids", "attributes",
+    "name_details",
+)
 _MAX_CELL = 100_000
 
 def _split(value: str) -> list[str]:
@@ -453,6 +457,7 @@ def customer_to_document(customer: Customer) -> dict[str, Any]:
         "allergens": list(customer.allergens),
         "accessibility_needs": list(customer.accessibility_needs),
         "tags": list(customer.tags),
+        "external_ids": dict(customer.external_ids),
         "attributes": dict(customer.attributes),
         "created_at": customer.created_at.isoformat() if customer.created_at else None,
         "updated_at": customer.updated_at.isoformat() if customer.updated_at else None,
@@ -505,6 +510,9 @@ def customer_to_row(customer: Customer) -> dict[str, str]:
         "allergens": ";".join(customer.allergens),
         "accessibility_needs": ";".join(customer.accessibility_needs),
         "tags": ";".join(customer.tags),
+        "external_ids": json.dumps(customer.external_ids, ensure_ascii=False, sort_keys=True)
+        if customer.external_ids
+        else "",
         "attributes": json.dumps(customer.attributes, ensure_ascii=False, sort_keys=True)
         if customer.attributes
         else "",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -27,7 +27,7 @@ from globalcrm.contact_points import (
     PhoneNumber,
     parse_phone,
 )
-from globalcrm.errors import GlobalCRMError, InvalidFormat, InvalidInput
+from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, InvalidInput
 from globalcrm.identifiers import check_id, new_id
 from globalcrm.interactions import CHANNELS
 from globalcrm.locale.folding import fold
@@ -224,6 +224,29 @@ def _accessibility_needs(value: object) -> tuple[str, ...]:
 
 def _tags(value: object) -> tuple[str, ...]:
     return _checks.codes(value, field="tags")
+
+
+SEARCH_KEY_LENGTH = 512
+"""The longest search key: an e-mail's (254 bytes, RFC 5321, case-folded up to 381 characters)
+and a handle's (up to 384) fit; a longer name word is found by its first 512 characters."""
+
+MAX_EXTERNAL_ID = 128
+"""The longest id of a customer in another system (Shopify, Stripe, a CRM, a loyalty card)."""
+
+
+def _external_ids(value: object) -> dict[str, str]:
+    """``{source: id}``: a source is a code (``shopify``), an id is one line of text."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidFormat("expected a mapping of source to id", field="external_ids")
+    checked: dict[str, str] = {}
+    for index, (source, identifier) in enumerate(value.items()):
+        name = _checks.code(source, field=f"external_ids[#{index}]")
+        checked[name] = _checks.text(
+            identifier, field=f"external_ids.{name}", max_length=MAX_EXTERNAL_ID
+        )
+    return dict(sorted(checked.items()))
 
 
 def _attributes(value: object) -> dict[str, Any]:
@@ -431,6 +454,8 @@ class Customer:
         default=(), converter=_accessibility_needs, repr=False
     )
     tags: tuple[str, ...] = attrs.field(default=(), converter=_tags, repr=False)
+    external_ids: dict[str, str] = attrs.field(factory=dict, converter=_external_ids, repr=False)
+    """The customer's ids in other systems, ``{"shopify": "123"}``: unique per tenant and source."""
     attributes: dict[str, Any] = attrs.field(factory=dict, converter=_attributes, repr=False)
     tenant: str = attrs.field(default="default", converter=_tenant)
     id: str = attrs.field(factory=new_id, converter=_id)
@@ -478,7 +503,9 @@ class Customer:
 
     def search_keys(self) -> list[tuple[str, str]]:
         """``(kind, key)`` pairs under which the store finds this customer."""
-        return search_keys(self.names, self.emails, self.phones, self.handles)
+        return search_keys(
+            self.names, self.emails, self.phones, self.handles, self.external_ids
+        )
 
     def name_key(self) -> str:
         """The folded full name with its words sorted: equal for near-identical spellings."""
@@ -524,7 +551,7 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = _DEFAULTS[name]
         elif name == "id":
             out[name] = new_id()
-        elif name == "attributes":
+        elif name in ("attributes", "external_ids"):
             out[name] = {}
         else:
             raise InvalidFormat("is required", field=name)
@@ -537,18 +564,82 @@ def search_keys(
     emails: Iterable[EmailAddress],
     phones: Iterable[PhoneNumber],
     handles: Iterable[MessagingHandle],
+    external_ids: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
-    """``(kind, key)`` pairs under which the store finds a customer."""
+    """``(kind, key)`` pairs under which the store finds a customer.
+
+    An external id's key is ``source:id`` as given (ids of other systems are compared exactly).
+    """
     keys: dict[tuple[str, str], None] = {}
     for name in names:
         for token in name.search_tokens():
-            keys.setdefault(("name", token[:200]), None)
+            keys.setdefault(("name", token[:SEARCH_KEY_LENGTH]), None)
     for email in emails:
         keys.setdefault(("email", email.key), None)
     for phone in phones:
         keys.setdefault(("phone", phone.number), None)
     for handle in handles:
-        keys.setdefault(("handle", handle.key[:200]), None)
+        keys.setdefault(("handle", handle.key[:SEARCH_KEY_LENGTH]), None)
         if handle.handle.startswith("+"):
             keys.setdefault(("phone", handle.handle), None)
+    for source, identifier in (external_ids or {}).items():
+        keys.setdefault(("external", external_key(source, identifier)), None)
     return list(keys)
+
+
+def external_key(source: str, identifier: str) -> str:
+    """The search key of the id ``identifier`` in the system ``source``."""
+    return f"{source}:{identifier}"
+
+
+def merged_fields(keep: Customer, other: Customer) -> dict[str, Any]:
+    """What ``keep`` holds after ``other`` (the same person) is merged into it: the changes.
+
+    ``keep``'s own values stand; ``other`` adds what ``keep`` lacks: its names as other names,
+    contact points not already there (never as primary), channels, needs, tags, external ids
+    and attribute keys, and single values ``keep`` has not set. Needs (dietary, allergens,
+    accessibility) are the union: leaving one out could harm the customer. An external id of
+    the same source with two different values is a ``Conflict``: one of them is wrong.
+    """
+    changes: dict[str, Any] = {}
+    names = list(keep.other_names)
+    for name in (other.name, *other.other_names):
+        if name != keep.name and name not in names:
+            names.append(name)
+    if names != list(keep.other_names):
+        changes["other_names"] = tuple(names)
+    identities: tuple[tuple[str, Callable[[Any], str]], ...] = (
+        ("emails", lambda point: str(point.key)),
+        ("phones", lambda point: str(point.number)),
+        ("addresses", lambda point: str(point.format())),
+        ("handles", lambda point: str(point.key)),
+    )
+    for field, identity in identities:
+        mine = list(getattr(keep, field))
+        known = {identity(point) for point in mine}
+        added = [
+            attrs.evolve(point, primary=False)
+            for point in getattr(other, field)
+            if identity(point) not in known
+        ]
+        if added:
+            changes[field] = (*mine, *added)
+    for field in ("preferred_channels", "dietary_needs", "allergens", "accessibility_needs",
+                  "tags"):
+        union = tuple(dict.fromkeys((*getattr(keep, field), *getattr(other, field))))
+        if union != getattr(keep, field):
+            changes[field] = union
+    for field in ("contact_hours", "formality", "gender", "pronouns", "birth_date"):
+        if getattr(keep, field) is None and getattr(other, field) is not None:
+            changes[field] = getattr(other, field)
+    ids = dict(keep.external_ids)
+    for source, identifier in other.external_ids.items():
+        if ids.setdefault(source, identifier) != identifier:
+            raise Conflict("the two customers have different ids in this system",
+                           field=f"external_ids.{source}")
+    if ids != keep.external_ids:
+        changes["external_ids"] = ids
+    extra = {k: v for k, v in other.attributes.items() if k not in keep.attributes}
+    if extra:
+        changes["attributes"] = {**keep.attributes, **extra}
+    return changes

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from moneyed import Money
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
@@ -44,6 +45,7 @@ def run_demo(db: Path, console: Console, *, now: dt.datetime | None = None) -> g
     _segment(crm, console, stored)
     _service_section(crm, console, stored)
     _welcome_messages(crm, console, stored, moment)
+    _loyalty(crm, console, stored, moment)
     return crm
 
 
@@ -63,36 +65,47 @@ def _seed(crm: gc.CRM) -> dict[str, gc.Customer]:
     return stored
 
 
+_WIDE = 150
+"""Columns from which the customers are one table; narrower, one card each (no name is cut)."""
+
+
 def _customers_table(crm: gc.CRM, console: Console, now: dt.datetime, db: Path) -> None:
-    table = Table(
-        title=f"globalcrm demo: {crm.customers.count()} customers in {db}", show_lines=True
-    )
-    for column in (
-        "",
-        "name",
-        "other scripts",
-        "phone (local)",
-        "address",
-        "address (Latin)",
-        "local time",
-        "language",
-    ):
-        table.add_column(column)
+    title = f"globalcrm demo: {crm.customers.count()} customers in {db}"
+    headers = ("", "name", "other scripts", "phone (local)", "address", "address (Latin)",
+               "local time", "language")
+    rows: list[tuple[str, str, str, str, str, Text, str, str]] = []
     for customer in crm.customers.list(limit=100):
         phone = customer.primary_phone
         shown = choose_name(customer.names, reader_locale=customer.language)
         address = customer.addresses[0] if customer.addresses else None
-        table.add_row(
+        rows.append((
             customer.country,
             _full_name(crm, customer),
             "\n".join(name.full for name in customer.names if name != shown),
             phone.national() if phone else "",
             address.format() if address else "",
-            _latin_address(address) if address else "",
+            _latin_address(address) if address else Text(""),
             customer.local_time(now).strftime("%a %H:%M %Z"),
             customer.language,
-        )
-    console.print(table)
+        ))
+    if console.width >= _WIDE:
+        table = Table(title=title, show_lines=True)
+        for header in headers:
+            table.add_column(header, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    console.print(Text(title, style="bold"), justify="center")
+    for row in rows:  # one card per customer: a label column and a value column
+        card = Table.grid(padding=(0, 2))
+        card.add_column(style="dim", no_wrap=True)
+        card.add_column(overflow="fold")
+        for header, value in zip(headers[2:], row[2:], strict=True):
+            if str(value):
+                card.add_row(header, value if isinstance(value, Text) else str(value))
+        console.print(Panel(card, title=f"{row[0]} · {row[1]}", title_align="left",
+                            expand=False))
 
 
 def _full_name(crm: gc.CRM, customer: gc.Customer, *, reader_locale: str | None = None) -> str:
@@ -128,7 +141,7 @@ def _forms_of_address(crm: gc.CRM, console: Console) -> None:
         "email, informal",
         "closing",
     ):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for customer in crm.customers.list(limit=100):
         table.add_row(
             customer.country,
@@ -144,7 +157,7 @@ def _forms_of_address(crm: gc.CRM, console: Console) -> None:
 def _conversation(crm: gc.CRM, console: Console) -> None:
     thread = Table(title="conversation order-1042 across channels")
     for column in ("when (UTC)", "channel", "direction", "message"):
-        thread.add_column(column)
+        thread.add_column(column, overflow="fold")
     for item in crm.interactions.conversation("order-1042"):
         thread.add_row(
             item.occurred_at.strftime("%Y-%m-%d %H:%M"), item.channel, item.direction, item.body
@@ -242,7 +255,7 @@ def _payment_records(
                         idempotency_key="demo-refund-88", now=now)
     steps = Table(title=f"one Pix of {format_money(price, locale=brazil.language)}, step by step")
     for column in ("seq", "step", "status", "amount", "source"):
-        steps.add_column(column)
+        steps.add_column(column, overflow="fold")
     for event in crm.payments.history(order):
         amount = "" if event.amount is None else format_money(event.amount,
                                                               locale=brazil.language)
@@ -277,6 +290,13 @@ def demo_price_book() -> PriceBook:
     return book
 
 
+_NO_TAX = {
+    "BR": "taxes not itemised (ICMS varies by state; the demo's book has no rate)",
+    "US": "sales tax added at checkout (it varies by state and city)",
+}
+"""Why a demo market's price book carries no tax rate."""
+
+
 def _prices(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> None:
     from globalcrm.demo_data import ECB_SAMPLE, PRODUCT, UZS_SAMPLE
 
@@ -292,10 +312,12 @@ def _prices(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> No
     for country, customer in stored.items():
         quote = crm.prices.for_customer(PRODUCT, customer, at=at)
         how = quote.disclosure_text or ("list price" if quote.origin == "list" else "base price")
-        tax = format_money(quote.tax, locale=customer.language)
-        table.add_row(
-            country, quote.text, f"{'incl.' if quote.tax_included else 'excl.'} {tax}", how
-        )
+        if quote.tax.amount:
+            tax = format_money(quote.tax, locale=customer.language)
+            shown_tax = f"{'incl.' if quote.tax_included else 'excl.'} {tax}"
+        else:  # said, not shown as a zero amount
+            shown_tax = _NO_TAX.get(country, "no tax in this market's price book")
+        table.add_row(country, quote.text, shown_tax, how)
     console.print(table)
 
 
@@ -355,6 +377,10 @@ def _consent(
         now=shown,
         notice_id=notices["lv"],
     )
+    console.print(
+        "a new customer joins: Lena Schmidt (DE), 14, whose guardian consents for her",
+        highlight=False,
+    )
     lena = crm.customers.add(
         gc.Customer(
             name=gc.PersonName(given="Lena", surname="Schmidt", locale="de"),
@@ -381,7 +407,7 @@ def _consent(
     )
     table = Table(title="who may be e-mailed offers today, and why")
     for column in ("", "customer", "may e-mail", "reason", "rule"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for person in [*stored.values(), lena]:
         decision = crm.privacy.can_contact(
             person, purpose="marketing-email", channel="email", at=now
@@ -427,7 +453,7 @@ def _segment(crm: gc.CRM, console: Console, stored: dict[str, gc.Customer]) -> N
         caption=f"segment {saved.name}, one SQL query; IL and BR wrote too, but are not Baltic",
     )
     for column in ("name", "country", "language"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for customer in crm.segments.members(saved.name, now=as_of):
         table.add_row(_full_name(crm, customer), customer.country, customer.language)
     console.print(table)
@@ -475,7 +501,7 @@ def _service_section(crm: gc.CRM, console: Console, stored: dict[str, gc.Custome
     thread = crm.service.case(case.id)
     table = Table(title=f"case {case.id}: one thread across {', '.join(thread.channels)}")
     for column in ("when (UTC)", "channel", "direction", "message"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for item in thread.interactions:
         table.add_row(item.occurred_at.strftime("%Y-%m-%d %H:%M"), item.channel, item.direction,
                       item.body)
@@ -502,13 +528,15 @@ def _service_section(crm: gc.CRM, console: Console, stored: dict[str, gc.Custome
         f"best time to call them: "
         f"{crm.service.best_contact_time(customer, after=opened):%a %d %b %H:%M} their time"
     )
+
+
 def _welcome_messages(
     crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
 ) -> None:
     """A welcome to every customer on their preferred channel, in their language and manners."""
     table = Table(title="a welcome message to each customer (crm.messages)", show_lines=True)
     for column in ("", "channel", "written in", "message"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for country, customer in stored.items():
         channel = customer.preferred_channels[0] if customer.preferred_channels else "email"
         message = crm.messages.render(
@@ -520,3 +548,33 @@ def _welcome_messages(
         table.add_row(country, channel, shown, Text(f"{message.subject}\n\n{message.text}"))
     console.print(table)
 
+
+def _loyalty(
+    crm: gc.CRM, console: Console, stored: dict[str, gc.Customer], now: dt.datetime
+) -> None:
+    """Everyone joins the default program and buys the mug; one customer moves up a tier."""
+    from globalcrm.demo_data import PRODUCT
+
+    bought = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC)
+    table = Table(title=f"loyalty: one {PRODUCT} each, points earned in the program's EUR")
+    for column in ("", "customer", "paid", "points", "tier, in their language"):
+        table.add_column(column, overflow="fold")
+    for country, customer in stored.items():
+        account = crm.loyalty.enroll(customer, now=bought)  # the first makes the program
+        paid = crm.prices.for_customer(PRODUCT, customer, at=bought)
+        entry = crm.loyalty.earn(account, amount=paid.amount, channel="web_form",
+                                 occurred_at=bought, reference=f"mug-{country}", now=now)
+        tier = crm.loyalty.tier(account, at=now).name(customer.language)
+        table.add_row(country, _full_name(crm, customer), paid.text, f"{entry.points}", tier)
+    console.print(table)
+    taro = stored["JP"]
+    before = crm.loyalty.tier(taro, at=now).name(taro.language)
+    price = Money(Decimal(198_000), "JPY")
+    crm.loyalty.earn(taro, amount=price, channel="in_person", reference="rice-cooker",
+                     occurred_at=bought + dt.timedelta(hours=2), now=now)
+    after = crm.loyalty.tier(taro, at=now)
+    console.print(
+        f"{_full_name(crm, taro)}: a rice cooker for {format_money(price, locale='ja')} "
+        f"moves them up, {before} → {after.name(taro.language)} "
+        f"(perks: {', '.join(after.perks)}); the ledger verifies: {crm.loyalty.verify().ok}"
+    )

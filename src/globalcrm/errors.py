@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover - for the annotation of ``report`` only
 __all__ = [
     "ConfigurationError",
     "Conflict",
+    "DuplicateCustomer",
     "GlobalCRMError",
     "InvalidChecksum",
     "InvalidComponent",
@@ -175,6 +176,18 @@ class Conflict(GlobalCRMError):
     """The constraint the write broke (``pk_customers``), when the database named one."""
     report: ImportReport | None = None
     """When this error stopped an import: what it stored before (the rows it kept are committed)."""
+
+
+class DuplicateCustomer(Conflict):
+    """A customer (or an import row) matches a stored one: same e-mail, phone, id or external id.
+
+    ``matches`` holds the ids of the stored customers it matches.
+    """
+
+    code = "duplicate"
+    default_message = "a stored customer is likely the same person"
+
+    matches: tuple[str, ...] = ()
 
 
 class RuleViolation(GlobalCRMError):

@@ -73,12 +73,23 @@ class ImportReport:
 
     rows: int = 0
     imported: int = 0
+    """Rows stored: ``created`` plus ``updated``."""
     committed: bool = True
     errors: list[RowError] = attrs.field(factory=list)
     ids: list[str] = attrs.field(factory=list)
+    """The ids stored, in row order (an updated customer's id as often as rows updated it)."""
+    updated: int = 0
+    """Rows that updated a customer they matched (``on_match="update"``)."""
+    skipped: int = 0
+    """Rows left out because they matched a customer (``on_match="skip"``)."""
+
+    @property
+    def created(self) -> int:
+        """Rows stored as new records."""
+        return self.imported - self.updated
 
     @property
     def ok(self) -> bool:
-        """Every row was imported."""
-        return not self.errors and self.imported == self.rows
+        """Every row was imported, or skipped as asked."""
+        return not self.errors and self.imported + self.skipped == self.rows
 

@@ -84,7 +84,8 @@ class Facts:
 
     Interactions, purchases and consent events may be everybody's: each rule takes those of the
     customer it tests. ``purposes`` are the purposes consent rules name (the newest active
-    version of each key); ``rates`` convert totals; ``tier`` is the customer's loyalty tier.
+    version of each key); ``rates`` convert totals; ``tiers`` are loyalty tier codes by customer
+    id, in the default program (``tier``: the tier of a customer not in ``tiers``).
     """
 
     interactions: Sequence[Interaction] = ()
@@ -93,6 +94,7 @@ class Facts:
     purposes: Mapping[str, Purpose] = attrs.field(factory=dict)
     rates: RateTable | None = None
     tier: str | None = None
+    tiers: Mapping[str, str | None] = attrs.field(factory=dict)
 
 
 
@@ -289,7 +291,10 @@ class FieldRule(Rule):
         kind = self.kind
         if kind == "json":
             return self._match_json(customer.attributes.get(self.field.partition(".")[2]))
-        actual: Any = facts.tier if self.field == "tier" else getattr(customer, self.field)
+        actual: Any = (
+            facts.tiers.get(customer.id, facts.tier) if self.field == "tier"
+            else getattr(customer, self.field)
+        )
         op = self.op
         if op in ("ne", "not_in"):
             return not FieldRule(self.field, "eq" if op == "ne" else "in", self.value)._match(

@@ -58,6 +58,20 @@ def test_demo_seeds_thirteen_countries_and_shows_them(tmp_path: Path) -> None:
     assert again.exit_code == 0  # replaces the file rather than failing on duplicates
 
 
+def test_the_demo_at_80_columns_cuts_no_name_and_says_why_a_tax_is_absent(
+    tmp_path: Path,
+) -> None:
+    result = runner.invoke(app, ["demo", "--db", str(tmp_path / "demo.db")],
+                           env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output  # folded, never cut
+    assert "╭─ LT · Jonas Petraitis" in result.output  # one card per customer when narrow
+    assert "Jonas Petraitis" in result.output and "Дилноза Рашидова" in result.output
+    assert "R$ 0,00" not in result.output and "$0.00" not in result.output
+    assert "sales tax added at" in result.output
+    assert "a new customer joins: Lena Schmidt (DE), 14" in result.output
+
+
 def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]))

@@ -86,6 +86,7 @@ def test_the_demo_shows_the_baltic_whatsapp_segment(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--db", str(tmp_path / "demo.db")],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    shown = result.output[result.output.index("Baltic customers who wrote on WhatsApp"):]
+    start = result.output.index("Baltic customers who wrote on WhatsApp")
+    shown = result.output[start:result.output.index("the rule, as stored", start)]
     assert "Jonas Petraitis" in shown and "Līga Bērziņa" in shown
     assert "Noa" not in shown and "Ana Souza" not in shown

@@ -163,7 +163,7 @@ def _seed(crm: gc.CRM, *, ledger: bool = True) -> None:
 
 
 def _seed_later_tables(crm: gc.CRM, customer_id: str) -> None:
-    """Rows in the tables of migrations 0006 to 0009: purchases, segments, service, payments."""
+    """Rows in the tables of migrations 0006 on: purchases, segments, service, payments, loyalty."""
     tea = {"product": "sencha-100g", "category": "tea", "quantity": "2", "unit_price": "6.20",
            "attributes": ["vegan"]}
     bought = crm.purchases.record(customer_id, occurred_at=NOW - dt.timedelta(days=1),
@@ -184,6 +184,16 @@ def _seed_later_tables(crm: gc.CRM, customer_id: str) -> None:
     crm.service.open_case(customer_id, channel="email", subject="Order", now=NOW)
     crm.payments.record(customer_id, method="ideal", amount=Money("12.40", "EUR"),
                         purchase_id=bought.id, status="succeeded", now=NOW)
+    # 0010: a member earns enough for a tier (a tier event) and spends some (an allocation)
+    crm.loyalty.enroll(customer_id, now=NOW)
+    crm.loyalty.earn(customer_id, amount=Money("5000", "EUR"), channel="web_form",
+                     occurred_at=NOW, now=NOW)
+    crm.loyalty.redeem(customer_id, points=10, now=NOW)
+    # 0012: a second record of the same person, merged into the first (a redirect row)
+    twin = crm.customers.add(gc.Customer(
+        name=gc.PersonName(given="Dvynys", surname="Petraitis", locale="lt"), country="LT",
+        language="lt", time_zone="Europe/Vilnius", currency="EUR"), now=NOW)
+    crm.customers.merge(customer_id, twin, now=NOW)
 
 
 def _counts(engine: Engine) -> dict[str, int]:

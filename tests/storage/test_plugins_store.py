@@ -135,3 +135,42 @@ def test_plugins_are_shared_by_tenant_views_and_transactions(crm: gc.CRM) -> Non
     assert other.plugins is crm.plugins
     added = other.customers.add(_customer(tenant="shop-b"), now=NOW)
     assert recorder.heard == [("created", added.id, "shop-b", added.version)]
+
+
+class Observer:
+    """Hears tier changes and closed cases."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[Any, ...]] = []
+
+    @hookimpl
+    def globalcrm_tier_changed(
+        self, customer_id: str, program: str, previous: str | None, current: str,
+        at: dt.datetime, tenant: str,
+    ) -> None:
+        self.heard.append(("tier", customer_id, program, previous, current, tenant))
+
+    @hookimpl
+    def globalcrm_case_closed(
+        self, case_id: str, customer_id: str, at: dt.datetime, tenant: str
+    ) -> None:
+        self.heard.append(("closed", case_id, customer_id, at))
+
+
+def test_tier_changes_and_closed_cases_are_heard_after_the_commit(crm: gc.CRM) -> None:
+    from globalcrm.money import Money
+
+    observer = Observer()
+    crm.plugins.register(observer, name="observer")
+    aino = crm.customers.add(_customer(), now=NOW)
+    crm.loyalty.enroll(aino, now=NOW)
+    crm.loyalty.earn(aino, amount=Money("1500", "EUR"), channel="web_form", now=NOW)
+    assert [h for h in observer.heard if h[0] == "tier"] == [
+        ("tier", aino.id, "default", None, "silver", "default"),
+        ("tier", aino.id, "default", "silver", "gold", "default"),
+    ]
+    case = crm.service.open_case(aino, channel="email", now=NOW)
+    crm.service.set_status(case, "resolved", now=NOW)
+    assert not [h for h in observer.heard if h[0] == "closed"]
+    crm.service.set_status(case, "closed", now=NOW + dt.timedelta(minutes=1))
+    assert observer.heard[-1] == ("closed", case.id, aino.id, NOW + dt.timedelta(minutes=1))

@@ -216,3 +216,31 @@ def test_every_new_column_says_what_export_and_erasure_do() -> None:
             assert info["erase"] != "keep" or info.get("ground"), where
     assert tables.purchases.c.customer_id.info["erase"] == "null"
     assert tables.segment_members.c.customer_id.info["erase"] == "delete"
+
+
+def test_a_members_purchase_earns_points_and_refunds_take_them_back(crm: gc.CRM) -> None:
+    ona = _customer(crm)
+    crm.loyalty.enroll(ona, now=NOW)
+    bought = _buy(crm, ona, amount="20.00", idempotency_key="order-1")
+    assert _buy(crm, ona, amount="20.00", idempotency_key="order-1").id == bought.id  # retried
+    earned = crm.loyalty.balance(ona, at=NOW)
+    assert earned > 0
+    [entry] = [e for e in crm.loyalty.statement(ona) if e.kind == "earn"]
+    assert entry.reference == bought.id and entry.points == earned
+    crm.purchases.refund(bought, amount=Money("5.00", "EUR"), now=NOW)
+    assert crm.loyalty.balance(ona, at=NOW) == earned - earned // 4
+    crm.purchases.refund(bought, now=NOW)  # the rest
+    assert crm.loyalty.balance(ona, at=NOW) == 0
+    assert crm.loyalty.verify().ok
+
+
+def test_a_cancelled_purchase_takes_back_its_points_and_non_members_earn_nothing(
+    crm: gc.CRM,
+) -> None:
+    member, other = _customer(crm), _customer(crm, "LV")
+    crm.loyalty.enroll(member, now=NOW)
+    crm.purchases.cancel(_buy(crm, member), now=NOW)
+    assert crm.loyalty.balance(member, at=NOW) == 0
+    _buy(crm, other)
+    with pytest.raises(gc.NotFound):
+        crm.loyalty.account(other)

@@ -217,3 +217,25 @@ def test_postgresql_segment_counts_use_indexes_on_events(crm: gc.CRM, backend: s
     with crm._engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(tables.purchases)
                                   ).scalar_one() == 20_000
+
+
+def test_tier_reads_the_default_loyalty_program_in_sql_and_in_memory(crm: gc.CRM) -> None:
+    gold = _customer(crm, "LT", "lt")
+    silver = _customer(crm, "LV", "lv")
+    outsider = _customer(crm, "FI", "fi")
+    for member in (gold, silver):
+        crm.loyalty.enroll(member, now=NOW)
+    crm.loyalty.earn(gold, amount=Money("1500", "EUR"), channel="web_form", occurred_at=NOW,
+                     now=NOW)
+    status = crm.loyalty.tier(gold, at=NOW)
+    assert status.tier is not None and status.tier.code == "gold"
+    rule = S.field("tier", "eq", "gold")
+    assert crm.segments.count(rule, now=NOW) == 1
+    assert [c.id for c in crm.segments.members(rule, now=NOW)] == [gold.id]
+    not_gold = S.field("tier", "ne", "gold")
+    assert {c.id for c in crm.segments.members(not_gold, now=NOW)} == {silver.id, outsider.id}
+    for person in (gold, silver, outsider):  # memory agrees with SQL
+        assert crm.segments.matches(rule, person, now=NOW) == (person.id == gold.id)
+        assert crm.segments.matches(not_gold, person, now=NOW) == (person.id != gold.id)
+    members = S.field("tier", "exists")
+    assert crm.segments.count(members, now=NOW) == 2

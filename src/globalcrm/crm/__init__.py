@@ -17,6 +17,7 @@ from globalcrm.crm._context import Context
 from globalcrm.crm.customers import Customers, DuplicateMatch
 from globalcrm.crm.exchange_rates import ExchangeRates
 from globalcrm.crm.interactions import Interactions
+from globalcrm.crm.loyalty import Loyalty
 from globalcrm.crm.messages import Messages  # messages and plugins (issue 20)
 from globalcrm.crm.payments import Payments
 from globalcrm.crm.prices import Prices
@@ -85,6 +86,8 @@ class CRM:
         # --- end messages and plugins
         self.payments = Payments(self._context)
         """Payment methods to offer each customer, and the record of every payment."""
+        self.loyalty = Loyalty(self._context)
+        """Loyalty programs, points ledgers with expiring lots, and tiers."""
         # --- recommendations (issue 20)
         self.recommendations = Recommendations(self._context)
         """Recommendations from what customers bought together, within each one's needs."""

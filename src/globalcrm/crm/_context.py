@@ -45,6 +45,11 @@ _PENDING: weakref.WeakKeyDictionary[UnitOfWork, list[tuple[str, dict[str, Any]]]
 """The hooks each open transaction will call after it commits."""
 
 
+def queue_hook(uow: UnitOfWork, hook: str, **arguments: Any) -> None:
+    """:meth:`Context.after_commit` where no context is at hand (``arguments`` name the tenant)."""
+    _PENDING[uow].append((hook, arguments))
+
+
 class Context:
     """The engine and tenant of a CRM, and (inside a transaction) its open unit of work."""
 

@@ -19,13 +19,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
 from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.privacy import record_audit
+from globalcrm.customers import Customer
 from globalcrm.errors import (
     ConfigurationError,
     Conflict,
@@ -41,14 +42,33 @@ from globalcrm.import_export import (
     row_errors,
 )
 from globalcrm.storage import bulk
+from globalcrm.storage import failures as storage_failures
 from globalcrm.storage.unit_of_work import storage_errors, translate_storage_error
 
 __all__ = ["check_chunk", "import_rows", "worker_count"]
 
 ProgressCallback = Callable[[int], None]
-Checked = tuple[int, str, bulk.CustomerRow, list[bulk.KeyRow], bool]
-"""A row that passed its checks: its number, the customer id, its table row, its keys, and
-whether the id came from the file (a new id cannot be stored already: it is not looked up)."""
+class Checked(NamedTuple):
+    """A row that passed its checks, encoded for the store."""
+
+    number: int
+    """The row's 1-based number."""
+    id: str
+    """The customer id: the file's, or a new one."""
+    row: bulk.CustomerRow
+    keys: list[bulk.KeyRow]
+    given_id: bool
+    """Whether the id came from the file (a new id cannot be stored already: not looked up)."""
+    kept: tuple[dict[str, Any], frozenset[str]] | None
+    """When matching rows may update customers: the checked fields, and those the row gave."""
+
+MATCHES = ("id", "email", "phone", "external_id")
+"""What an import may match rows to stored customers (and to each other) by."""
+ON_MATCH = ("error", "skip", "update")
+"""What a row that matches does: a row error, left out, or an update of the matched customer."""
+_KEY_KIND = {"email": "email", "phone": "phone", "external_id": "external"}
+_NAME_COLUMNS = frozenset({"given", "surname", "name_locale", "name_details", "name"})
+_NOT_UPDATED = frozenset({"id", "created_at", "updated_at"})
 
 _BATCH = 2000
 """Rows stored per transaction when valid rows are kept (``atomic=False``)."""
@@ -71,11 +91,17 @@ def worker_count(value: object) -> int:
 
 
 def check_chunk(
-    first: int, rows: list[Any], tenant: str, stamp: dt.datetime, dialect: str
+    first: int,
+    rows: list[Any],
+    tenant: str,
+    stamp: dt.datetime,
+    dialect: str,
+    keep_values: bool = False,
 ) -> list[Checked | RowError]:
     """Check ``rows`` (numbered from ``first``) and encode the good ones for ``dialect``.
 
     Runs in a worker process for big imports, so it takes and returns only plain values.
+    ``keep_values`` keeps each row's checked fields too, for rows that may update a customer.
     """
     results: list[Checked | RowError] = []
     with _collector_paused():
@@ -96,8 +122,20 @@ def check_chunk(
             if values["updated_at"] is None:
                 values["updated_at"] = stamp
             encoded, keys = bulk.encode_customers([values], dialect)
-            results.append((number, values["id"], encoded[0], keys, given_id))
+            kept = (values, _given_fields(row)) if keep_values else None
+            results.append(Checked(number, values["id"], encoded[0], keys, given_id, kept))
     return results
+
+
+def _given_fields(row: Mapping[Any, Any]) -> frozenset[str]:
+    """The customer fields a row gives a value for (what an update changes)."""
+    fields: set[str] = set()
+    for key, value in row.items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        column = str(key).strip().lower()
+        fields.add("name" if column in _NAME_COLUMNS else column)
+    return frozenset(fields - _NOT_UPDATED)
 
 
 @contextlib.contextmanager
@@ -124,6 +162,8 @@ def import_rows(
     now: object,
     workers: object,
     on_progress: ProgressCallback | None,
+    match: object = None,
+    on_match: object = "error",
 ) -> ImportReport:
     """``crm.customers.import_rows``: see there."""
     source: object = rows
@@ -133,10 +173,38 @@ def import_rows(
         raise InvalidFormat("expected a function taking the number of rows read",
                             field="on_progress")
     _checks.flag(atomic, field="atomic")
+    policy = _policy(match, on_match)
     processes = worker_count(workers)
     stamp = context.now(now)
     with _collector_paused():
-        return _import(context, rows, atomic, stamp, processes, on_progress)
+        return _import(context, rows, atomic, stamp, processes, on_progress, policy)
+
+
+class _Policy:
+    """An import's match policy: the key it matches by and what a matching row does."""
+
+    __slots__ = ("match", "on_match")
+
+    def __init__(self, match: str | None, on_match: str) -> None:
+        self.match = match
+        self.on_match = on_match
+
+    def keys(self, checked: Checked) -> list[tuple[str, str]]:
+        """The row's match keys: ``("id", id)`` or ``(kind, key)`` search keys."""
+        if self.match is None:
+            return []
+        if self.match == "id":
+            return [("id", checked.id)] if checked.given_id else []
+        kind = _KEY_KIND[self.match]
+        return [(kind, key) for _, key_kind, key, _ in checked.keys if key_kind == kind]
+
+
+def _policy(match: object, on_match: object) -> _Policy:
+    chosen = None if match is None else _checks.choice(
+        match, MATCHES, field="match", what="match key"
+    )
+    action = _checks.choice(on_match, ON_MATCH, field="on_match", what="match action")
+    return _Policy(chosen, action)
 
 
 def _import(
@@ -146,43 +214,86 @@ def _import(
     stamp: dt.datetime,
     processes: int,
     on_progress: ProgressCallback | None,
+    policy: _Policy,
 ) -> ImportReport:
     tenant = context.tenant
     dialect = bulk.dialect_key(context.engine.dialect)
     report = ImportReport()
     seen: set[str] = set()
-    batch: list[Checked] = []
-    for result in _checked(rows, tenant, stamp, dialect, processes):
+    in_file: dict[tuple[str, str], tuple[int, str]] = {}
+    """Match keys of the rows read so far: the first row with each, and its customer id."""
+    batch: list[_Pending] = []
+    keep_values = policy.on_match == "update"
+    for result in _checked(rows, tenant, stamp, dialect, processes, keep_values):
         if isinstance(result, RowError):
             report.rows = result.row
             report.errors.append(result)
             continue
-        report.rows = result[0]
-        if result[1] in seen:
+        report.rows = result.number
+        if result.id in seen and policy.match != "id":
             report.errors.append(
-                RowError(result[0], "id", "the same id appears twice in the file", "conflict")
+                RowError(result.number, "id", "the same id appears twice in the file", "conflict")
             )
             continue
-        seen.add(result[1])
-        batch.append(result)
+        pending = _Pending(result)
+        keys = policy.keys(result)
+        earlier = next((in_file[key] for key in keys if key in in_file), None)
+        if earlier is not None:
+            if policy.on_match == "error":
+                report.errors.append(RowError(
+                    result.number, _field_of(policy.match), f"matches row {earlier[0]} of the file "
+                    f"(same {_what(policy.match)})", "duplicate",
+                ))
+                continue
+            if policy.on_match == "skip":
+                report.skipped += 1
+                continue
+            pending.target = earlier[1]  # update the customer the earlier row stored
+        else:
+            seen.add(result.id)
+            for key in keys:
+                in_file[key] = (result.number, result.id)
+        batch.append(pending)
         if not atomic and len(batch) >= _BATCH:
-            _store(context, batch, report, atomic=False)
+            _store(context, batch, report, atomic=False, policy=policy)
             batch = []
             if on_progress is not None:
                 on_progress(report.rows)
-        elif atomic and on_progress is not None and result[0] % _BATCH == 0:
-            on_progress(result[0])
-    if atomic and report.errors:
-        report.committed = False
-    else:
-        _store(context, batch, report, atomic=atomic)
+        elif atomic and on_progress is not None and result.number % _BATCH == 0:
+            on_progress(result.number)
+    # an atomic import with errors still looks its rows up, to report every match; stores none
+    _store(context, batch, report, atomic=atomic, policy=policy)
     if on_progress is not None:
         on_progress(report.rows)
     report.errors.sort(key=lambda error: error.row)
     return report
 
 
-def _store(context: Context, batch: list[Checked], report: ImportReport, *, atomic: bool) -> None:
+class _Pending:
+    """A checked row on its way to the store: created, or an update of ``target``."""
+
+    __slots__ = ("checked", "target")
+
+    def __init__(self, checked: Checked) -> None:
+        self.checked = checked
+        self.target: str | None = None
+
+
+def _field_of(match: str | None) -> str | None:
+    return {"email": "emails", "phone": "phones", "external_id": "external_ids", "id": "id"}.get(
+        match or ""
+    )
+
+
+def _what(match: str | None) -> str:
+    return {"email": "e-mail address", "phone": "phone number", "external_id": "external id",
+            "id": "id"}.get(match or "", "key")
+
+
+def _store(
+    context: Context, batch: list[_Pending], report: ImportReport, *, atomic: bool,
+    policy: _Policy,
+) -> None:
     """Write one batch in one transaction; rows the store refuses are row errors.
 
     A row whose id the tenant already has, or whose values the database refuses (a concurrent
@@ -192,57 +303,145 @@ def _store(context: Context, batch: list[Checked], report: ImportReport, *, atom
     :func:`_stopped`.
     """
     if not batch:
+        if atomic and report.errors:
+            report.committed = False
         return
     url = context.engine.url
+    counts = (report.imported, report.updated, report.skipped, len(report.ids))
     try:
         with context.work() as uow, storage_errors(url):
-            assert uow.session is not None  # noqa: S101
-            stored = _write(uow.session, context.tenant, batch, report, atomic=atomic)
+            stored = _write(uow, context.tenant, batch, report, atomic=atomic, policy=policy)
             if stored is None:
                 return
             details: dict[str, Any] = {"count": len(stored)}
+            if report.updated > counts[1]:
+                details["updated"] = report.updated - counts[1]
             if atomic:
                 details["atomic"] = True
-            first = stored[0][1] if stored else "empty"
+            first = stored[0] if stored else "empty"
             record_audit(uow, context, "customers.imported", "import", first, None, details)
     except (Conflict, StorageError) as error:
+        report.imported, report.updated, report.skipped = counts[:3]
+        del report.ids[counts[3]:]
         whole = (
             "the import is atomic" if atomic
             else "the import is part of the caller's transaction" if context.in_transaction
             else None
         )
-        raise _stopped(error, batch[0][0], report, one_transaction=whole) from None
-    report.imported += len(stored)
-    report.ids.extend(checked[1] for checked in stored)
+        raise _stopped(error, batch[0].checked.number, report, one_transaction=whole) from None
 
 
 def _write(
-    session: Session, tenant: str, batch: list[Checked], report: ImportReport, *, atomic: bool
-) -> list[Checked] | None:
-    """Store the rows the database takes; ``None`` when an atomic import must store none."""
+    uow: Any, tenant: str, batch: list[_Pending], report: ImportReport, *, atomic: bool,
+    policy: _Policy,
+) -> list[str] | None:
+    """Store the rows the database takes: their ids (``None``: an atomic import stores none)."""
+    session: Session = uow.session
     connection = session.connection()
-    taken = bulk.existing_ids(connection, tenant, [checked[1] for checked in batch if checked[4]])
-    if taken:
-        for number, customer_id, _, _, _ in batch:
-            if customer_id in taken:
-                report.errors.append(RowError(number, "id", _ID_TAKEN, "conflict"))
-        if atomic:
-            report.committed = False
-            return None
-        batch = [checked for checked in batch if checked[1] not in taken]
+    skipped = report.skipped
+    creates = _matched(connection, tenant, batch, report, policy)
+    if atomic and report.errors:
+        report.committed = False
+        report.skipped = skipped
+        return None
     refused = bulk.write_each(
-        session, [checked[2] for checked in batch], [checked[3] for checked in batch],
+        session, [p.checked.row for p in creates], [p.checked.keys for p in creates],
         keep=not atomic,
     )
-    if not refused:
-        return batch
     for index, error in refused:
-        report.errors.append(_refused_row(batch[index][0], error))
-    if atomic:
+        report.errors.append(_refused_row(creates[index].checked.number, error))
+    if refused and atomic:
         report.committed = False
         return None
     left_out = {index for index, _ in refused}
-    return [checked for index, checked in enumerate(batch) if index not in left_out]
+    created = {p.checked.id for index, p in enumerate(creates) if index not in left_out}
+    ids: list[str] = []
+    for pending in batch:
+        if pending.target is None:
+            if pending.checked.id in created:
+                ids.append(pending.checked.id)
+            continue
+        problem = _update(uow, pending)
+        if problem is not None:
+            report.errors.append(problem)
+            if atomic:
+                report.committed = False
+                return None
+            continue
+        report.updated += 1
+        ids.append(pending.target)
+    report.imported += len(ids)
+    report.ids.extend(ids)
+    return ids
+
+
+def _matched(
+    connection: Any, tenant: str, batch: list[_Pending], report: ImportReport, policy: _Policy
+) -> list[_Pending]:
+    """The rows to create; rows that match a stored customer become errors, skips or updates."""
+    candidates = [p for p in batch if p.target is None]
+    taken = bulk.existing_ids(
+        connection, tenant, [p.checked.id for p in candidates if p.checked.given_id]
+    )
+    owners: dict[tuple[str, str], set[str]] = {}
+    if policy.match is not None and policy.match != "id":
+        wanted = [key for p in candidates for key in policy.keys(p.checked)]
+        owners = bulk.key_owners(connection, tenant, wanted)
+    creates: list[_Pending] = []
+    for pending in candidates:
+        number, customer_id = pending.checked.number, pending.checked.id
+        if policy.match == "id":
+            found = {customer_id} if customer_id in taken else set()
+        else:
+            if customer_id in taken:
+                report.errors.append(RowError(number, "id", _ID_TAKEN, "conflict"))
+                continue
+            found = set().union(*(owners.get(k, set()) for k in policy.keys(pending.checked)))
+        if not found:
+            creates.append(pending)
+        elif len(found) > 1:
+            report.errors.append(RowError(
+                number, _field_of(policy.match),
+                f"matches {len(found)} stored customers (same {_what(policy.match)}): "
+                f"{', '.join(sorted(found))}", "duplicate",
+            ))
+        elif policy.on_match == "error":
+            report.errors.append(RowError(
+                number, _field_of(policy.match),
+                f"matches stored customer {next(iter(found))} (same {_what(policy.match)})",
+                "duplicate" if policy.match != "id" else "conflict",
+            ))
+        elif policy.on_match == "skip":
+            report.skipped += 1
+        else:
+            pending.target = next(iter(found))
+    return creates
+
+
+def _update(uow: Any, pending: _Pending) -> RowError | None:
+    """Apply a row to the customer it matched: the fields the row gives, in a savepoint."""
+    number, target, kept = pending.checked.number, pending.target, pending.checked.kept
+    assert target is not None  # noqa: S101
+    assert kept is not None  # noqa: S101
+    values, given = kept
+    session: Session = uow.session
+    try:
+        with session.begin_nested():
+            current = uow.customers.get(target, for_update=True)
+            for field in sorted(given & Customer.fields_changeable()):
+                setattr(current, field, values[field])
+            current.updated_at = values["updated_at"]
+            uow.customers.flush()
+            uow.customers.refresh_keys(current)
+            session.flush()
+    except GlobalCRMError as error:
+        return RowError(number, error.field, error.message, error.code)
+    except Exception as error:
+        if not storage_failures.is_row_refusal(error):
+            raise
+        return _refused_row(number, error)
+    uow.customers.detach(current)
+    return None
 
 
 _ID_TAKEN = "a customer with this id is already stored"
@@ -292,7 +491,12 @@ def _stopped(
 
 
 def _checked(
-    rows: Iterable[Any], tenant: str, stamp: dt.datetime, dialect: str, processes: int
+    rows: Iterable[Any],
+    tenant: str,
+    stamp: dt.datetime,
+    dialect: str,
+    processes: int,
+    keep_values: bool = False,
 ) -> Iterator[Checked | RowError]:
     """Every row's result, in order; chunks go to ``processes`` workers when there are several."""
     numbered = enumerate(rows, start=1)
@@ -307,7 +511,7 @@ def _checked(
     if second is None:
         # One chunk, or one process: no pool to start.
         for start, chunk in itertools.chain([first], chunks):
-            yield from check_chunk(start, chunk, tenant, stamp, dialect)
+            yield from check_chunk(start, chunk, tenant, stamp, dialect, keep_values)
         return
     try:
         pool = ProcessPoolExecutor(processes, mp_context=_start_method(), initializer=gc.freeze)
@@ -318,11 +522,11 @@ def _checked(
         pending = collections.deque()
         for start, chunk in itertools.chain([first, second], chunks):
             pending.append((start, chunk, pool.submit(check_chunk, start, chunk, tenant, stamp,
-                                                      dialect)))
+                                                      dialect, keep_values)))
             if len(pending) >= max(_AHEAD, 2 * processes):
-                yield from _result(*pending.popleft(), tenant, stamp, dialect)
+                yield from _result(*pending.popleft(), tenant, stamp, dialect, keep_values)
         while pending:
-            yield from _result(*pending.popleft(), tenant, stamp, dialect)
+            yield from _result(*pending.popleft(), tenant, stamp, dialect, keep_values)
 
 
 def _result(
@@ -332,12 +536,13 @@ def _result(
     tenant: str,
     stamp: dt.datetime,
     dialect: str,
+    keep_values: bool,
 ) -> list[Checked | RowError]:
     """A worker's results; a chunk that cannot cross to a process is checked here instead."""
     try:
         return future.result()
     except (pickle.PicklingError, TypeError, AttributeError):
-        return check_chunk(start, chunk, tenant, stamp, dialect)
+        return check_chunk(start, chunk, tenant, stamp, dialect, keep_values)
     except BrokenProcessPool as error:
         raise ConfigurationError("a worker process checking rows stopped unexpectedly") from error
 

@@ -7,18 +7,34 @@ exactly as it was.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import difflib
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
 from globalcrm import _checks
-from globalcrm.crm import customer_import
+from globalcrm.crm import customer_import, customer_merge
 from globalcrm.crm._context import Context, customer_id_of
 from globalcrm.crm.privacy import record_audit
-from globalcrm.customers import Customer, EmailAddress, PhoneNumber
-from globalcrm.errors import Conflict, InvalidComponent, InvalidFormat, InvalidInput
+from globalcrm.customers import (
+    MAX_EXTERNAL_ID,
+    Customer,
+    EmailAddress,
+    PhoneNumber,
+    external_key,
+)
+from globalcrm.errors import (
+    Conflict,
+    DuplicateCustomer,
+    GlobalCRMError,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidInput,
+    NotFound,
+)
 from globalcrm.import_export import ImportReport, customer_to_document, customer_to_row
 from globalcrm.locale import (
     choose_name,
@@ -37,6 +53,8 @@ from globalcrm.storage.unit_of_work import storage_errors
 __all__ = ["Customers", "DuplicateMatch"]
 
 ProgressCallback = Callable[[int], None]
+_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+"""A ULID, as customer ids are made (Crockford's base 32)."""
 
 
 @attrs.frozen
@@ -56,12 +74,22 @@ class Customers:
 
     # ----------------------------------------------------------------- writes
 
-    def add(self, customer: Customer, *, now: object = None) -> Customer:
+    def add(
+        self, customer: Customer, *, now: object = None, on_duplicate: str = "allow"
+    ) -> Customer:
         """Store a new customer; returns the stored copy with its timestamps and version set.
 
         The caller's object is left as it was. A customer whose id the tenant already has
-        raises ``Conflict``; a customer of another tenant than this CRM's is refused.
+        raises ``Conflict``; a customer of another tenant than this CRM's is refused; an
+        external id another customer holds is a ``Conflict`` naming ``external_ids.<source>``.
+        With ``on_duplicate="error"`` a customer sharing an e-mail address or a phone number
+        with a stored one is refused as a :class:`~globalcrm.errors.DuplicateCustomer` that
+        lists the stored ids (``likely_duplicates`` also weighs names; refusing on a similar
+        name alone would turn away two different people called Jonas Petraitis).
         """
+        on_duplicate = _checks.choice(
+            on_duplicate, ("allow", "error"), field="on_duplicate", what="duplicate policy"
+        )
         if not isinstance(customer, Customer):
             raise InvalidFormat(
                 f"expected a Customer, got {type(customer).__name__}", field="customer"
@@ -82,6 +110,9 @@ class Customers:
         with self._context.work() as uow:
             if uow.customers.exists(stored.id):
                 raise Conflict("a customer with this id is already stored", field="id")
+            _check_external_ids(uow.customers, stored)
+            if on_duplicate == "error":
+                _refuse_duplicates(uow.customers, stored)
             uow.customers.add(stored)
             record_audit(uow, self._context, "customer.added", "customer", stored.id, stored.id, {})
             self._context.after_commit(uow, "globalcrm_customer_created", customer=stored)  # hook
@@ -126,6 +157,8 @@ class Customers:
                 if field in changes or getattr(current, field) != new:
                     setattr(current, field, new)
             current.updated_at = stamp
+            if "external_ids" in changes:
+                _check_external_ids(uow.customers, current)
             with storage_errors():
                 uow.customers.flush()
             uow.customers.refresh_keys(current)
@@ -165,6 +198,28 @@ class Customers:
                 uow, "globalcrm_customer_deleted", customer_id=current.id
             )
 
+    def merge(
+        self, keep: Customer | str, other: Customer | str, *, now: object = None
+    ) -> Customer:
+        """Merge ``other`` into ``keep`` (the same person recorded twice); the kept customer.
+
+        In one transaction: ``keep`` takes the names, contact points, needs, tags, external ids
+        and attributes it lacks from ``other``; the interactions, purchases, cases, payments,
+        loyalty accounts and every other record of ``other`` become ``keep``'s; ``other``'s
+        consent decisions are carried to ``keep`` where ``keep`` has none (the ledger records
+        them, with where they came from) and its grants end; ``other``'s id then leads to
+        ``keep`` (``get`` returns the kept customer) and an audit entry lists what moved.
+        Records that cannot be combined (an account each in one loyalty program, two ids from
+        one source system) are a ``Conflict`` and nothing changes.
+        """
+        stamp = self._context.now(now)
+        return customer_merge.merge(
+            self._context,
+            customer_id_of(keep, field="keep"),
+            customer_id_of(other, field="other"),
+            stamp,
+        )
+
     # ----------------------------------------------------------------- reads
 
     def get(self, customer: Customer | str) -> Customer:
@@ -198,6 +253,65 @@ class Customers:
         with self._context.work(write=False) as uow:
             ids = set(uow.customers.ids_by_key("phone", number))
             return uow.customers.get_many(sorted(ids))
+
+    def identify(self, text: str) -> builtins.list[Customer]:
+        """The customers ``text`` names: an id, an e-mail, a phone number or ``source:id``.
+
+        What a command line or a support desk takes as "the customer". A phone number in
+        international form (``+370 612 34567``) is looked up as it is; one in national form
+        (``8 612 34567``) as it reads in each country the tenant has customers in, so the
+        answer may hold several customers: the caller decides (the command line lists their
+        ids and stops).
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidFormat("expected an id, an e-mail address or a phone number",
+                                field="customer")
+        text = text.strip()
+        if _ID.fullmatch(text.upper()):
+            try:
+                return [self.get(text.upper())]
+            except NotFound:
+                return []
+        if "@" in text:
+            try:
+                return self.find_by_email(text)
+            except GlobalCRMError:
+                raise InvalidFormat("not a valid e-mail address", field="customer") from None
+        source, colon, identifier = text.partition(":")
+        if colon and _checks.is_code(source):
+            try:
+                return [self.find_by_external_id(source, identifier)]
+            except NotFound:
+                return []
+        with self._context.work(write=False) as uow:
+            numbers: set[str] = set()
+            dialled = "+" + text[2:] if text.startswith("00") else text  # the ITU prefix
+            regions = [None] if dialled.startswith("+") else uow.customers.countries()
+            for region in regions:
+                with contextlib.suppress(GlobalCRMError):
+                    numbers.add(PhoneNumber.parse(dialled, region=region).number)
+            if not numbers:
+                raise InvalidFormat(
+                    "not an id, an e-mail address, a phone number or source:id",
+                    field="customer",
+                )
+            ids = {found for number in numbers for found in uow.customers.ids_by_key(
+                "phone", number, limit=20)}
+            return uow.customers.get_many(sorted(ids))
+
+    def find_by_external_id(self, source: str, identifier: str) -> Customer:
+        """The customer with ``identifier`` in the system ``source`` (``"shopify"``, ``"123"``).
+
+        Raises ``NotFound`` when none has it (an external id belongs to one customer at most).
+        """
+        name = _checks.code(source, field="source")
+        key = external_key(name, _checks.text(identifier, field="identifier",
+                                              max_length=MAX_EXTERNAL_ID))
+        with self._context.work(write=False) as uow:
+            found = uow.customers.ids_by_key("external", key, limit=1)
+            if not found:
+                raise NotFound("no customer has this external id", field="identifier")
+            return uow.customers.get(found[0])
 
     def search(self, query: str, *, after: str | None = None, limit: int = 20) -> Page[Customer]:
         """Customers whose names (any script, or their reading) start with every word of ``query``.
@@ -366,6 +480,8 @@ class Customers:
         now: object = None,
         workers: int = 1,
         on_progress: ProgressCallback | None = None,
+        match: str | None = None,
+        on_match: str = "error",
     ) -> ImportReport:
         """Validate and store customers from flat rows (see ``globalcrm.import_export``).
 
@@ -373,9 +489,17 @@ class Customers:
         valid rows are stored, 2,000 to a transaction; with ``atomic=True`` nothing is stored
         unless every row is valid. ``workers=N`` checks rows in N processes (0: one per core)
         while this one writes; the report is the same, only faster on big files.
+
+        ``match`` (``"id"``, ``"email"``, ``"phone"`` or ``"external_id"``) finds the stored
+        customer a row is about, and the earlier row of the same file; ``on_match`` says what
+        such a row does: ``"error"`` (a row error naming the match), ``"skip"`` (left out,
+        counted in ``report.skipped``) or ``"update"`` (the fields the row gives replace the
+        matched customer's, counted in ``report.updated``). A row matching two stored
+        customers is always an error. Without ``match`` every row is a new customer.
         """
         return customer_import.import_rows(
-            self._context, rows, atomic=atomic, now=now, workers=workers, on_progress=on_progress
+            self._context, rows, atomic=atomic, now=now, workers=workers,
+            on_progress=on_progress, match=match, on_match=on_match,
         )
 
     def export_rows(self, *, batch_size: int = 500) -> Iterator[dict[str, str]]:
@@ -447,3 +571,36 @@ def _page(items: builtins.list[Customer], limit: int) -> Page[Customer]:
     if len(items) > limit:
         return Page(items[:limit], encode_cursor(items[limit - 1].id))
     return Page(items, None)
+
+
+def _check_external_ids(repository: CustomerRepository, customer: Customer) -> None:
+    """Refuse an external id that another customer of the tenant holds, naming its source."""
+    for source, identifier in customer.external_ids.items():
+        holders = repository.ids_by_key("external", external_key(source, identifier), limit=2)
+        if any(holder != customer.id for holder in holders):
+            raise Conflict(
+                "another customer has this external id", field=f"external_ids.{source}"
+            )
+
+
+def _refuse_duplicates(repository: CustomerRepository, customer: Customer) -> None:
+    """``on_duplicate="error"``: refuse a customer sharing an e-mail or phone with a stored one."""
+    matches: dict[str, None] = {}
+    field = None
+    for index, email in enumerate(customer.emails):
+        for found in repository.ids_by_key("email", email.key, limit=20):
+            matches.setdefault(found, None)
+            field = field or f"emails[{index}]"
+    for index, phone in enumerate(customer.phones):
+        for found in repository.ids_by_key("phone", phone.number, limit=20):
+            matches.setdefault(found, None)
+            field = field or f"phones[{index}]"
+    matches.pop(customer.id, None)
+    if matches:
+        error = DuplicateCustomer(
+            f"likely the same person as {len(matches)} stored customer(s): "
+            f"{', '.join(matches)}",
+            field=field,
+        )
+        error.matches = tuple(matches)
+        raise error

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from globalcrm import _checks
 from globalcrm import purchases as domain
 from globalcrm.crm._context import Context, customer_id_of
+from globalcrm.crm.loyalty import Loyalty
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer
 from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, NotFound, translate_errors
 from globalcrm.identifiers import check_id
 from globalcrm.import_export import ImportReport, RowError
+from globalcrm.loyalty import DEFAULT_PROGRAM
 from globalcrm.money import Money
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
 from globalcrm.purchases import Purchase, Refund
 from globalcrm.storage import purchases_repository as store
-from globalcrm.storage.unit_of_work import storage_errors
+from globalcrm.storage.unit_of_work import UnitOfWork, storage_errors
 
 __all__ = ["Purchases"]
 
@@ -95,7 +98,43 @@ class Purchases:
                 uow, self._context, "purchase.recorded", "purchase", purchase.id,
                 purchase.customer_id, {"status": purchase.status, "lines": len(purchase.items)},
             )
+            if purchase.status == "completed" and purchase.amount.amount > 0:
+                self._earn(uow, purchase, stamp)
             return uow.purchases.get(purchase.id)
+
+    def _earn(self, uow: UnitOfWork, purchase: Purchase, stamp: dt.datetime) -> None:
+        """A member of the default loyalty program earns for the purchase, in its transaction."""
+        if purchase.customer_id is None:
+            return
+        member = uow.loyalty.account_of(purchase.customer_id, DEFAULT_PROGRAM)
+        if member is None:
+            return
+        Loyalty(self._context.joined(uow)).earn(
+            member.id, amount=purchase.amount, channel=purchase.channel,
+            occurred_at=purchase.occurred_at, reference=purchase.id,
+            idempotency_key=f"purchase:{purchase.id}", now=stamp,
+        )
+
+    def _take_back(
+        self, uow: UnitOfWork, purchase: Purchase, share: Decimal | None, key: str,
+        stamp: dt.datetime,
+    ) -> None:
+        """Reverse the purchase's earn: ``share`` of its points (all that is left if None)."""
+        if purchase.customer_id is None:
+            return
+        member = uow.loyalty.account_of(purchase.customer_id, DEFAULT_PROGRAM)
+        if member is None:
+            return
+        earns = [row for row in uow.loyalty.rows_by_reference(purchase.id, ["earn"])
+                 if row.account_id == member.id]
+        if not earns:
+            return
+        points = None if share is None else int(earns[0].points * share)
+        if points == 0:
+            return
+        Loyalty(self._context.joined(uow)).reverse(
+            earns[0].id, points=points, reason="refund", idempotency_key=key, now=stamp,
+        )
 
     def get(self, purchase: Purchase | str) -> Purchase:
         """The stored purchase with this id."""
@@ -146,12 +185,17 @@ class Purchases:
                 uow, self._context, "purchase.refunded", "purchase", purchase_id,
                 current.customer_id, {"refund": made.id, "status": after.status},
             )
+            share = (
+                None if after.status == "refunded"
+                else made.amount.amount / current.amount.amount
+            )
+            self._take_back(uow, current, share, f"refund:{made.id}", stamp)
             return after
 
     def cancel(self, purchase: Purchase | str, *, now: dt.datetime | None = None) -> Purchase:
         """Cancel a purchase (it then never counts); one with refunds is refunded instead."""
         purchase_id = _purchase_id(purchase)
-        self._context.now(now)
+        stamp = self._context.now(now)
         with self._context.work() as uow:
             current = uow.purchases.get(purchase_id, for_update=True)
             after = domain.cancel(current)
@@ -161,6 +205,7 @@ class Purchases:
                     uow, self._context, "purchase.cancelled", "purchase", purchase_id,
                     current.customer_id, {"status": after.status},
                 )
+                self._take_back(uow, current, None, f"cancel:{purchase_id}", stamp)
             return after
 
     def refunds(self, purchase: Purchase | str) -> list[Refund]:

@@ -25,6 +25,7 @@ from globalcrm.customers import Customer
 from globalcrm.errors import InvalidFormat, RuleViolation
 from globalcrm.exchange_rates import RateTable
 from globalcrm.identifiers import check_id, new_id
+from globalcrm.loyalty import DEFAULT_PROGRAM
 from globalcrm.pagination import Page, check_limit
 from globalcrm.privacy.consent import Purpose
 from globalcrm.segments import Facts, Rule
@@ -290,6 +291,11 @@ class Segments:
             consent_events=tuple(events),
             purposes=purposes,
             rates=_rate_table(uow, now) if totals else None,
+            tiers=(
+                uow.loyalty.tiers_of(customer_ids, DEFAULT_PROGRAM)
+                if any(isinstance(p, rules.FieldRule) and p.field == "tier" for p in rule.walk())
+                else {}
+            ),
         )
 
 

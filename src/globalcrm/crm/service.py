@@ -23,6 +23,7 @@ from globalcrm.customers import Customer
 from globalcrm.errors import InvalidFormat, InvalidInput, RuleViolation
 from globalcrm.identifiers import check_id
 from globalcrm.interactions import Interaction
+from globalcrm.loyalty import DEFAULT_PROGRAM
 from globalcrm.pagination import Page, check_limit, decode_cursor, encode_cursor
 from globalcrm.privacy.consent import Decision
 from globalcrm.storage import service_sql
@@ -64,7 +65,7 @@ class CaseThread:
 class AgentContext:
     """Everything an agent needs about a customer, in one call (the repr shows no personal data).
 
-    ``tier`` stays ``None`` until loyalty exists in this library (being built in parallel).
+    ``tier`` is the tier code of the customer's account in the default loyalty program.
     """
 
     customer_id: str
@@ -86,7 +87,7 @@ class AgentContext:
     consent: Decision | None = attrs.field(repr=False)
     """``crm.privacy.can_contact`` for the case's purpose on its channel (``None``: no purpose)."""
     tier: str | None = None
-    """LOYALTY: the customer's tier once ``globalcrm.loyalty`` exists; ``None`` until then."""
+    """The tier code in the default loyalty program; ``None`` for a customer without one."""
 
 
 def _case_id(case: Case | str) -> str:
@@ -316,6 +317,11 @@ class Service:
             found = uow.service.case(_case_id(case), for_update=True)
             found.change_status(status, now=moment)
             self._store(uow, found, "case.status", None)
+            if found.status == "closed":
+                self._context.after_commit(  # hook
+                    uow, "globalcrm_case_closed", case_id=found.id,
+                    customer_id=found.customer_id, at=moment,
+                )
             return found
 
     def set_priority(
@@ -465,6 +471,7 @@ class Service:
             recent = uow.interactions.timeline(
                 customer_id, after=None, limit=RECENT_INTERACTIONS, newest_first=True
             )
+            tier = uow.loyalty.tiers_of([customer_id], DEFAULT_PROGRAM).get(customer_id)
         way = channel or (chosen.channel if chosen else None) or next(
             iter(person.preferred_channels), "email"
         )
@@ -488,7 +495,7 @@ class Service:
             accessibility_needs=person.accessibility_needs,
             purpose=reason,
             consent=consent,
-            tier=None,  # LOYALTY: fill from globalcrm.loyalty when it lands
+            tier=tier,
         )
 
     # ----------------------------------------------------------------- helpers

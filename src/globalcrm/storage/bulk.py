@@ -37,6 +37,7 @@ __all__ = [
     "existing_ids",
     "insert_customers",
     "insert_rows",
+    "key_owners",
     "write_customers",
     "write_each",
 ]
@@ -77,6 +78,26 @@ def existing_ids(connection: Connection, tenant: str, ids: Sequence[str]) -> set
     return found
 
 
+def key_owners(
+    connection: Connection, tenant: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], set[str]]:
+    """The ids of the tenant's customers holding each ``(kind, key)`` search key."""
+    owners: dict[tuple[str, str], set[str]] = {}
+    k = tables.customer_keys.c
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in dict.fromkeys(keys):
+        by_kind.setdefault(kind, []).append(key)
+    for kind, wanted in by_kind.items():
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = select(k.key, k.customer_id).where(
+                k.tenant == tenant, k.kind == kind, k.key.in_(chunk)
+            )
+            for key, customer_id in connection.execute(query):
+                owners.setdefault((kind, key), set()).add(customer_id)
+    return owners
+
+
 def encode_customers(
     customers: Sequence[Mapping[str, Any]], dialect: str
 ) -> tuple[list[CustomerRow], list[KeyRow]]:
@@ -95,7 +116,9 @@ def encode_customers(
         rows.append(tuple(row))
         customer_id, tenant = values["id"], values["tenant"]
         names = (values["name"], *values["other_names"])
-        for kind, key in search_keys(names, values["emails"], values["phones"], values["handles"]):
+        for kind, key in search_keys(
+            names, values["emails"], values["phones"], values["handles"], values["external_ids"]
+        ):
             keys.append((customer_id, kind, key, tenant))
     return rows, keys
 

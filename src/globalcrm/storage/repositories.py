@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from moneyed import Money
-from sqlalchemy import Select, and_, delete, func, insert, intersect, select, tuple_
+from sqlalchemy import Select, and_, delete, func, insert, intersect, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from globalcrm.customers import Customer
@@ -47,6 +47,24 @@ def key_rows(customer: Customer) -> list[dict[str, str]]:
     ]
 
 
+_CUSTOMER_LINKED = tuple(
+    table
+    for table in tables.metadata.sorted_tables
+    if "customer_id" in table.c and "tenant" in table.c
+    and table.name not in ("customers", "customer_keys")
+)
+"""Tables whose rows belong to a customer by ``customer_id``: a merge moves them."""
+
+_LINKS_NULLED_ON_DELETE = tuple(
+    table
+    for table in tables.metadata.sorted_tables
+    if "customer_id" in table.c and "tenant" in table.c
+    and table.c.customer_id.info.get("erase") == "null" and not table.c.customer_id.foreign_keys
+    and not any("customer_id" in fk.column_keys for fk in table.foreign_key_constraints)
+)
+"""Tables whose rows outlive their customer (sales records): deleting one nulls the link."""
+
+
 class CustomerRepository:
     """Customers of one tenant."""
 
@@ -70,6 +88,9 @@ class CustomerRepository:
         """
         customer = self._session.get(Customer, {"tenant": self._tenant, "id": customer_id})
         if customer is None:
+            merged_into = self.redirect(customer_id)
+            if merged_into is not None:  # a merged customer: the one it was merged into
+                return self.get(merged_into, for_update=for_update)
             raise NotFound("no customer with this id", field="customer_id")
         if not for_update:
             self._session.expunge(customer)
@@ -124,6 +145,12 @@ class CustomerRepository:
         if rows:
             self._session.execute(insert(tables.customer_keys), rows)
 
+    def drop(self, customer: Customer) -> None:
+        """Delete the customer's row and search keys only (a merge has moved the rest)."""
+        self._delete_keys(customer.id)
+        self._session.delete(customer)
+        self._session.flush()
+
     def remove(self, customer: Customer) -> None:
         """Delete a customer with its keys and interactions (the tenant's, by the same id)."""
         self._delete_keys(customer.id)
@@ -133,6 +160,12 @@ class CustomerRepository:
                 i.tenant == self._tenant, i.customer_id == customer.id
             )
         )
+        for table in _LINKS_NULLED_ON_DELETE:  # records kept without the person (the registry)
+            self._session.execute(
+                update(table)
+                .where(table.c.tenant == self._tenant, table.c.customer_id == customer.id)
+                .values(customer_id=None)
+            )
         self._session.delete(customer)
 
     def page(self, *, after: str | None, limit: int) -> list[Customer]:
@@ -142,6 +175,50 @@ class CustomerRepository:
         if after is not None:
             query = query.where(c.id > after)
         return self._detached(list(self._session.scalars(query.order_by(c.id).limit(limit))))
+
+    def redirect(self, customer_id: str) -> str | None:
+        """The id of the customer ``customer_id`` was merged into, if it was."""
+        r = tables.customer_redirects.c
+        query = select(r.new_id).where(r.tenant == self._tenant, r.old_id == customer_id)
+        return self._session.scalars(query).first()
+
+    def add_redirect(self, old_id: str, new_id: str, *, at: dt.datetime) -> None:
+        """Lead ``old_id`` (and every id that led to it) to ``new_id``: one hop, always."""
+        r = tables.customer_redirects.c
+        self._session.execute(
+            update(tables.customer_redirects)
+            .where(r.tenant == self._tenant, r.new_id == old_id)
+            .values(new_id=new_id)
+        )
+        self._session.execute(
+            insert(tables.customer_redirects).values(
+                tenant=self._tenant, old_id=old_id, new_id=new_id, merged_at=at
+            )
+        )
+
+    def move_rows(self, old_id: str, new_id: str) -> dict[str, int]:
+        """Give every row that names ``old_id`` as its customer to ``new_id``: how many, per table.
+
+        The tables are those with ``tenant`` and ``customer_id`` columns, found in the schema
+        (a table added later moves too); the customer's own row and search keys are not moved.
+        """
+        moved: dict[str, int] = {}
+        for table in _CUSTOMER_LINKED:
+            result = self._session.execute(
+                update(table)
+                .where(table.c.tenant == self._tenant, table.c.customer_id == old_id)
+                .values(customer_id=new_id)
+            )
+            count = int(result.rowcount)  # type: ignore[attr-defined]
+            if count:
+                moved[table.name] = count
+        return moved
+
+    def countries(self) -> list[str]:
+        """The countries the tenant's customers live in."""
+        c = tables.customers.c
+        query = select(c.country).where(c.tenant == self._tenant).distinct()
+        return sorted(self._session.scalars(query))
 
     def count(self) -> int:
         """How many customers the tenant has."""

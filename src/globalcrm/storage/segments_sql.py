@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from globalcrm.loyalty import DEFAULT_PROGRAM
 from globalcrm.privacy.consent import Purpose
 from globalcrm.purchases import COUNTED
 from globalcrm.segments import (
@@ -117,12 +118,23 @@ def condition(rule: Rule, inputs: SqlInputs) -> ColumnElement[bool]:
 
 
 def tier_expression() -> ColumnElement[Any]:
-    """THE customer's loyalty tier in SQL: today a NULL, as no tier is stored yet.
+    """THE customer's loyalty tier in SQL: the tier code of their account in the default program.
 
-    Loyalty points this at its table (a scalar subquery on ``customers.id``); every ``tier``
-    comparison is then false for customers without a tier, in SQL as in memory.
+    A scalar subquery on ``loyalty_accounts`` (one row per customer and program, by its unique
+    key); NULL for a customer who is not a member or has no tier, for whom every ``tier``
+    comparison is false, in SQL as in memory (``Facts.tiers``).
     """
-    return cast(null(), String(64))
+    accounts = tables.loyalty_accounts.c
+    customers = tables.customers.c
+    return (
+        select(accounts.tier)
+        .where(
+            accounts.tenant == customers.tenant,
+            accounts.customer_id == customers.id,
+            accounts.program == DEFAULT_PROGRAM,
+        )
+        .scalar_subquery()
+    )
 
 
 def consent_condition(

@@ -24,10 +24,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from globalcrm.addresses import PostalAddress
 from globalcrm.contact_points import EmailAddress, MessagingHandle, PhoneNumber
+from globalcrm.customers import SEARCH_KEY_LENGTH
 from globalcrm.locale.formality import Formality
 from globalcrm.storage.column_types import (
     CodeOf,
@@ -50,6 +52,7 @@ __all__ = [
     "consent_events",
     "consent_states",
     "customer_keys",
+    "customer_redirects",
     "customers",
     "exchange_rates",
     "interactions",
@@ -97,7 +100,7 @@ metadata = MetaData(
 )
 
 
-KEY_LENGTH = 512
+KEY_LENGTH = SEARCH_KEY_LENGTH
 """The longest search key ``customer_keys.key`` holds (characters)."""
 
 
@@ -132,6 +135,7 @@ customers = Table(
     Column("allergens", codes_type(), nullable=False, info=_pii("special_category")),
     Column("accessibility_needs", codes_type(), nullable=False, info=_pii("special_category")),
     Column("tags", codes_type(), nullable=False, info=_pii("preference")),
+    Column("external_ids", json_type(), nullable=False, info=_pii("identifier")),
     Column("attributes", json_type(), nullable=False, info=_pii("content")),
     Column("created_at", UTCDateTime(), nullable=False, info=_pii("technical")),
     Column("updated_at", UTCDateTime(), nullable=False, info=_pii("technical")),
@@ -161,12 +165,39 @@ customer_keys = Table(
     Column("tenant", search_key_type(64), nullable=False, info=_pii("none")),
     PrimaryKeyConstraint("customer_id", "tenant", "kind", "key"),
     Index(None, "tenant", "kind", "key"),
+    # an id in another system belongs to one customer of the tenant (migration 0011)
+    Index(
+        "uq_customer_keys_external",
+        "tenant",
+        "key",
+        unique=True,
+        sqlite_where=text("kind = 'external'"),
+        postgresql_where=text("kind = 'external'"),
+    ),
 )
 """Search keys (folded name words, emails, E.164 phones, handles), derived from ``customers``.
 
 Written and deleted with their customer in one transaction, with no foreign key (its check per
 key was most of a bulk import's time on PostgreSQL); ``rebuild_search_keys`` rewrites them.
 """
+
+customer_redirects = Table(
+    "customer_redirects",
+    metadata,
+    # A customer merged into another (crm.customers.merge): the old id leads to the kept one.
+    Column("tenant", String(64), nullable=False, info={"pii": "none", "export": False,
+                                                       "erase": "delete"}),
+    Column("old_id", String(26), nullable=False, info={"pii": "identifier", "export": True,
+                                                       "erase": "delete"}),
+    Column("new_id", String(26), nullable=False, info={"pii": "identifier", "export": True,
+                                                       "erase": "delete", "subject": True}),
+    Column("merged_at", UTCDateTime(), nullable=False, info={"pii": "technical", "export": True,
+                                                             "erase": "delete"}),
+    PrimaryKeyConstraint("tenant", "old_id"),
+    Index(None, "tenant", "new_id"),
+)
+"""The ids of merged customers and the customer each was merged into (one hop: re-pointed when
+the kept customer is merged in turn)."""
 
 interactions = Table(
     "interactions",
@@ -803,3 +834,180 @@ payment_events = Table(
 )
 """Every step of every payment, append-only; the amount (a refund, what was paid) is in the
 payment's currency."""
+
+
+# --------------------------------------------------------------------------- loyalty (issue 17)
+# Accounts, their append-only points ledger, the lots' allocations and tier events. Every row
+# about a member hangs off ``loyalty_accounts.customer_id``: erasing the customer deletes the
+# account, and the ledger with it (foreign keys cascade; the member's points are forfeited).
+
+__all__ += [
+    "loyalty_accounts",
+    "loyalty_allocations",
+    "loyalty_entries",
+    "loyalty_programs",
+    "loyalty_tier_events",
+]
+def _member(kind: str) -> dict[str, object]:
+    """A column about a member: exported on access, deleted with the account on erasure."""
+    return _classified(kind, export=True, erase="delete")
+
+
+def _bookkeeping(kind: str) -> dict[str, object]:
+    """The store's own bookkeeping about a member: not exported, deleted with the account."""
+    return _classified(kind, export=False, erase="delete")
+
+
+def _configuration(kind: str) -> dict[str, object]:
+    """A program's configuration: not about anyone."""
+    return _classified(
+        kind, export=False, erase="keep", ground="not personal data: the program's configuration"
+    )
+
+
+loyalty_programs = Table(
+    "loyalty_programs",
+    metadata,
+    Column("tenant", String(64), primary_key=True, info=_configuration("none")),
+    Column("code", String(64), primary_key=True, info=_configuration("none")),
+    Column("version", Integer, nullable=False, info=_configuration("technical")),
+    Column("document", json_type(), nullable=False, info=_configuration("none")),
+    Column("updated_at", UTCDateTime(), nullable=False, info=_configuration("technical")),
+)
+"""Loyalty programs, each stored whole as a JSON document (``Program.to_document``)."""
+
+loyalty_accounts = Table(
+    "loyalty_accounts",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_member("identifier")),
+    Column("tenant", String(64), nullable=False, info=_bookkeeping("none")),
+    Column("customer_id", String(26), nullable=False, info=_member("identifier")),
+    Column("program", String(64), nullable=False, info=_member("none")),
+    Column("balance", BigInteger, nullable=False, info=_member("demographic")),
+    Column("tier", String(64), nullable=True, info=_member("demographic")),
+    Column("tier_since", UTCDateTime(), nullable=True, info=_member("technical")),
+    Column(
+        "tier_reviewed_through",
+        UTCDateTime(),
+        nullable=True,
+        info=_bookkeeping("technical"),
+    ),
+    Column("enrolled_at", UTCDateTime(), nullable=False, info=_member("technical")),
+    Column("version", Integer, nullable=False, info=_bookkeeping("technical")),
+    UniqueConstraint("tenant", "customer_id", "program"),
+    Index(None, "tenant", "program", "tier"),
+    ForeignKeyConstraint(
+        ["tenant", "customer_id"],
+        ["customers.tenant", "customers.id"],
+        name="fk_loyalty_accounts_tenant_customers",
+        ondelete="CASCADE",
+    ),
+)
+"""One row per member and program: the balance (a cache of the ledger) and the current tier.
+
+Every write to an account's ledger locks this row first (``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time).
+"""
+
+_OPEN_LOT = text("remaining > 0")
+
+loyalty_entries = Table(
+    "loyalty_entries",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_member("identifier")),
+    Column("tenant", String(64), nullable=False, info=_bookkeeping("none")),
+    Column(
+        "account_id",
+        String(26),
+        ForeignKey("loyalty_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        info=_member("identifier"),
+    ),
+    Column("kind", String(8), nullable=False, info=_member("none")),
+    Column("points", BigInteger, nullable=False, info=_member("none")),
+    Column("occurred_at", UTCDateTime(), nullable=False, info=_member("technical")),
+    Column("recorded_at", UTCDateTime(), nullable=False, info=_member("technical")),
+    Column("expires_at", UTCDateTime(), nullable=True, info=_member("technical")),
+    # the entry's lot: points not yet used (a cache that ``verify`` recomputes from allocations)
+    Column("remaining", BigInteger, nullable=False, info=_member("none")),
+    Column("reference", String(200), nullable=True, info=_member("identifier")),
+    Column(
+        "idempotency_key", String(200), nullable=True, info=_bookkeeping("none")
+    ),
+    Column("reverses", String(26), nullable=True, info=_member("identifier")),
+    Column("reason", Text, nullable=True, info=_member("content")),
+    Column("channel", String(32), nullable=True, info=_member("none")),
+    Column("amount", String(64), nullable=True, info=_member("none")),
+    Column("currency", String(3), nullable=True, info=_member("none")),
+    Column("spend_minor", BigInteger, nullable=False, info=_member("none")),
+    Column("qualifying", BigInteger, nullable=False, info=_member("none")),
+    Column("shortfall", BigInteger, nullable=False, info=_member("none")),
+    Column("detail", json_type(), nullable=True, info=_member("none")),
+    UniqueConstraint("tenant", "idempotency_key"),
+    Index(None, "account_id", "occurred_at", "id"),
+    Index(None, "tenant", "reference"),
+    Index(None, "reverses"),
+    Index(
+        "ix_loyalty_entries_open_lots",
+        "account_id",
+        "expires_at",
+        "id",
+        postgresql_where=_OPEN_LOT,
+        sqlite_where=_OPEN_LOT,
+    ),
+    Index(
+        "ix_loyalty_entries_expiring",
+        "tenant",
+        "expires_at",
+        postgresql_where=_OPEN_LOT,
+        sqlite_where=_OPEN_LOT,
+    ),
+)
+"""The append-only points ledger. A row never changes, except ``remaining``: the unused points
+of the lot the entry opened, kept so that redemptions and balances read only open lots (two
+partial indexes hold exactly the lots with points left)."""
+
+loyalty_allocations = Table(
+    "loyalty_allocations",
+    metadata,
+    Column(
+        "entry_id",
+        String(26),
+        ForeignKey("loyalty_entries.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=_bookkeeping("identifier"),
+    ),
+    Column(
+        "lot_id",
+        String(26),
+        ForeignKey("loyalty_entries.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=_bookkeeping("identifier"),
+    ),
+    Column("points", BigInteger, nullable=False, info=_bookkeeping("none")),
+    Index(None, "lot_id"),
+)
+"""Which lots an entry took points from (positive) or gave points back to (negative)."""
+
+loyalty_tier_events = Table(
+    "loyalty_tier_events",
+    metadata,
+    Column("id", String(26), primary_key=True, info=_member("identifier")),
+    Column("tenant", String(64), nullable=False, info=_bookkeeping("none")),
+    Column(
+        "account_id",
+        String(26),
+        ForeignKey("loyalty_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        info=_member("identifier"),
+    ),
+    Column("from_tier", String(64), nullable=True, info=_member("demographic")),
+    Column("to_tier", String(64), nullable=True, info=_member("demographic")),
+    Column("reason", String(16), nullable=False, info=_member("none")),
+    Column("effective_at", UTCDateTime(), nullable=False, info=_member("technical")),
+    Column("recorded_at", UTCDateTime(), nullable=False, info=_member("technical")),
+    Column("qualifying", String(64), nullable=False, info=_member("none")),
+    Index(None, "account_id", "effective_at", "id"),
+    Index(None, "tenant", "effective_at", "id"),
+)
+"""Tier changes as events (enrolled, upgrade, downgrade), for segments and hooks."""

@@ -25,6 +25,7 @@ from globalcrm.storage.failures import (
     storage_errors,
     translate_storage_error,
 )
+from globalcrm.storage.loyalty_repository import LoyaltyRepository
 from globalcrm.storage.notice_repository import NoticeRepository
 from globalcrm.storage.opt_in_repository import OptInTokenRepository
 from globalcrm.storage.payments_repository import PaymentRepository
@@ -59,6 +60,7 @@ class UnitOfWork:
     opt_in_tokens: OptInTokenRepository
     audit: AuditRepository
     payments: PaymentRepository
+    loyalty: LoyaltyRepository
 
     def __init__(self, engine: Engine, tenant: str, *, write: bool = True) -> None:
         bind = engine.execution_options(**WRITE) if write else engine
@@ -90,6 +92,7 @@ class UnitOfWork:
             self.opt_in_tokens = OptInTokenRepository(session, self._tenant)
             self.audit = AuditRepository(session, self._tenant)
             self.payments = PaymentRepository(session, self._tenant)
+            self.loyalty = LoyaltyRepository(session, self._tenant)
             return self
         raise translated from None
 
