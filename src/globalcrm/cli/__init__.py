@@ -13,6 +13,7 @@ from globalcrm.cli import (  # noqa: F401 - each module registers its commands o
     metrics,  # metrics (issue 19)
     payments,
     privacy,
+    recommendations,  # recommendations (issue 20)
     requests,  # data-subject requests and the consent history import (issue 16)
     segments,
     service,

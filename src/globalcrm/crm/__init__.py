@@ -23,6 +23,7 @@ from globalcrm.crm.payments import Payments
 from globalcrm.crm.prices import Prices
 from globalcrm.crm.privacy import Privacy
 from globalcrm.crm.purchases import Purchases
+from globalcrm.crm.recommendations import Recommendations  # recommendations (issue 20)
 from globalcrm.crm.segments import Segments
 from globalcrm.crm.service import Service
 from globalcrm.errors import InvalidFormat, StorageError
@@ -99,6 +100,10 @@ class CRM:
         self.care = Care(self._context)
         """Proactive notices on the customer's usable channel at a good local time."""
         # --- end surveys, service KPIs and proactive care
+        # --- recommendations (issue 20)
+        self.recommendations = Recommendations(self._context)
+        """Recommendations from what customers bought together, within each one's needs."""
+        # --- end recommendations
 
     @property
     def tenant(self) -> str:
