@@ -115,6 +115,16 @@ def parse_instant(value: str, field: str) -> dt.datetime:
     return moment
 
 
+@contextmanager
+def opened(url: str, tenant: str = "default") -> Iterator[gc.CRM]:
+    """The store at ``url`` for one command, closed however the command ends."""
+    crm = gc.open(url, tenant=tenant)
+    try:
+        yield crm
+    finally:
+        crm.close()
+
+
 def iso(value: dt.datetime | None) -> str | None:
     """An instant as ISO 8601 text for JSON output (``None`` stays ``None``)."""
     return None if value is None else value.isoformat()

@@ -20,6 +20,7 @@ from globalcrm.cli.base import (
     console,
     customer_id,
     data_table,
+    opened,
     output_format,
     print_json,
     reported,
@@ -152,23 +153,22 @@ def export(
     with reported():
         if format not in ("csv", "json", "jsonl"):
             raise gc.InvalidInput("expected csv, json or jsonl", field="format")
-        crm = gc.open(url, tenant=tenant)
-        if format == "csv":
-            rows = crm.customers.export_rows()
-            if output is None:
-                count = import_export.write_csv(rows, sys.stdout)
+        with opened(url, tenant) as crm:
+            if format == "csv":
+                rows = crm.customers.export_rows()
+                if output is None:
+                    count = import_export.write_csv(rows, sys.stdout)
+                else:
+                    with output.open("w", encoding="utf-8", newline="") as stream:
+                        count = import_export.write_csv(rows, stream)
             else:
-                with output.open("w", encoding="utf-8", newline="") as stream:
-                    count = import_export.write_csv(rows, stream)
-        else:
-            documents = crm.customers.export_documents()
-            write = import_export.write_json if format == "json" else import_export.write_jsonl
-            if output is None:
-                count = write(documents, sys.stdout)
-            else:
-                with output.open("w", encoding="utf-8", newline="") as stream:
-                    count = write(documents, stream)
-        crm.close()
+                documents = crm.customers.export_documents()
+                write = import_export.write_json if format == "json" else import_export.write_jsonl
+                if output is None:
+                    count = write(documents, sys.stdout)
+                else:
+                    with output.open("w", encoding="utf-8", newline="") as stream:
+                        count = write(documents, stream)
     stderr.print(f"{count} customers exported")
 
 
@@ -187,8 +187,7 @@ def find(
     """Find customers by id, e-mail, phone, external id or name (case- and accent-insensitive)."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             text = query.strip()
             if region is not None:
                 found = crm.customers.find_by_phone(text, region=region)
@@ -197,8 +196,6 @@ def find(
                     found = crm.customers.identify(text)
                 except gc.InvalidInput:  # not an id, e-mail, phone or source:id: a name
                     found = list(crm.customers.search(text, limit=50))
-        finally:
-            crm.close()
     if shape == "json":
         print_json([
             {"id": c.id, "name": c.name.full, "country": c.country,
@@ -224,12 +221,8 @@ def find(
 @app.command()
 def reindex(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "default") -> None:
     """Rebuild the search keys of a tenant's customers (once, after an upgrade changed folding)."""
-    with reported():
-        crm = gc.open(url, tenant=tenant)
-        try:
-            count = crm.customers.rebuild_search_keys()
-        finally:
-            crm.close()
+    with reported(), opened(url, tenant) as crm:
+        count = crm.customers.rebuild_search_keys()
     console.print(f"customers reindexed: {count}")
 
 
@@ -246,11 +239,8 @@ def merge(
     """Merge OTHER into KEEP (one person recorded twice); OTHER's id then leads to KEEP."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             kept = crm.customers.merge(customer_id(crm, keep), customer_id(crm, other))
-        finally:
-            crm.close()
     if shape == "json":
         print_json({"id": kept.id, "version": kept.version})
         return

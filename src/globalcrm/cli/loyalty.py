@@ -16,6 +16,7 @@ from globalcrm.cli.base import (
     console,
     customer_id,
     data_table,
+    opened,
     output_format,
     print_json,
     reported,
@@ -60,15 +61,12 @@ def loyalty_balance(
     """Show a member's points, their tier (named in their language) and what expires first."""
     with reported():
         output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             account = _member_account(crm, customer, program)
             points = crm.loyalty.balance(account)
             status = crm.loyalty.tier(account)
             language = crm.customers.get(account.customer_id).language
             lots = crm.loyalty.lots(account)[:5]
-        finally:
-            crm.close()
     following = status.next_tier
     data = {
         "account": account.id,
@@ -119,12 +117,9 @@ def loyalty_statement(
     """A member's ledger entries, newest first, a page at a time."""
     with reported():
         output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             account = _member_account(crm, customer, program)
             page = crm.loyalty.statement(account, limit=limit, after=after)
-        finally:
-            crm.close()
     if format == "json":
         print_json({
             "account": account.id,
@@ -173,11 +168,8 @@ def loyalty_expire(
     """Expire every lot of the tenant past its expiry date (run it daily)."""
     with reported():
         output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             report = crm.loyalty.expire()
-        finally:
-            crm.close()
     if format == "json":
         print_json({"accounts": report.accounts, "entries": report.entries,
                      "points": report.points})
@@ -195,11 +187,8 @@ def loyalty_review_tiers(
     """Move down the members whose tier period (and grace) ended without requalifying."""
     with reported():
         output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             changes = crm.loyalty.review_tiers()
-        finally:
-            crm.close()
     rows = [{"account": c.account_id, "from": c.from_tier, "to": c.to_tier,
              "effective_at": c.effective_at.isoformat()} for c in changes]
     if format == "json":

@@ -20,6 +20,7 @@ from globalcrm.cli.base import (
     console,
     customer_id,
     data_table,
+    opened,
     output_format,
     reported,
 )
@@ -91,14 +92,11 @@ def messages_render(
                 raise gc.InvalidInput(
                     "the library sets this value itself", field=f"values[{index}]"
                 )
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             message = crm.messages.render(
                 template, customer_id(crm, customer), channel=channel, formality=formality,
                 **values,
             )
-        finally:
-            crm.close()
     if chosen == "json":
         data = {
             "template": message.template,

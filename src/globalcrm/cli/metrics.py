@@ -17,6 +17,7 @@ from globalcrm.cli.base import (
     app,
     console,
     data_table,
+    opened,
     output_format,
     parse_moment,
     print_json,
@@ -59,15 +60,12 @@ def metrics_report(
 
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             report = crm.metrics.report(
                 _split(kpis), by=_split(by), period=period, start=parse_moment(start, "start"),
                 end=parse_moment(end, "end"), now=parse_moment(now, "now"), time_zone=time_zone,
                 locale=locale,
             )
-        finally:
-            crm.close()
     if shape == "json":
         print_json(report.to_json())
         return
@@ -92,12 +90,9 @@ def metrics_at_risk(
     """Customers likely to leave, highest churn risk first, with the reasons."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             risks = crm.metrics.at_risk(now=parse_moment(now, "now"), threshold=threshold,
                                         window=dt.timedelta(days=window), limit=limit)
-        finally:
-            crm.close()
     if shape == "json":
         print_json({"customers": [risk.to_json() for risk in risks]})
         return
@@ -123,12 +118,9 @@ def dashboard_report(
     """Write the service dashboard: ONE self-contained HTML file (charts in inline SVG)."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             page = crm.metrics.dashboard_html(now=parse_moment(now, "now"), weeks=weeks,
                                               time_zone=time_zone, locale=locale, title=title)
-        finally:
-            crm.close()
         try:
             output.write_text(page, encoding="utf-8")
         except OSError:

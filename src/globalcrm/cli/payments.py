@@ -20,6 +20,7 @@ from globalcrm.cli.base import (
     console,
     customer_id,
     data_table,
+    opened,
     output_format,
     print_json,
     reported,
@@ -155,8 +156,7 @@ def payments_methods(
 
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             person = crm.customers.get(customer_id(crm, customer))
             wanted = None if amount is None else money(amount, currency or person.currency)
             found = crm.payments.methods_for(person, wanted)
@@ -172,8 +172,6 @@ def payments_methods(
                 }
                 for method in found
             ]
-        finally:
-            crm.close()
     if shape == "json":
         print_json({"customer_id": person.id, "country": person.country, "methods": rows})
         return
@@ -201,14 +199,11 @@ def payments_list(
     """List payments, newest first."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             page = crm.payments.list(
                 customer=None if customer is None else customer_id(crm, customer),
                 status=status, method=method, limit=limit, after=after,
             )
-        finally:
-            crm.close()
     if shape == "json":
         print_json({
             "payments": [_payment_json(p) for p in page.items], "next_cursor": page.next_cursor
@@ -229,12 +224,9 @@ def payments_show(
     """Show a payment and every step of its history, with its time and source."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             found = crm.payments.get(payment)
             events = crm.payments.history(found)
-        finally:
-            crm.close()
     if shape == "json":
         print_json({**_payment_json(found, full=True), "events": [_event_json(e) for e in events]})
         return
@@ -272,15 +264,12 @@ def payments_refund(
 
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             current = crm.payments.get(payment)
             done = crm.payments.refund(
                 current, money(amount, current.currency), reason=reason,
                 idempotency_key=idempotency_key,
             )
-        finally:
-            crm.close()
     if shape == "json":
         print_json(_payment_json(done))
         return

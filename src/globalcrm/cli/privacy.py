@@ -23,6 +23,7 @@ from globalcrm.cli.base import (
     customer_id,
     data_table,
     iso,
+    opened,
     output_format,
     print_json,
     reported,
@@ -49,12 +50,9 @@ def privacy_history(
     """Show a customer's consent ledger: every event, in order, with its hash-chain position."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             customer = customer_id(crm, customer)
             events = crm.privacy.history(customer)
-        finally:
-            crm.close()
     if shape == "json":
         print_json([
             {"seq": e.seq, "event_id": e.event_id, "occurred_at": iso(e.occurred_at),
@@ -94,8 +92,7 @@ def privacy_receipt(
     """Print a Kantara Consent Receipt 1.1 (JSON) of the customer's consents in force now."""
     from globalcrm.privacy import receipts
 
-    with reported():
-        crm = gc.open(url, tenant=tenant)
+    with reported(), opened(url, tenant) as crm:
         customer = customer_id(crm, customer)
         events = crm.privacy.history(customer)
         purposes = {e.purpose_key for e in events}
@@ -113,7 +110,6 @@ def privacy_receipt(
             service=controller,
             pii_categories={key: ["2 - Contact"] for key in purposes},
         )
-        crm.close()
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -147,12 +143,9 @@ def audit_verify(
     with reported():
         shape = output_format(format)
         saved = None if checkpoint is None else _read_checkpoint(checkpoint)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             result = crm.privacy.verify(checkpoint=saved)
             root = crm.privacy.checkpoint() if result.audit.ok else None
-        finally:
-            crm.close()
     if shape == "json":
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
@@ -196,11 +189,8 @@ def audit_checkpoint(
     """
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             made = crm.privacy.store_checkpoint()
-        finally:
-            crm.close()
         document = json.dumps(made.to_json(), indent=2) + "\n"
         try:
             output.write_text(document, encoding="utf-8")
@@ -223,12 +213,8 @@ def privacy_rewrap_keys(url: UrlOption = DEFAULT_URL, tenant: TenantOption = "de
     Set GLOBALCRM_KEK to the new KEK; the old one must still unwrap (keep it as the second line
     of the key file, or pass it to EnvKeyProvider(retired=...) in code).
     """
-    with reported():
-        crm = gc.open(url, tenant=tenant)
-        try:
-            count = crm.privacy.rewrap_keys()
-        finally:
-            crm.close()
+    with reported(), opened(url, tenant) as crm:
+        count = crm.privacy.rewrap_keys()
     console.print(f"{count} subject keys wrapped under the current key-encryption key")
 
 
@@ -273,12 +259,9 @@ def privacy_export(
         shape = output_format(format)
         if output.suffix.lower() not in (".json", ".zip"):
             raise gc.InvalidInput("expected a .json or .zip file name", field="output")
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             subject = _customer_ref(crm, customer, region)
             document = crm.privacy.export(subject)
-        finally:
-            crm.close()
         try:
             if output.suffix.lower() == ".zip":
                 output.write_bytes(export_files.to_zip(document))
@@ -307,11 +290,8 @@ def privacy_erase(
     """Erase a customer (a legal hold restricts instead); print what was erased and kept."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             report = crm.privacy.erase(_customer_ref(crm, customer, region), request=request)
-        finally:
-            crm.close()
     if shape == "json":
         print_json(report.to_json())
         return
@@ -340,26 +320,22 @@ def privacy_retention(
     """Apply the stored retention policies now (resumable: run it again after a stop)."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
-            with Progress(
-                TextColumn("[bold]retention"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=stderr,
-                transient=False,
-            ) as progress:
-                task = progress.add_task("retention", total=None)
-                report = crm.privacy.retention.sweep(
-                    dry_run=dry_run,
-                    batch_size=batch_size,
-                    on_progress=lambda done, total: progress.update(
-                        task, completed=done, total=total, refresh=True
-                    ),
-                )
-        finally:
-            crm.close()
+        with opened(url, tenant) as crm, Progress(
+            TextColumn("[bold]retention"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=False,
+        ) as progress:
+            task = progress.add_task("retention", total=None)
+            report = crm.privacy.retention.sweep(
+                dry_run=dry_run,
+                batch_size=batch_size,
+                on_progress=lambda done, total: progress.update(
+                    task, completed=done, total=total, refresh=True
+                ),
+            )
     if shape == "json":
         print_json(report.to_json())
         return

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-import globalcrm as gc
 from globalcrm.cli.base import (
     DEFAULT_URL,
     CustomerArgument,
@@ -17,6 +16,7 @@ from globalcrm.cli.base import (
     console,
     customer_id,
     data_table,
+    opened,
     output_format,
     parse_moment,
     print_json,
@@ -49,14 +49,11 @@ def recommend(
     with reported():
         shape = output_format(format)
         moment = parse_moment(now, "now")
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             made = crm.recommendations.for_customer(
                 customer_id(crm, customer), limit=limit, now=moment,
                 unknown="include" if include_undeclared else "exclude",
             )
-        finally:
-            crm.close()
     if shape == "json":
         print_json([item.to_json() for item in made])
         return

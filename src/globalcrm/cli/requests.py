@@ -28,6 +28,7 @@ from globalcrm.cli.base import (
     customer_id,
     data_table,
     iso,
+    opened,
     output_format,
     parse_instant,
     parse_moment,
@@ -146,11 +147,8 @@ def _step(url: str, tenant: str, shape: str, take: Any) -> None:
     """Open the store, take one step (given the CRM), print the request as it now stands."""
     with reported():
         chosen = output_format(shape)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             changed = take(crm)
-        finally:
-            crm.close()
     _print_request(changed, chosen)
 
 
@@ -177,11 +175,8 @@ def request_calendar(
     with reported():
         shape = output_format(format)
         calendar = LegalCalendar(time_zone=time_zone, country=country, subdivision=subdivision)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             crm.privacy.requests.set_calendar(calendar, regime=regime)
-        finally:
-            crm.close()
     if shape == "json":
         print_json({"regime": regime, "calendar": calendar.to_json()})
         return
@@ -331,11 +326,8 @@ def request_show(
     """Show a request, its due date and every step."""
     with reported():
         shape = output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             found = crm.privacy.requests.get(request)
-        finally:
-            crm.close()
     _print_request(found, shape, history=True)
 
 
@@ -346,15 +338,12 @@ def _due_list(
     with reported():
         chosen = output_format(shape)
         moment = parse_moment(at, "at")
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             requests = crm.privacy.requests
             if within is None:
                 page = requests.overdue(at=moment, after=after, limit=limit)
             else:
                 page = requests.due_soon(within=within, at=moment, after=after, limit=limit)
-        finally:
-            crm.close()
     _print_due(page, chosen)
 
 
@@ -416,20 +405,16 @@ def privacy_import(
             raise
         except (OSError, UnicodeError) as error:
             raise gc.InvalidInput("the file cannot be read as UTF-8 text", field="file") from error
-        crm = gc.open(url, tenant=tenant)
-        try:
-            with Progress(
-                TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=stderr, transient=False, auto_refresh=False,
-                disable=shape == "json",
-            ) as progress:
-                task = progress.add_task("import", total=len(rows))
-                report = crm.privacy.import_events(
-                    rows, atomic=atomic,
-                    on_progress=lambda done: progress.update(task, completed=done, refresh=True),
-                )
-        finally:
-            crm.close()
+        with opened(url, tenant) as crm, Progress(
+            TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=stderr, transient=False, auto_refresh=False,
+            disable=shape == "json",
+        ) as progress:
+            task = progress.add_task("import", total=len(rows))
+            report = crm.privacy.import_events(
+                rows, atomic=atomic,
+                on_progress=lambda done: progress.update(task, completed=done, refresh=True),
+            )
     if shape == "json":
         print_json({
             "rows": report.rows, "imported": report.imported, "committed": report.committed,

@@ -20,6 +20,7 @@ from globalcrm.cli.base import (
     app,
     console,
     data_table,
+    opened,
     output_format,
     parse_moment,
     print_json,
@@ -63,11 +64,8 @@ def segments_define(
         except (OSError, UnicodeError) as error:
             raise gc.InvalidInput("the file cannot be read as UTF-8 text", field="file") from error
         rule = segments.parse(text)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             saved = crm.segments.save(name or file.stem, rule)
-        finally:
-            crm.close()
     if shown == "json":
         print_json({"name": saved.name, "version": saved.version, "rule": saved.rule.to_json()})
     else:
@@ -89,12 +87,9 @@ def segments_count(
     with reported():
         shown = output_format(format)
         moment = parse_moment(now, "now")
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             total = crm.segments.count(name, now=moment)
             parts = None if by is None else crm.segments.breakdown(name, now=moment, by=by)
-        finally:
-            crm.close()
     if shown == "json":
         data: dict[str, Any] = {"name": name, "count": total}
         if parts is not None:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-import globalcrm as gc
 from globalcrm.cli.base import (
     DEFAULT_URL,
     OutputFormat,
@@ -17,6 +16,7 @@ from globalcrm.cli.base import (
     console,
     data_table,
     iso,
+    opened,
     output_format,
     parse_instant,
     parse_moment,
@@ -84,12 +84,9 @@ def service_cases(
     """List cases, oldest first, by status, team or agent, a page at a time."""
     with reported():
         output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             page = crm.service.cases(status=tuple(status) if status else None, team=team,
                                      agent=agent, limit=limit, after=after)
-        finally:
-            crm.close()
     if format == "json":
         print_json({"cases": [_case_json(c) for c in page], "next_cursor": page.next_cursor})
         return
@@ -108,11 +105,8 @@ def service_case(
     """Show a case and its whole thread across channels."""
     with reported():
         output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             thread = crm.service.case(case_id)
-        finally:
-            crm.close()
     messages = [
         {"occurred_at": i.occurred_at.isoformat(), "channel": i.channel,
          "direction": i.direction, "body": i.body}
@@ -144,11 +138,8 @@ def service_assign(
     """Assign a case to a team and/or an agent, or let round robin or least loaded choose."""
     with reported():
         output_format(format)
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             case = crm.service.assign(case_id, team=team, agent=agent, strategy=strategy)
-        finally:
-            crm.close()
     if format == "json":
         print_json(_case_json(case))
         return
@@ -170,12 +161,9 @@ def service_sla_report(
         output_format(format)
         low, high = parse_instant(start, "start"), parse_instant(end, "end")
         moment = parse_moment(now, "now")
-        crm = gc.open(url, tenant=tenant)
-        try:
+        with opened(url, tenant) as crm:
             rows = crm.service.sla_report(start=low, end=high, now=moment, team=team)
             breached = crm.service.breaches(now=moment, team=team)
-        finally:
-            crm.close()
     report = [
         {**row._asdict(), "first_response_attainment": row.first_response_attainment,
          "resolution_attainment": row.resolution_attainment}
