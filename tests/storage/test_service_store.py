@@ -295,3 +295,16 @@ def test_unknown_ids_and_teams_are_not_found(crm: gc.CRM) -> None:
     with pytest.raises(gc.NotFound):
         crm.service.open_case(jonas, channel="email", sla_policy="gold", now=T0)
     assert list(crm.service.cases()) == []
+
+
+def test_a_members_tier_picks_the_sla_target_for_it(crm: gc.CRM) -> None:
+    jonas = _setup(crm)
+    crm.service.save_policy(SlaPolicy(key="standard", targets=[
+        SlaTarget(metric="first_response", within=dt.timedelta(hours=1)),
+        SlaTarget(metric="first_response", within=10 * MIN, tier="silver", business_hours=False),
+    ]))
+    before = crm.service.open_case(jonas, channel="email", now=T0)
+    assert before.tier is None and before.first_response_due != T0 + 10 * MIN
+    crm.loyalty.enroll(jonas, now=T0)  # silver from the first point (threshold 0)
+    member = crm.service.open_case(jonas, channel="email", now=T0)
+    assert member.tier == "silver" and member.first_response_due == T0 + 10 * MIN

@@ -179,13 +179,18 @@ class Service:
 
         Without ``team``, the case follows the sun: the first team that speaks its language
         (the customer's, unless given), serves the customer's country and is open now, else the
-        one that opens first. Its SLA policy is ``sla_policy``, else the team's. ``conversation``
-        joins an existing thread (its earlier interactions become the case's).
+        one that opens first. Its SLA policy is ``sla_policy``, else the team's; ``tier`` (by
+        default the customer's tier in the default loyalty program) picks the policy's targets
+        for that tier. ``conversation`` joins an existing thread (its earlier interactions
+        become the case's).
         """
         moment = self._context.now(now)
         customer_id = customer_id_of(customer)
         with self._context.work() as uow:
             person = uow.customers.get(customer_id)
+            customer_id = person.id  # a merged customer's id leads to the one kept
+            if tier is None:
+                tier = uow.loyalty.tiers_of([customer_id], DEFAULT_PROGRAM).get(customer_id)
             case = Case.open(
                 customer_id,
                 channel=channel,
