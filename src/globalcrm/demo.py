@@ -188,7 +188,8 @@ def _payments(
 ) -> None:
     from globalcrm.payments import boleto, epc_qr, pix, qr_image, upi
 
-    table = Table(title="how each customer pays", show_lines=True)
+    table = Table(title="how each customer pays", show_lines=True,
+                  caption=f"QR images written beside the demo database, in {folder.resolve()}")
     for column in ("", "method", "payload", "QR image"):
         table.add_column(column, overflow="fold")
     brazil = stored["BR"]

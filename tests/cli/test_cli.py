@@ -46,6 +46,7 @@ def test_demo_seeds_thirteen_countries_and_shows_them(tmp_path: Path) -> None:
     assert result.output.count("(as the customer writes it)") == 3  # IL, JP, KR
     for image in ("demo-pix.svg", "demo-upi.png", "demo-epc.png"):
         assert (tmp_path / image).stat().st_size > 100
+    assert "QR images written beside the demo database" in result.output
     assert "br.gov.bcb.pix" in result.output and "upi://pay" in result.output
     crm = gc.open(f"sqlite:///{db}")
     assert sorted(c.country for c in crm.customers.list(limit=100)) == sorted(
