@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from globalcrm.errors import InvalidFormat
 from globalcrm.privacy.events import ConsentEvent
 from globalcrm.privacy.evidence import SealedEvidence
 from globalcrm.privacy.projection import ConsentStatus
@@ -46,7 +47,8 @@ _encode_text: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _refuse(value: object) -> object:
-    raise TypeError(type(value).__name__)
+    """The encoder's ``default``: a value of another kind is the long way's (caught below)."""
+    raise InvalidFormat(f"not written here: {type(value).__name__}")
 
 
 _make_encoder = getattr(json.encoder, "c_make_encoder", None)

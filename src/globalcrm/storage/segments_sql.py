@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from globalcrm.errors import InvalidRule
 from globalcrm.loyalty import DEFAULT_PROGRAM
 from globalcrm.privacy.consent import Purpose
 from globalcrm.purchases import COUNTED
@@ -111,7 +112,9 @@ def condition(rule: Rule, inputs: SqlInputs) -> ColumnElement[bool]:
     if isinstance(rule, ConsentRule):
         return consent_condition(inputs.tenant, inputs.purposes[rule.purpose], rule.channel,
                                  inputs.now)
-    raise TypeError(type(rule).__name__)  # pragma: no cover - every Rule is handled above
+    raise InvalidRule(  # pragma: no cover - every Rule is handled above
+        f"a rule of kind {type(rule).__name__} has no SQL form", field="rule"
+    )
 
 
 # --------------------------------------------------------------------------- reused and marked
