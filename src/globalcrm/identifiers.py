@@ -81,12 +81,18 @@ def _millis(moment: dt.datetime) -> int:
     return (moment - _EPOCH) // _MILLISECOND
 
 
+def is_id(text: str) -> bool:
+    """Whether ``text`` (any case, padded) is a well-formed ULID: what :func:`check_id` accepts."""
+    text = text.strip().upper()
+    return len(text) == 26 and set(text) <= _VALID and text[0] <= "7"
+
+
 def check_id(value: object, *, field: str = "id") -> str:
     """Return ``value`` if it is a well-formed ULID (upper case), else raise ``InvalidFormat``."""
     if not isinstance(value, str):
         raise InvalidFormat(f"expected an identifier, got {type(value).__name__}", field=field)
     text = value.strip().upper()
-    if len(text) != 26 or not set(text) <= _VALID or text[0] > "7":
+    if not is_id(text):
         raise InvalidFormat(
             "not a valid identifier (26 characters of Crockford base 32)", field=field
         )

@@ -45,9 +45,11 @@ def _member_account(crm: gc.CRM, text: str, program: str | None) -> Any:
     try:
         return crm.loyalty.account(text, program=program)
     except gc.NotFound as missing:
-        if not crm.customers.identify(text):
+        try:
+            owner = customer_id(crm, text)
+        except gc.NotFound:
             raise missing from None  # no such account, nor a customer by that e-mail or phone
-    return crm.loyalty.account(customer_id(crm, text), program=program)
+    return crm.loyalty.account(owner, program=program)
 
 
 @loyalty_app.command("balance")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +28,7 @@ from globalcrm.cli.base import (
     reported,
     stderr,
 )
+from globalcrm.identifiers import is_id
 
 privacy_app = typer.Typer(
     help="Privacy: consent history and receipts, subject keys.", no_args_is_help=True
@@ -229,16 +229,13 @@ RegionOption = Annotated[
 def _customer_ref(crm: gc.CRM, text: str, region: str | None) -> str:
     """The id of the one customer ``text`` names (an id passes as it is, even if erased)."""
     value = text.strip()
-    if _ULID.fullmatch(value.upper()):
+    if is_id(value):
         return value.upper()
     if region is not None and "@" not in value:
         found = [c.id for c in crm.customers.find_by_phone(value, region=region)]
         if len(found) == 1:
             return found[0]
     return customer_id(crm, value)
-
-
-_ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 @privacy_app.command("export")

@@ -101,7 +101,7 @@ class Context:
         back, and a failing plugin cannot undo or half-write one (it raises ``PluginError``
         after the commit, naming itself).
         """
-        _PENDING[uow].append((hook, {**arguments, "tenant": self.tenant}))
+        queue_hook(uow, hook, **arguments, tenant=self.tenant)
 
     def joined(self, uow: UnitOfWork) -> Context:
         """This context inside ``uow``: areas built on it join that one transaction."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import builtins
 import contextlib
 import difflib
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -36,6 +35,7 @@ from globalcrm.errors import (
     NotFound,
     RuleViolation,
 )
+from globalcrm.identifiers import is_id
 from globalcrm.import_export import ImportReport, customer_to_document, customer_to_row
 from globalcrm.locale import (
     choose_name,
@@ -54,8 +54,6 @@ from globalcrm.storage.unit_of_work import storage_errors
 __all__ = ["Customers", "DuplicateMatch"]
 
 ProgressCallback = Callable[[int], None]
-_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
-"""A ULID, as customer ids are made (Crockford's base 32)."""
 
 
 @attrs.frozen
@@ -283,7 +281,7 @@ class Customers:
             raise InvalidFormat("expected an id, an e-mail address or a phone number",
                                 field="customer")
         text = text.strip()
-        if _ID.fullmatch(text.upper()):
+        if is_id(text):
             try:
                 return [self.get(text.upper())]
             except NotFound:
