@@ -77,7 +77,7 @@ def product(i: int) -> str:
 def fill(connection: Connection, n: int) -> None:
     """N customers, 10 N purchases of one to three lines (setup, not measured)."""
     dialect = connection.dialect.name
-    write = bulk._copy if dialect == "postgresql" else bulk._executemany
+    write = bulk.insert_tuples
     chance = random.Random(20261203)
     stamp = _stamp(NOW - dt.timedelta(days=400), dialect)
     name = json.dumps({"given": "A", "locale": "en"})

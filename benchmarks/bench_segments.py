@@ -74,7 +74,7 @@ def _ulid(i: int, kind: str) -> str:
 def fill(connection: Connection, n: int) -> None:
     """N customers, 2N interactions, N purchases with one line each (setup, not measured)."""
     dialect = connection.dialect.name
-    write = bulk._copy if dialect == "postgresql" else bulk._executemany
+    write = bulk.insert_tuples
     stamp = _stamp(NOW - dt.timedelta(days=400), dialect)
     name = json.dumps({"given": "A", "locale": "en"})
     columns = [c.name for c in tables.customers.columns]

@@ -50,6 +50,7 @@ from globalcrm.payment_records import (
     Payment,
     PaymentEvent,
     canonical_reference,
+    latest_event_time,
 )
 from globalcrm.payments import catalog
 from globalcrm.storage.unit_of_work import UnitOfWork
@@ -656,19 +657,22 @@ class Payments:
         with _providers.collector_paused(), self._context.work() as uow:
             loaded: dict[str, Payment] = {}
             read: dict[str, int] = {}
+            latest = latest_event_time(stamp)
             for start, chunk in _providers.chunks(steps):
-                wanted = [s.payment_id for s in chunk if s.payment_id not in loaded]
-                found = uow.payments.lock_states(wanted)
+                found = uow.payments.lock_states(
+                    {s.payment_id for s in chunk}.difference(loaded)
+                )
                 loaded.update(found)
                 read.update((pid, p.version) for pid, p in found.items())
-                events = []
+                events: list[PaymentEvent] = []
+                append, payment_of = events.append, loaded.get
                 offset = 0
                 try:
                     for offset, step in enumerate(chunk):  # noqa: B007 - names a failing step
-                        current = loaded.get(step.payment_id)
+                        current = payment_of(step.payment_id)
                         if current is None:
                             raise NotFound("no payment with this id", field="payment_id")
-                        events.append(step.apply(current, now=stamp))
+                        append(step._take(current, stamp, latest))
                 except GlobalCRMError as error:
                     error.at(field=f"steps[{start + offset}]")
                     raise

@@ -1,4 +1,4 @@
-"""Bulk writes that skip the ORM: Core ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+"""Bulk writes that skip the ORM: multi-row ``INSERT`` statements on SQLite, ``COPY`` on PostgreSQL.
 
 Rows are validated first by the same checks ``Customer(...)`` runs
 (``globalcrm.customers.check_customer_fields``). :func:`encode_customers` turns the checked
@@ -13,8 +13,10 @@ so that ``globalcrm.storage.unit_of_work.translate_storage_error`` sees one kind
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import operator
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -37,6 +39,7 @@ __all__ = [
     "existing_ids",
     "insert_customers",
     "insert_rows",
+    "insert_tuples",
     "key_owners",
     "write_customers",
     "write_each",
@@ -126,15 +129,15 @@ def encode_customers(
 def write_customers(
     connection: Connection, rows: Sequence[CustomerRow], keys: Sequence[KeyRow]
 ) -> None:
-    """Insert encoded rows: one ``executemany`` (SQLite) or one ``COPY`` per table (PostgreSQL)."""
+    """Insert encoded rows: multi-row ``INSERT`` statements (SQLite) or ``COPY`` (PostgreSQL)."""
     if not rows:
         return
     if connection.dialect.name == "postgresql":
         _copy(connection, tables.customers.name, _CUSTOMER_COLUMNS, rows)
         _copy(connection, tables.customer_keys.name, _KEY_COLUMNS, keys)
         return
-    _executemany(connection, tables.customers.name, _CUSTOMER_COLUMNS, rows)
-    _executemany(connection, tables.customer_keys.name, _KEY_COLUMNS, keys)
+    _insert_values(connection, tables.customers.name, _CUSTOMER_COLUMNS, rows)
+    _insert_values(connection, tables.customer_keys.name, _KEY_COLUMNS, keys)
 
 
 def write_each(
@@ -280,16 +283,47 @@ def _json_text(document: Any) -> str | None:
     return "".join(_C_ENCODE(document, 0))
 
 
-def _executemany(
+def _insert_values(
     connection: Connection, table: str, columns: list[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """One ``INSERT ... VALUES (?, ...)`` run by the driver's ``executemany``."""
+    """The rows as ``INSERT ... VALUES (?, ...), (?, ...), ...``: many rows per statement.
+
+    SQLite runs one statement of a few hundred rows about a quarter faster than the driver's
+    ``executemany`` of one row per statement (one step and reset instead of hundreds), with
+    the same atomicity: a refused row fails its whole statement.
+    """
     if not rows:
         return
     names = ", ".join(f'"{name}"' for name in columns)
-    marks = ", ".join("?" for _ in columns)
-    statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - fixed names
-    connection.exec_driver_sql(statement, list(rows))
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    head = f'INSERT INTO "{table}" ({names}) VALUES '  # noqa: S608 - fixed names
+    per = _rows_per_statement(connection, len(columns))
+    statement = head + ", ".join([one] * per)
+    flat = itertools.chain.from_iterable
+    full = len(rows) - len(rows) % per
+    for start in range(0, full, per):
+        connection.exec_driver_sql(statement, tuple(flat(rows[start : start + per])))
+    if full < len(rows):
+        rest = rows[full:]
+        connection.exec_driver_sql(head + ", ".join([one] * len(rest)), tuple(flat(rest)))
+
+
+def _rows_per_statement(connection: Connection, width: int) -> int:
+    """How many rows of ``width`` values one SQLite statement takes (its variable limit)."""
+    driver = connection.connection.driver_connection
+    getlimit = getattr(driver, "getlimit", None)
+    limit = 999 if getlimit is None else int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return max(1, min(500, limit // width))
+
+
+def insert_tuples(
+    connection: Connection, table: str, columns: list[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows already in the driver's form: ``COPY`` on PostgreSQL, multi-row on SQLite."""
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table, columns, rows)
+    else:
+        _insert_values(connection, table, columns, rows)
 
 
 def _copy(
@@ -323,7 +357,7 @@ def insert_rows(connection: Connection, table: Any, rows: Sequence[Sequence[Any]
     """Insert rows of ``table`` given in its column order, as Python values (bulk, no ORM).
 
     Each value goes through its column's bind processing (JSON documents to text, times to
-    the dialect's form), then one ``executemany`` (SQLite) or one ``COPY`` (PostgreSQL).
+    the dialect's form), then multi-row ``INSERT`` statements (SQLite) or one ``COPY`` (PostgreSQL).
     """
     if not rows:
         return
@@ -338,7 +372,7 @@ def insert_rows(connection: Connection, table: Any, rows: Sequence[Sequence[Any]
     if connection.dialect.name == "postgresql":
         _copy(connection, table.name, columns, encoded)
     else:
-        _executemany(connection, table.name, columns, encoded)
+        _insert_values(connection, table.name, columns, encoded)
 
 
 @functools.cache

@@ -13,19 +13,20 @@ already lets one writer in at a time), and every update also checks the version 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from moneyed import Money
 from sqlalchemy import Connection, Dialect, Row, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from globalcrm.errors import Conflict, NotFound, StorageError
 from globalcrm.money import moneyed_currency
 from globalcrm.payment_records import Payment, PaymentEvent
-from globalcrm.storage import tables
+from globalcrm.storage import bulk, tables
 
 __all__ = ["PaymentRepository"]
 
@@ -150,9 +151,9 @@ def _driver_errors(connection: Connection) -> Iterator[None]:
     dbapi = connection.dialect.loaded_dbapi
     try:
         yield
-    except dbapi.IntegrityError:
+    except (dbapi.IntegrityError, IntegrityError):
         raise Conflict("the write conflicts with a record already stored") from None
-    except dbapi.Error:
+    except (dbapi.Error, DBAPIError):
         raise StorageError("the database refused the bulk write") from None
 
 
@@ -193,7 +194,7 @@ class PaymentRepository:
                 found[row.id] = _payment(row)
         return found
 
-    def lock_states(self, ids: Sequence[str]) -> dict[str, Payment]:
+    def lock_states(self, ids: Collection[str]) -> dict[str, Payment]:
         """What the bulk path needs of these payments, their rows locked (in id order).
 
         The payments come back with their amount, status, refunded total, version and
@@ -207,6 +208,8 @@ class PaymentRepository:
             dialect, None
         )
         found: dict[str, Payment] = {}
+        amounts: dict[tuple[str, str], Money] = {}  # a file's amounts repeat: one Money each
+        refunds: dict[str, Decimal] = {}
         ordered = sorted(set(ids))
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
@@ -217,13 +220,22 @@ class PaymentRepository:
                 f" ({', '.join([mark] * len(chunk))}) ORDER BY id"
                 + (" FOR UPDATE" if postgresql else "")
             )
-            rows = connection.exec_driver_sql(sql, (self._tenant, *chunk)).all()
+            with _driver_errors(connection):  # the driver's tuples: no Row per payment
+                cursor = connection.connection.cursor()
+                cursor.execute(sql, (self._tenant, *chunk))
+                rows = cursor.fetchall()
+                cursor.close()
             for pid, customer, method, amount, code, refunded, status, version, paid in rows:
+                money = amounts.get((amount, code))
+                if money is None:
+                    money = amounts[amount, code] = Money(Decimal(amount), moneyed_currency(code))
+                total = refunds.get(refunded)
+                if total is None:
+                    total = refunds[refunded] = Decimal(refunded)
                 payment: Payment = Payment.__new__(Payment)
                 payment.__dict__.update(
                     id=pid, tenant=self._tenant, customer_id=customer, method=method,
-                    amount=Money(Decimal(amount), moneyed_currency(code)),
-                    refunded=Decimal(refunded), status=status, version=version,
+                    amount=money, refunded=total, status=status, version=version,
                     paid_at=None if paid is None or read_time is None else read_time(paid),
                     updated_at=None, created_at=None, purchase_id=None, provider=None,
                     provider_reference=None, instrument=None, metadata={},
@@ -345,15 +357,22 @@ class PaymentRepository:
             return
         connection = self._session.connection()
         stamp = _stamper(connection.dialect)
+        stamps: dict[dt.datetime, Any] = {}  # a bulk call's times repeat: each bound once
         tenant = self._tenant
         rows: list[tuple[Any, ...]] = []
         append = rows.append
         for e in events:
             amount = e.amount
+            occurred = stamps.get(e.occurred_at)
+            if occurred is None:
+                occurred = stamps[e.occurred_at] = stamp(e.occurred_at)
+            recorded = stamps.get(e.recorded_at)
+            if recorded is None:
+                recorded = stamps[e.recorded_at] = stamp(e.recorded_at)
             append((
                 e.payment_id, e.seq, tenant, e.kind, e.from_status, e.to_status,
-                None if amount is None else str(amount.amount), stamp(e.occurred_at),
-                stamp(e.recorded_at), e.source, e.provider_event_id, e.idempotency_key, e.reason,
+                None if amount is None else str(amount.amount), occurred, recorded, e.source,
+                e.provider_event_id, e.idempotency_key, e.reason,
             ))
         with _driver_errors(connection):
             if connection.dialect.name == "postgresql":
@@ -366,12 +385,7 @@ class PaymentRepository:
                     for row in rows:
                         copy.write_row(row)
             else:
-                marks = ", ".join("?" for _ in _EVENT_COLUMNS)
-                connection.exec_driver_sql(
-                    f"INSERT INTO payment_events ({', '.join(_EVENT_COLUMNS)})"  # noqa: S608
-                    f" VALUES ({marks})",
-                    rows,
-                )
+                bulk.insert_tuples(connection, "payment_events", _EVENT_COLUMNS, rows)
 
     def save_states(self, payments: Sequence[Payment], read: Mapping[str, int]) -> None:
         """Write the state of many payments at once (the bulk path: their rows locked before).
