@@ -148,6 +148,7 @@ def _checked(
     staged: list[_Staged] = []
     purposes: dict[tuple[str, int | None], Purpose | GlobalCRMError] = {}
     notices: dict[str, NoticeVersion | GlobalCRMError] = {}
+    templates: dict[tuple[Any, ...], ConsentEvent] = {}
     with context.work(write=False) as uow:
         assert uow.session is not None  # noqa: S101
         people = consent_bulk.subjects(
@@ -176,6 +177,7 @@ def _checked(
                     now=stamp,
                     details=row.fields,
                     default_method="import",
+                    templates=templates,
                 )
             except GlobalCRMError as error:
                 report.errors.append(_row_error(number, error))

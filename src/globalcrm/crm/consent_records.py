@@ -22,7 +22,7 @@ from globalcrm.customers import Customer
 from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, StorageError
 from globalcrm.identifiers import new_id
 from globalcrm.privacy import rules
-from globalcrm.privacy.events import ConsentEvent
+from globalcrm.privacy.events import ConsentEvent, event_like
 from globalcrm.privacy.evidence import SubjectKey, seal_evidence
 from globalcrm.privacy.ledger import same_event
 from globalcrm.privacy.notices import NoticeVersion
@@ -80,12 +80,16 @@ def checked_event(
     now: dt.datetime,
     details: Mapping[str, Any],
     default_method: str | None = None,
+    templates: dict[tuple[Any, ...], ConsentEvent] | None = None,
 ) -> ConsentEvent:
     """The event ``details`` describe, checked against the rules (what ``record`` stores).
 
     Shared by ``record`` and the bulk import, so both apply the same rules: the age assurance
     is what the customer's birth date allows (never assumed), the notice's id, hash and
-    language are copied onto the event, and ``rules.check_event`` decides.
+    language are copied onto the event, and ``rules.check_event`` decides. The import passes
+    ``templates``, its events so far by their shared values: a row like an earlier one is made
+    from it, its own values checked (the constructor's other checks have been run on equal
+    values already).
     """
     fields: dict[str, Any] = dict(details)
     # without a birth date the age is unknown, and the ledger says so (never assumed)
@@ -99,6 +103,14 @@ def checked_event(
     for reserved in ("evidence", "personal", "sealed_fields", "hash_scheme", "seq"):
         if reserved in fields:
             raise InvalidFormat("this field is set by the ledger", field=reserved)
+    key = None if templates is None else _template_key(purpose, channel, state, fields)
+    template = None if key is None or templates is None else templates.get(key)
+    if template is not None:
+        event = event_like(
+            template, subject_ref=subject.subject_ref, occurred_at=occurred_at, event_id=new_id()
+        )
+        rules.check_event(event, purpose=purpose, now=now, notice=notice, subject=subject)
+        return event
     try:
         event = ConsentEvent(
             subject_ref=subject.subject_ref,
@@ -114,7 +126,31 @@ def checked_event(
     except TypeError as error:
         raise InvalidFormat("unknown consent event field", field="details") from error
     rules.check_event(event, purpose=purpose, now=now, notice=notice, subject=subject)
+    if key is not None and templates is not None:
+        if len(templates) >= _MAX_TEMPLATES:
+            templates.clear()
+        templates[key] = event
     return event
+
+
+_MAX_TEMPLATES = 1024
+_PLAIN = (str, int, bool, type(None))
+
+
+def _template_key(
+    purpose: Purpose, channel: object, state: object, fields: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """What an event's values are but its subject, time and id; ``None`` if not all plain.
+
+    Two rows with the same key make events that differ only in those three values, so the
+    second is made from the first (:func:`~globalcrm.privacy.events.event_like`).
+    """
+    if type(channel) is not str or type(state) is not str:
+        return None
+    for value in fields.values():
+        if type(value) not in _PLAIN:
+            return None
+    return (purpose.key, purpose.version, channel, state, *sorted(fields.items()))
 
 
 def record(

@@ -121,7 +121,7 @@ def write_batch(
 
 
 def _insert(connection: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert rows given in the table's column order: ``COPY`` (PostgreSQL), else executemany.
+    """Insert rows given in the table's column order: ``COPY`` (PostgreSQL), else multi-row.
 
     The values are what the columns hold: aware UTC times, which PostgreSQL takes as they are;
     for SQLite they are written here as SQLAlchemy writes them (``YYYY-MM-DD HH:MM:SS.ffffff``,
@@ -152,12 +152,7 @@ def _insert(connection: Connection, table: Table, rows: Sequence[Sequence[Any]])
             if values[index] is not None:
                 values[index] = int(values[index])
         encoded.append(values)
-    names = ", ".join(f'"{column.name}"' for column in table.columns)
-    marks = ", ".join("?" for _ in table.columns)
-    connection.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',  # noqa: S608 - fixed names
-        [tuple(values) for values in encoded],
-    )
+    bulk.insert_tuples(connection, table.name, [column.name for column in table.columns], encoded)
 
 
 def _sqlite_time(moment: dt.datetime) -> str:
