@@ -47,6 +47,8 @@ def _commands(group: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], 
         if getattr(command, "hidden", False):
             continue
         if hasattr(command, "commands"):
+            if any(param.name != "help" for param in command.params):  # runs alone too
+                found.append(((*path, name), command))
             found.extend(_commands(command, (*path, name)))
         else:
             found.append(((*path, name), command))

@@ -56,8 +56,17 @@ In order, inside the transaction:
 
 Erasing again changes nothing and returns the first report with `repeated=True`. The
 customer's consent history stays readable by id (`crm.privacy.history`), its personal values
-read as `"erased"`; no new consent event can be recorded for them (`RuleViolation`): erasure
-already ended every consent, and a new grant needs a customer.
+read as `"erased"`.
+
+**After erasure** (privacy.md scenario 32) a new grant for the customer is refused
+(`RuleViolation`: a grant needs a customer), but a **withdrawal, refusal or objection** is
+accepted: an unsubscribe link clicked after the erasure is honoured. `crm.privacy.record` writes
+it to the ledger with nothing personal (no evidence, no contact point, collection point, actor
+or guardian, and no new key), and a `contact_point_ref` given as an e-mail address or an
+international phone number goes on the **suppression list** instead (its digest), so a later add
+or import of it is flagged. When only the address is known,
+`crm.privacy.suppress(email=..., phone=..., region=...)` puts it on the list (an address a stored
+customer still holds is refused: record their withdrawal instead).
 
 ```python
 >>> import datetime as dt
@@ -85,6 +94,12 @@ True
 ...     emails=[gc.EmailAddress(address="JONAS@example.lt")]), now=now)
 Traceback (most recent call last):
 globalcrm.errors.RuleViolation: emails[0]: an erased customer had this contact point: do not contact
+>>> crm.privacy.suppress(email="jonas.work@example.lt", now=now)   # an unsubscribe, later
+1
+>>> [error.code for error in crm.customers.import_rows([{
+...     "given": "Jonas", "country": "LT", "language": "lt", "time_zone": "Europe/Vilnius",
+...     "currency": "EUR", "emails": "Jonas.Work@example.lt"}]).errors]
+['suppressed']
 
 ```
 

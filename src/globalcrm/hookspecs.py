@@ -48,6 +48,7 @@ __all__ = [
     "globalcrm_greeting",
     "globalcrm_message_values",
     "globalcrm_recommend",
+    "globalcrm_retention_notice",
     "globalcrm_salutation",
     "globalcrm_tier_changed",
     "hookspec",
@@ -173,6 +174,18 @@ def globalcrm_consent_changed(
     subject_ref: str, purpose: str, channel: str, state: str, tenant: str
 ) -> None:
     """Observe a consent event that changed what may be done (given, withdrawn, expired)."""
+
+
+@hookspec
+def globalcrm_retention_notice(
+    customer_id: str, policy: str, due_at: dt.datetime, tenant: str
+) -> None:
+    """Send a pre-erasure notice: ``policy`` will act on the customer from ``due_at`` (UTC).
+
+    Called after the retention sweep recorded the notice and committed (India's DPDP Rules ask
+    for 48 hours' notice before erasing an inactive account's data); the sweep does not act on
+    the customer before ``due_at``. Deliver it with the plugin's own channel.
+    """
 
 
 @hookspec

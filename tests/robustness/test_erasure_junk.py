@@ -1,4 +1,4 @@
-"""Junk into erasure, export and retention: only GlobalCRMError may come out."""
+"""Junk into erasure, export, suppression and retention: only GlobalCRMError may come out."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[gc.CRM]:
     store = gc.open(f"sqlite:///{path}")
     yield store
     store.close()
+
+
+_POLICY = retention.RetentionPolicy(name="p", scope="customer", trigger="created",
+                                    duration="P1Y", action="erase", cite="c", pre_notice="PT1H")
 
 
 def _calls(crm: gc.CRM) -> list[Callable[[Any], object]]:
@@ -59,6 +63,24 @@ def _calls(crm: gc.CRM) -> list[Callable[[Any], object]]:
         export_files.to_zip,
         export_files.to_json_text,
         lambda v: retention.due_subjects(v, [], dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+        lambda v: retention.due_subjects(_POLICY, v, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+        lambda v: retention.decide(v, [], dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+        lambda v: retention.decide(_POLICY, v, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+        lambda v: retention.decide(_POLICY, [], v),
+        lambda v: retention.decide(_POLICY, [], dt.datetime(2026, 1, 1, tzinfo=dt.UTC), holds=v),
+        lambda v: retention.decide(_POLICY, [], dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                                   noticed=v),
+        lambda v: retention.RetentionPolicy(name="p", scope="customer", trigger="created",
+                                            duration="P1Y", action="erase", cite="c",
+                                            pre_notice=v),
+        lambda v: retention.Clock(record=v, started=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+        r.notices,
+        lambda v: p.suppress(email=v),
+        lambda v: p.suppress(phone=v),
+        lambda v: p.suppress(phone="8 612 34567", region=v),
+        lambda v: p.suppress(email="x@example.lt", now=v),
+        lambda v: p.record("01J0000000000000000000000Z", purpose="p", channel="email",
+                           state="withdrawn", contact_point_ref=v),
     ]
 
 

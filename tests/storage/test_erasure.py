@@ -315,12 +315,16 @@ def test_only_global_crm_errors_come_out(crm: gc.CRM) -> None:
         crm.privacy.scan("jonas")
 
 
-def test_no_consent_is_recorded_for_an_erased_customer(crm: gc.CRM) -> None:
+def test_no_grant_is_recorded_for_an_erased_customer_only_an_ending(crm: gc.CRM) -> None:
     jonas, ona = _jonas(crm), _ona(crm)
     _history(crm, jonas, ona)
     crm.privacy.erase(jonas, now=LATER)
-    for state in ("given", "withdrawn"):
+    for state in ("given", "renewed", "requested"):
         with pytest.raises(RuleViolation):
             crm.privacy.record(jonas.id, purpose="newsletter", channel="email", state=state,
                                now=LATER)
+    # an unsubscribe after erasure is honoured (scenario 32: tests/storage/test_suppression.py)
+    ended = crm.privacy.record(jonas.id, purpose="newsletter", channel="email",
+                               state="withdrawn", now=LATER)
+    assert ended.state == "withdrawn" and ended.subject_ref == jonas.id
     assert crm.privacy.verify().ok

@@ -167,12 +167,18 @@ def _seed(crm: gc.CRM, *, ledger: bool = True) -> None:
 
 
 def _seed_erasure_tables(crm: gc.CRM, ids: list[str], *, erase: bool = True) -> None:
-    """Rows in the tables of migration 0013: a policy, a legal hold, an erasure (issue 16)."""
+    """Rows in the tables of migrations 0013 and 0016: policies, a hold, notices, an erasure."""
     crm.privacy.retention.set_policy(RetentionPolicy(
         name="dormant", scope="customer", trigger="last_interaction", duration="P3Y",
         action="erase", cite="GDPR art. 5(1)(e)"))
     crm.privacy.retention.place_hold(ids[-2], reason="case 1", cite="GDPR art. 17(3)(e)",
                                      now=NOW)
+    # migration 0016: pre-erasure notices (told a month before two years of silence end)
+    crm.privacy.retention.set_policy(RetentionPolicy(
+        name="inactive", scope="customer", trigger="last_interaction", duration="P2Y",
+        action="erase", cite="DPDP Rules 2025, rule 8", pre_notice="P30D"))
+    told = crm.privacy.retention.sweep(now=NOW + dt.timedelta(days=2 * 365 - 10))
+    assert told.noticed >= 1 and told.acted == 0
     if not erase:
         return
     gone = crm.customers.add(gc.Customer(

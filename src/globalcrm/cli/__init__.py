@@ -15,6 +15,7 @@ from globalcrm.cli import (  # noqa: F401 - each module registers its commands o
     privacy,
     recommendations,  # recommendations (issue 20)
     requests,  # data-subject requests and the consent history import (issue 16)
+    retention,  # retention policies, legal holds and the sweep (issue 16)
     segments,
     service,
 )

@@ -1,4 +1,7 @@
-"""``globalcrm privacy ...`` and ``globalcrm audit ...``: consent, receipts, keys, the audit log."""
+"""``globalcrm privacy ...`` and ``globalcrm audit ...``: consent, receipts, keys, the audit log.
+
+Retention policies, legal holds and the sweep are in :mod:`globalcrm.cli.retention`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import globalcrm as gc
 from globalcrm.cli.base import (
@@ -302,44 +304,3 @@ def privacy_erase(
         for item in report.kept:
             table.add_row(item.table, ", ".join(item.categories), str(item.rows), item.ground)
         console.print(table)
-
-
-@privacy_app.command("retention")
-def privacy_retention(
-    url: UrlOption = DEFAULT_URL,
-    tenant: TenantOption = "default",
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Report what is due; change nothing.")
-    ] = False,
-    batch_size: Annotated[int, typer.Option(help="Customers per transaction.")] = 500,
-    format: OutputFormat = "text",  # noqa: A002
-) -> None:
-    """Apply the stored retention policies now (resumable: run it again after a stop)."""
-    with reported():
-        shape = output_format(format)
-        with opened(url, tenant) as crm, Progress(
-            TextColumn("[bold]retention"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=False,
-        ) as progress:
-            task = progress.add_task("retention", total=None)
-            report = crm.privacy.retention.sweep(
-                dry_run=dry_run,
-                batch_size=batch_size,
-                on_progress=lambda done, total: progress.update(
-                    task, completed=done, total=total, refresh=True
-                ),
-            )
-    if shape == "json":
-        print_json(report.to_json())
-        return
-    table = data_table("policy", "action", "due", "held", "done", "note")
-    for outcome in report.outcomes:
-        table.add_row(
-            outcome.policy, outcome.action, str(len(outcome.subjects)), str(len(outcome.held)),
-            "dry run" if report.dry_run else str(outcome.acted), outcome.skipped or "",
-        )
-    console.print(table)

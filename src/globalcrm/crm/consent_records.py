@@ -4,7 +4,8 @@ One recording, in one transaction: check the event against the rules, lock the l
 return the first event for a repeated idempotency key (checked under that lock, so concurrent
 retries agree on both databases), seal the evidence and the personal values under the
 customer's own key (made and wrapped on first use), chain the entry, update the projection and
-append the audit entry.
+append the audit entry. For an erased customer only an ending is recorded, and nothing personal
+with it (``record_after_erasure``: no evidence, no personal field, no new key).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from globalcrm import _checks
 from globalcrm.crm._context import Context
 from globalcrm.crm.audit import record_audit
 from globalcrm.customers import Customer
-from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, StorageError
+from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, RuleViolation, StorageError
 from globalcrm.identifiers import new_id
 from globalcrm.privacy import rules
-from globalcrm.privacy.events import ConsentEvent, event_like
+from globalcrm.privacy.events import ASKING, PERSONAL_FIELDS, ConsentEvent, event_like
 from globalcrm.privacy.evidence import SubjectKey, seal_evidence
 from globalcrm.privacy.ledger import same_event
 from globalcrm.privacy.notices import NoticeVersion
@@ -30,7 +31,7 @@ from globalcrm.privacy.purposes import Purpose
 from globalcrm.privacy.rules import Subject
 from globalcrm.storage.unit_of_work import UnitOfWork
 
-__all__ = ["checked_event", "opened", "record", "subject_of"]
+__all__ = ["checked_event", "opened", "record", "record_after_erasure", "subject_of"]
 
 
 def subject_of(customer: Customer) -> Subject:
@@ -69,6 +70,53 @@ def opened(
     return result
 
 
+def _fields(
+    details: Mapping[str, Any],
+    notice: NoticeVersion | None,
+    *,
+    age_assurance: str,
+    default_method: str | None,
+) -> dict[str, Any]:
+    """The event's fields from the caller's ``details``, with the notice's copied in."""
+    fields: dict[str, Any] = dict(details)
+    fields.setdefault("age_assurance", age_assurance)
+    if default_method is not None:
+        fields.setdefault("collection_method", default_method)
+    if notice is not None:
+        fields.setdefault("notice_version_id", notice.id)
+        fields.setdefault("notice_sha256", notice.content_sha256)
+        fields.setdefault("language", notice.language)
+    for reserved in ("evidence", "personal", "sealed_fields", "hash_scheme", "seq"):
+        if reserved in fields:
+            raise InvalidFormat("this field is set by the ledger", field=reserved)
+    return fields
+
+
+def _new_event(
+    subject_ref: str,
+    purpose: Purpose,
+    *,
+    channel: str,
+    state: str,
+    occurred_at: dt.datetime,
+    fields: dict[str, Any],
+) -> ConsentEvent:
+    try:
+        return ConsentEvent(
+            subject_ref=subject_ref,
+            purpose_key=purpose.key,
+            purpose_version=purpose.version,
+            channel=channel,
+            state=state,
+            occurred_at=occurred_at,
+            event_id=new_id(),
+            consent_type=fields.pop("consent_type", purpose.consent_type_required),
+            **fields,
+        )
+    except TypeError as error:
+        raise InvalidFormat("unknown consent event field", field="details") from error
+
+
 def checked_event(
     subject: Subject,
     purpose: Purpose,
@@ -91,42 +139,26 @@ def checked_event(
     from it, its own values checked (the constructor's other checks have been run on equal
     values already).
     """
-    fields: dict[str, Any] = dict(details)
     # without a birth date the age is unknown, and the ledger says so (never assumed)
-    fields.setdefault("age_assurance", "self_declared" if subject.birth_date else "unknown")
-    if default_method is not None:
-        fields.setdefault("collection_method", default_method)
-    if notice is not None:
-        fields.setdefault("notice_version_id", notice.id)
-        fields.setdefault("notice_sha256", notice.content_sha256)
-        fields.setdefault("language", notice.language)
-    for reserved in ("evidence", "personal", "sealed_fields", "hash_scheme", "seq"):
-        if reserved in fields:
-            raise InvalidFormat("this field is set by the ledger", field=reserved)
+    fields = _fields(
+        details,
+        notice,
+        age_assurance="self_declared" if subject.birth_date else "unknown",
+        default_method=default_method,
+    )
     key = None if templates is None else _template_key(purpose, channel, state, fields)
     template = None if key is None or templates is None else templates.get(key)
     if template is not None:
         event = event_like(
             template, subject_ref=subject.subject_ref, occurred_at=occurred_at, event_id=new_id()
         )
-        rules.check_event(event, purpose=purpose, now=now, notice=notice, subject=subject)
-        return event
-    try:
-        event = ConsentEvent(
-            subject_ref=subject.subject_ref,
-            purpose_key=purpose.key,
-            purpose_version=purpose.version,
-            channel=channel,
-            state=state,
-            occurred_at=occurred_at,
-            event_id=new_id(),
-            consent_type=fields.pop("consent_type", purpose.consent_type_required),
-            **fields,
+    else:
+        event = _new_event(
+            subject.subject_ref, purpose, channel=channel, state=state, occurred_at=occurred_at,
+            fields=fields,
         )
-    except TypeError as error:
-        raise InvalidFormat("unknown consent event field", field="details") from error
     rules.check_event(event, purpose=purpose, now=now, notice=notice, subject=subject)
-    if key is not None and templates is not None:
+    if template is None and key is not None and templates is not None:
         if len(templates) >= _MAX_TEMPLATES:
             templates.clear()
         templates[key] = event
@@ -195,6 +227,67 @@ def record(
         now=now,
         details=details,
     )
+    return _append(uow, context, event, chosen, evidence, now=now)
+
+
+def record_after_erasure(
+    uow: UnitOfWork,
+    context: Context,
+    subject_ref: str,
+    *,
+    purpose: str,
+    channel: str,
+    state: str,
+    now: dt.datetime,
+    occurred_at: object,
+    purpose_version: int | None,
+    notice_id: str | None,
+    details: Mapping[str, Any],
+) -> ConsentEvent:
+    """Record an ending (a withdrawal, refusal, objection...) for an erased subject, in ``uow``.
+
+    Nothing personal is kept about an erased subject: the event is stored without the personal
+    fields (contact point, collection point, actor, guardian verification) and without
+    evidence, so no key is made for them again. A grant or a request is refused.
+
+    Raises:
+        RuleViolation: ``state`` asks to process (``given``, ``renewed``, ``requested``).
+    """
+    when = now if occurred_at is None else _checks.aware_utc(occurred_at, field="occurred_at")
+    chosen = uow.purposes.get(
+        _checks.text(purpose, field="purpose", max_length=64), purpose_version
+    )
+    notice = (
+        None
+        if notice_id is None
+        else uow.notices.get(_checks.text(notice_id, field="notice_id", max_length=64))
+    )
+    kept = {name: value for name, value in details.items() if name not in PERSONAL_FIELDS}
+    fields = _fields(kept, notice, age_assurance="unknown", default_method=None)
+    event = _new_event(
+        subject_ref, chosen, channel=channel, state=state, occurred_at=when, fields=fields
+    )
+    if event.state in ASKING:
+        raise RuleViolation(
+            "the customer has been erased: only a withdrawal, refusal or objection can be "
+            "recorded for them",
+            field="state",
+        )
+    rules.check_event(event, purpose=chosen, now=now, notice=notice)
+    return _append(uow, context, event, chosen, None, now=now)
+
+
+def _append(
+    uow: UnitOfWork,
+    context: Context,
+    event: ConsentEvent,
+    chosen: Purpose,
+    evidence: Mapping[str, Any] | None,
+    *,
+    now: dt.datetime,
+) -> ConsentEvent:
+    """Chain ``event`` into the ledger (sealed under the subject's key where it needs one)."""
+    subject_ref = event.subject_ref
     head = uow.consent.lock()
     if event.idempotency_key is not None:
         first = uow.consent.by_idempotency_key(event.idempotency_key)
@@ -207,9 +300,7 @@ def record(
             return known
     key = None
     if evidence is not None or event.personal_values():
-        key = uow.subject_keys.live(
-            subject.subject_ref, provider=context.key_provider, create=True
-        )
+        key = uow.subject_keys.live(subject_ref, provider=context.key_provider, create=True)
     if key is not None and evidence is not None:
         event = attrs.evolve(event, evidence=seal_evidence(evidence, key, aad=event.event_id))
     stored_form = event if key is None else event.sealed(key, tenant=context.tenant)
@@ -220,7 +311,7 @@ def record(
         "consent.recorded",
         "consent_event",
         stored.event_id,
-        subject.subject_ref,
+        subject_ref,
         {
             "purpose": chosen.key,
             "version": chosen.version,
@@ -232,7 +323,7 @@ def record(
     )
     if stored.state != "requested":  # a request asks; every other state decides
         context.after_commit(  # hook
-            uow, "globalcrm_consent_changed", subject_ref=subject.subject_ref,
+            uow, "globalcrm_consent_changed", subject_ref=subject_ref,
             purpose=chosen.key, channel=stored.channel, state=stored.state,
         )
     return stored.opened(key, tenant=context.tenant)

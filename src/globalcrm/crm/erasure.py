@@ -20,11 +20,13 @@ from typing import Any
 
 import attrs
 
+from globalcrm import _checks
+from globalcrm.contact_points import EmailAddress, PhoneNumber
 from globalcrm.crm import consent_records as _records
 from globalcrm.crm._context import Context
 from globalcrm.crm.audit import record_audit
 from globalcrm.customers import Customer
-from globalcrm.errors import NotFound, RuleViolation
+from globalcrm.errors import GlobalCRMError, InvalidInput, NotFound, RuleViolation
 from globalcrm.identifiers import new_id
 from globalcrm.import_export import customer_to_document
 from globalcrm.privacy.erasure import (
@@ -48,7 +50,10 @@ __all__ = [
     "export",
     "jsonable",
     "repository",
+    "suppress_contact",
+    "suppress_keys",
     "suppressed_keys",
+    "text_keys",
 ]
 
 EXPORT_FORMAT = "globalcrm.export/1"
@@ -102,6 +107,80 @@ def check_not_suppressed(uow: UnitOfWork, context: Context, customer: Customer) 
                     field=f"{field}[{index}]",
                 )
     raise RuleViolation("a contact point belongs to an erased customer", field="customer")
+
+
+def suppress_keys(
+    uow: UnitOfWork, context: Context, keys: Iterable[tuple[str, str]], *, now: dt.datetime
+) -> int:
+    """Put (kind, search key) pairs on the suppression list; how many were new there.
+
+    Only e-mail addresses and E.164 numbers are kept (as keyed digests), and none a stored
+    customer holds: their consent is theirs to record, and the list would refuse their next
+    change.
+    """
+    wanted = sorted({(kind, key) for kind, key in keys if kind in SUPPRESSED_KINDS})
+    wanted = [(kind, key) for kind, key in wanted if not uow.customers.ids_by_key(kind, key)]
+    if not wanted:
+        return 0
+    secret = _secret(uow, context, create=True)
+    assert secret is not None  # noqa: S101 - made if missing
+    digests = [(suppression_digest(secret, kind, key), kind) for kind, key in wanted]
+    return repository(uow, context).suppress(digests, at=now)
+
+
+def text_keys(text: object) -> list[tuple[str, str]]:
+    """A contact point given as text, as the search key suppression keeps (none if neither).
+
+    An e-mail address, or a phone number in international form; anything else (an id of the
+    caller's) names nothing the suppression list can hold.
+    """
+    if not isinstance(text, str):
+        return []
+    try:
+        if "@" in text:
+            return [("email", EmailAddress(address=text).key)]
+        return [("phone", PhoneNumber.parse(text).number)]
+    except GlobalCRMError:
+        return []
+
+
+def suppress_contact(
+    uow: UnitOfWork,
+    context: Context,
+    *,
+    email: str | None,
+    phone: str | None,
+    region: str | None,
+    now: dt.datetime,
+) -> int:
+    """``crm.privacy.suppress``: an address no stored customer holds onto the list, audited.
+
+    Raises:
+        InvalidInput: neither given, or not an e-mail address or phone number (``field``).
+        RuleViolation: a stored customer holds it (record their withdrawal instead).
+    """
+    if email is None and phone is None:
+        raise InvalidInput("give an e-mail address or a phone number", field="email")
+    keys: list[tuple[str, str]] = []
+    if email is not None:
+        with _checks.at("email"):
+            keys.append(("email", EmailAddress(address=email).key))
+    if phone is not None:
+        with _checks.at("phone"):
+            keys.append(("phone", PhoneNumber.parse(phone, region=region).number))
+    for kind, key in keys:
+        if uow.customers.ids_by_key(kind, key, limit=1):
+            raise RuleViolation(
+                "a stored customer has this contact point: record their withdrawal with "
+                "crm.privacy.record",
+                field=kind,
+            )
+    added = suppress_keys(uow, context, keys, now=now)
+    record_audit(
+        uow, context, "suppression.added", "suppression", "-", None,
+        {"kinds": sorted(kind for kind, _ in keys), "new": added},
+    )
+    return added
 
 
 def _point_keys(point: Any) -> list[tuple[str, str]]:

@@ -7,6 +7,8 @@ entry appended. ``can_contact`` answers from the ledger, with the reason, and re
 (``StorageError``) when the ledger's end or the projection disagree with it; ``audience`` gives
 the same decision for every customer as one SQL query that ignores projection rows the ledger
 does not back. ``verify`` checks both chains and the projection (:mod:`globalcrm.crm.audit`).
+After erasure only a withdrawal, refusal or objection is recorded for the customer, and an
+address they unsubscribe goes on the suppression list (``record``, ``suppress``).
 """
 
 from __future__ import annotations
@@ -58,16 +60,13 @@ def _erased_or_customer(uow: UnitOfWork, context: Context, customer: Customer | 
     return subject
 
 
-def _refuse_erased(uow: UnitOfWork, context: Context, customer: Customer | str) -> None:
-    """No event is recorded for an erased customer: erasure ended every consent of theirs."""
+def _erased(uow: UnitOfWork, context: Context, customer: Customer | str) -> bool:
+    """Whether ``customer`` was erased (a tombstone, and no customer row any more)."""
     subject = customer_id_of(customer)
-    if not uow.customers.exists(subject) and (
+    return not uow.customers.exists(subject) and (
         _erasure.repository(uow, context).tombstone(subject) is not None
-    ):
-        raise RuleViolation(
-            "the customer has been erased: their consents were ended, none can be recorded",
-            field="customer",
-        )
+    )
+
 
 
 def _has_anything(uow: UnitOfWork, context: Context, subject: str) -> bool:
@@ -164,10 +163,33 @@ class Privacy:
         ``idempotency_key`` returns the event first recorded under it (the same on SQLite and
         PostgreSQL, however many processes retry at once); other facts under a key already used
         are a ``Conflict``.
+
+        For an **erased** customer only an ending is accepted (a withdrawal, refusal, objection:
+        a grant is a ``RuleViolation``), and nothing personal is kept about them: the event is
+        stored without evidence and without the personal details, and a ``contact_point_ref``
+        given as an e-mail address or an international phone number goes on the suppression
+        list instead (a keyed digest), so a later add or import of it is flagged.
         """
         stamp = self._context.now(now)
         with self._context.work() as uow:
-            _refuse_erased(uow, self._context, customer)  # issue 16
+            if _erased(uow, self._context, customer):  # issue 16, privacy.md scenario 32
+                _erasure.suppress_keys(
+                    uow, self._context, _erasure.text_keys(details.get("contact_point_ref")),
+                    now=stamp,
+                )
+                return _records.record_after_erasure(
+                    uow,
+                    self._context,
+                    customer_id_of(customer),
+                    purpose=purpose,
+                    channel=channel,
+                    state=state,
+                    now=stamp,
+                    occurred_at=occurred_at,
+                    purpose_version=purpose_version,
+                    notice_id=notice_id,
+                    details=details,
+                )
             return _records.record(
                 uow,
                 self._context,
@@ -548,6 +570,28 @@ class Privacy:
                 elif store.tombstone(entry.subject_ref) is None:
                     store.save_tombstone(entry)
         return again
+
+    def suppress(
+        self,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        region: str | None = None,
+        now: object = None,
+    ) -> int:
+        """Put an e-mail address or a phone number on the do-not-contact list; how many were new.
+
+        For an unsubscribe or a withdrawal that names only an address whose customer is no
+        longer stored (erased): the list keeps a keyed digest, never the address, and a later
+        ``crm.customers.add`` or import of it is flagged. ``region`` reads a national phone
+        number. An address a stored customer holds is refused (``RuleViolation``): record
+        their withdrawal with :meth:`record`.
+        """
+        stamp = self._context.now(now)
+        with self._context.work() as uow:
+            return _erasure.suppress_contact(
+                uow, self._context, email=email, phone=phone, region=region, now=stamp
+            )
 
     def scan(self, values: Sequence[str]) -> list[tuple[str, str]]:
         """Every (table, column) still holding one of ``values`` or its case forms, as stored.

@@ -1,21 +1,24 @@
-"""``crm.privacy.retention``: stored retention policies, legal holds, and the batch sweep.
+"""``crm.privacy.retention``: stored retention policies, legal holds, notices, and the sweep.
 
 Policies are stored (``retention_policies``), so every process (the CLI, a scheduled job) sweeps
-by the same ones. The sweep finds, per policy, the customers whose clock ran out
-(:meth:`~globalcrm.privacy.retention.RetentionPolicy.is_due`, on the wall clock of the policy's
-zone, exact across summer-time changes), leaves out those under a legal hold, and acts one batch
-per transaction: ``erase`` as ``crm.privacy.erase``, ``shred`` destroys the data key, ``review``
-only lists. A dry run computes the same lists and acts on none. An interrupted sweep is resumed
-by running it again: what was done is no longer due.
+by the same ones. Per policy the sweep reads each record's clock from the store
+(:mod:`globalcrm.storage.retention_sql`) and :func:`~globalcrm.privacy.retention.decide` says,
+on the wall clock of the policy's zone (exact across summer-time changes), who is told first
+(a pre-notice: a ``retention_notices`` row, and the ``globalcrm_retention_notice`` hook after
+the commit), who is acted on, who waits out their notice and who is under a legal hold. Then it
+acts one batch per transaction, deciding each batch again inside it: ``erase`` as
+``crm.privacy.erase``, ``shred`` destroys the subject's key, ``delete`` and ``anonymise`` change
+interactions and closed requests as the registry says, ``review`` only lists. A dry run takes
+the same decision and changes nothing. An interrupted sweep is resumed by running it again:
+what was done is no longer due, and who was told is not told again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from sqlalchemy import func, select
+import attrs
 
 from globalcrm import _checks
 from globalcrm.crm import erasure as _erasure
@@ -25,22 +28,47 @@ from globalcrm.errors import InvalidFormat
 from globalcrm.identifiers import check_id, new_id
 from globalcrm.pagination import check_limit
 from globalcrm.privacy.retention import (
+    Decision,
     LegalHold,
+    Notice,
     PolicyOutcome,
+    RetentionNotice,
     RetentionPolicy,
     SweepReport,
-    due_subjects,
+    decide,
 )
-from globalcrm.storage import tables
+from globalcrm.storage import retention_sql
 from globalcrm.storage.unit_of_work import UnitOfWork
 
-__all__ = ["SWEPT_TRIGGERS", "Retention"]
-
-SWEPT_TRIGGERS = ("created", "last_interaction", "last_purchase")
-"""Triggers the sweep reads from the store for customer policies (others are listed, skipped)."""
-_SWEPT_ACTIONS = ("erase", "shred", "review")
+__all__ = ["Retention"]
 
 Progress = Callable[[int, int], None]
+_ERASED_WITH_THE_CUSTOMER = frozenset({"customer", "interactions", "consent_evidence"})
+"""Scopes whose records a customer's erasure removes or empties (their rows, their key)."""
+
+
+@attrs.frozen(kw_only=True)
+class _Plan:
+    """One policy's decision at the sweep's instant, and what acting on it covers."""
+
+    rule: RetentionPolicy
+    records: tuple[str, ...]
+    """What acting takes in batches: subject ids, or row ids where each row has its own clock."""
+    subjects: tuple[str, ...]
+    rows: int
+    notify: tuple[Notice, ...]
+    waiting: tuple[str, ...]
+    held: tuple[str, ...]
+
+    @property
+    def policy(self) -> str:
+        """The policy's name."""
+        return self.rule.name
+
+    @property
+    def action(self) -> str:
+        """The policy's action."""
+        return self.rule.action
 
 
 class Retention:
@@ -52,7 +80,7 @@ class Retention:
     # ------------------------------------------------------------------ policies
 
     def set_policy(self, policy: RetentionPolicy) -> RetentionPolicy:
-        """Store a policy (one of that name is replaced)."""
+        """Store a policy (one of that name is replaced; its notices still count)."""
         if not isinstance(policy, RetentionPolicy):
             raise InvalidFormat("expected a RetentionPolicy", field="policy")
         with self._context.work() as uow:
@@ -119,6 +147,14 @@ class Retention:
         with self._context.work(write=False) as uow:
             return _erasure.repository(uow, self._context).holds(subject_ref=subject)
 
+    # ------------------------------------------------------------------ notices
+
+    def notices(self, customer: object = None) -> list[RetentionNotice]:
+        """Pre-erasure notices the sweep recorded (all, or one customer's), oldest first."""
+        subject = None if customer is None else customer_id_of(customer)
+        with self._context.work(write=False) as uow:
+            return _erasure.repository(uow, self._context).notices(subject_ref=subject)
+
     # ------------------------------------------------------------------ the sweep
 
     def sweep(
@@ -129,10 +165,12 @@ class Retention:
         batch_size: int = 500,
         on_progress: Progress | None = None,
     ) -> SweepReport:
-        """Apply every stored policy at ``now``: one transaction per ``batch_size`` customers.
+        """Apply every stored policy at ``now``: one transaction per ``batch_size`` records.
 
-        ``on_progress(done, total)`` is called after each batch. A dry run reports the same
-        subjects and counts and changes nothing.
+        Pre-erasure notices go out first (recorded, then the hook after each commit); then each
+        batch is decided again inside its transaction and acted on. ``on_progress(done,
+        total)`` is called after each batch (notices and acts). A dry run reports the same
+        notices, subjects and counts and changes nothing.
         """
         stamp = self._context.now(now)
         _checks.flag(dry_run, field="dry_run")
@@ -142,111 +180,153 @@ class Retention:
         with self._context.work(write=False) as uow:
             store = _erasure.repository(uow, self._context)
             holds = [hold for _, hold in store.holds()]
-            plans = [self._plan(uow, policy, stamp, holds) for policy in store.policies()]
-        total = sum(len(plan.subjects) for plan in plans if plan.skipped is None)
+            plans = []
+            erasing: set[str] = set()  # customers an earlier policy of this sweep erases
+            for policy in store.policies():
+                plans.append(self._plan(uow, policy, stamp, holds, erasing))
+                if policy.scope == "customer" and policy.action == "erase":
+                    erasing.update(plans[-1].subjects)
+        total = sum(len(plan.notify) + len(plan.records) for plan in plans)
         outcomes = []
         done = 0
         for plan in plans:
             acted = 0
-            if not dry_run and plan.skipped is None and plan.action != "review":
-                for start in range(0, len(plan.subjects), size):
-                    chunk = plan.subjects[start : start + size]
-                    acted += self._act(plan, chunk, stamp)
+            noticed: list[str] = []
+            if dry_run or plan.action == "review":
+                noticed = [notice.subject for notice in plan.notify]
+                done += len(plan.notify) + len(plan.records)
+                if on_progress is not None and (plan.notify or plan.records):
+                    on_progress(done, total)
+            else:
+                for start in range(0, len(plan.notify), size):
+                    chunk = plan.notify[start : start + size]
+                    noticed += self._notify(plan, chunk, stamp)
                     done += len(chunk)
                     if on_progress is not None:
                         on_progress(done, total)
-            elif plan.skipped is None:
-                done += len(plan.subjects)
-                if on_progress is not None and plan.subjects:
-                    on_progress(done, total)
+                for start in range(0, len(plan.records), size):
+                    batch = plan.records[start : start + size]
+                    acted += self._act(plan, batch, stamp)
+                    done += len(batch)
+                    if on_progress is not None:
+                        on_progress(done, total)
             outcomes.append(
                 PolicyOutcome(
                     policy=plan.policy,
+                    scope=plan.rule.scope,
                     action=plan.action,
                     subjects=plan.subjects,
+                    records=plan.rows,
                     held=plan.held,
-                    acted=acted if not dry_run else 0,
-                    skipped=plan.skipped,
+                    noticed=tuple(noticed),
+                    waiting=plan.waiting,
+                    acted=acted,
                 )
             )
         return SweepReport(at=stamp, dry_run=dry_run, outcomes=tuple(outcomes))
 
+    def _decision(
+        self,
+        uow: UnitOfWork,
+        policy: RetentionPolicy,
+        now: dt.datetime,
+        holds: list[LegalHold],
+        only: Sequence[str] | None = None,
+    ) -> Decision:
+        assert uow.session is not None  # noqa: S101
+        clocks = retention_sql.clocks(uow.session, self._context.tenant, policy, now, only=only)
+        noticed = {}
+        if policy.pre_notice is not None:
+            subjects = [clock.subject for clock in clocks if clock.subject is not None]
+            noticed = _erasure.repository(uow, self._context).noticed(policy.name, subjects)
+        return decide(policy, clocks, now, holds=holds, noticed=noticed)
+
     def _plan(
-        self, uow: UnitOfWork, policy: RetentionPolicy, now: dt.datetime, holds: list[LegalHold]
-    ) -> PolicyOutcome:
-        skipped = None
-        if policy.scope != "customer":
-            skipped = f"the sweep does not act on scope {policy.scope!r} yet"
-        elif policy.trigger not in SWEPT_TRIGGERS:
-            skipped = f"the sweep does not read the trigger {policy.trigger!r} yet"
-        elif policy.action not in _SWEPT_ACTIONS:
-            skipped = f"the sweep does not {policy.action} whole customers"
-        if skipped is not None:
-            return PolicyOutcome(
-                policy=policy.name, action=policy.action, subjects=(), held=(), acted=0,
-                skipped=skipped,
-            )
-        triggers = _triggers(uow, self._context.tenant, policy, now)
-        due, on_hold = due_subjects(policy, triggers, now, holds)
-        return PolicyOutcome(
-            policy=policy.name, action=policy.action, subjects=tuple(due), held=tuple(on_hold),
-            acted=0,
+        self,
+        uow: UnitOfWork,
+        policy: RetentionPolicy,
+        now: dt.datetime,
+        holds: list[LegalHold],
+        erasing: set[str],
+    ) -> _Plan:
+        """The policy's decision, less what an earlier policy of the sweep erases.
+
+        Erasure already removes or empties what a later policy would act on for those
+        customers (their interactions, their key), so the dry run counts what the real run
+        does; closed requests and audit entries outlive erasure and stay in.
+        """
+        decision = self._decision(uow, policy, now, holds)
+        gone = erasing if policy.scope in _ERASED_WITH_THE_CUSTOMER else set()
+        act = [clock for clock in decision.act if clock.subject not in gone]
+        records = tuple(clock.record for clock in act)
+        assert uow.session is not None  # noqa: S101
+        return _Plan(
+            rule=policy,
+            records=records,
+            subjects=tuple(sorted({c.subject for c in act if c.subject is not None})),
+            rows=retention_sql.count_records(uow.session, self._context.tenant, policy, records),
+            notify=tuple(notice for notice in decision.notify if notice.subject not in gone),
+            waiting=decision.waiting,
+            held=decision.held,
         )
 
-    def _act(self, plan: PolicyOutcome, subjects: tuple[str, ...], now: dt.datetime) -> int:
+    def _again(
+        self, uow: UnitOfWork, plan: _Plan, records: Sequence[str], now: dt.datetime
+    ) -> Decision:
+        """The plan's decision for ``records`` taken again inside the writing transaction.
+
+        Nothing stale is acted on: a customer who came back, a consent given again, a hold
+        placed or a notice sent by another sweep since the plan was made all count.
+        """
+        if plan.rule.trigger == "consent_withdrawn":
+            uow.consent.lock()  # no consent is recorded until this batch commits
+        store = _erasure.repository(uow, self._context)
+        holds = [hold for _, hold in store.holds()]
+        return self._decision(uow, plan.rule, now, holds, only=records)
+
+    def _notify(self, plan: _Plan, chunk: tuple[Notice, ...], now: dt.datetime) -> list[str]:
         with self._context.work() as uow:
-            for subject in subjects:
-                if plan.action == "erase":
-                    _erasure.erase(uow, self._context, subject, now=now,
-                                   request_ref=f"retention:{plan.policy}")
-                else:  # shred
-                    uow.subject_keys.destroy(subject, at=now)
+            again = self._again(uow, plan, [notice.subject for notice in chunk], now)
+            still = {notice.subject for notice in again.notify}
+            sent = [
+                RetentionNotice(
+                    policy=plan.policy, subject_ref=n.subject, noticed_at=now, due_at=n.due_at
+                )
+                for n in chunk
+                if n.subject in still
+            ]
+            _erasure.repository(uow, self._context).save_notices(sent)
+            record_audit(
+                uow, self._context, "retention.noticed", "retention_policy", plan.policy,
+                None, {"count": len(sent)},
+            )
+            for notice in sent:
+                self._context.after_commit(  # hook
+                    uow, "globalcrm_retention_notice", customer_id=notice.subject_ref,
+                    policy=plan.policy, due_at=notice.due_at,
+                )
+        return [notice.subject_ref for notice in sent]
+
+    def _act(self, plan: _Plan, subjects: tuple[str, ...], now: dt.datetime) -> int:
+        """Act on one batch (``subjects``: the plan's records) in one transaction."""
+        with self._context.work() as uow:
+            due = {clock.record for clock in self._again(uow, plan, subjects, now).act}
+            subjects = tuple(record for record in subjects if record in due)
+            if plan.action in ("erase", "shred"):
+                for subject in subjects:
+                    if plan.action == "erase":
+                        _erasure.erase(uow, self._context, subject, now=now,
+                                       request_ref=f"retention:{plan.policy}")
+                    else:  # shred
+                        uow.subject_keys.destroy(subject, at=now)
+                count = len(subjects)
+            else:  # delete or anonymise rows: interactions, closed requests
+                assert uow.session is not None  # noqa: S101
+                count = retention_sql.act(
+                    uow.session, self._context.tenant, plan.rule, subjects, now=now
+                )
             record_audit(
                 uow, self._context, f"retention.{plan.action}", "retention_policy", plan.policy,
-                None, {"count": len(subjects)},
+                None, {"count": count, "scope": plan.rule.scope},
             )
-        return len(subjects)
-
-
-def _triggers(
-    uow: UnitOfWork, tenant: str, policy: RetentionPolicy, now: dt.datetime
-) -> list[tuple[str, dt.datetime]]:
-    """(customer id, when its clock started) for the customers that may be due at ``now``."""
-    assert uow.session is not None  # noqa: S101
-    c = tables.customers.c
-    started: Any
-    query: Any
-    if policy.trigger == "created":
-        started = c.created_at
-        query = select(c.id, started.label("started")).where(c.tenant == tenant)
-    else:
-        source = tables.interactions if policy.trigger == "last_interaction" else tables.purchases
-        s = source.c
-        latest = (
-            select(s.customer_id, func.max(s.occurred_at).label("latest"))
-            .where(s.tenant == tenant)
-            .group_by(s.customer_id)
-            .subquery()
-        )
-        started = func.coalesce(latest.c.latest, c.created_at)
-        query = (
-            select(c.id, started.label("started"))
-            .select_from(tables.customers.outerjoin(latest, latest.c.customer_id == c.id))
-            .where(c.tenant == tenant)
-        )
-    if policy.action == "shred":
-        k = tables.subject_keys.c
-        live = select(k.subject_ref).where(k.tenant == tenant, k.destroyed_at.is_(None))
-        query = query.where(c.id.in_(live))
-    bound = policy.candidates_before(now)
-    rows = uow.session.execute(query.where(started < bound))
-    return [(row.id, _checks.aware_utc(_utc(row.started), field="started")) for row in rows]
-
-
-def _utc(value: Any) -> Any:
-    """A timestamp from an aggregate (SQLite returns text, PostgreSQL an aware datetime)."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value
+        return count

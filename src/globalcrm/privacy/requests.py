@@ -210,7 +210,8 @@ class DataSubjectRequest:
     """A data subject's request (a customer, or a requester not yet identified) to use a right.
 
     Every change returns a new request with one more event; the stored history is the proof.
-    ``requester`` is how an unidentified person can be reached (personal data: shown in no repr).
+    ``requester`` is how an unidentified person can be reached (personal data: shown in no repr);
+    a closed request may have neither once a retention policy anonymised it.
     """
 
     right: str = attrs.field(converter=_right)
@@ -230,7 +231,8 @@ class DataSubjectRequest:
     id: str = attrs.field(factory=new_id, converter=_id)
 
     def __attrs_post_init__(self) -> None:
-        if self.customer_id is None and self.requester is None:
+        # a closed request may have lost its requester to a retention policy (anonymised)
+        if self.customer_id is None and self.requester is None and self.status not in _CLOSED:
             raise InvalidInput(
                 "a request names a customer, or how to reach the requester", field="requester"
             )

@@ -1,4 +1,4 @@
-"""Tombstones, suppression digests, legal holds and retention policies of one tenant, in SQL.
+"""Tombstones, suppression digests, legal holds, retention policies and notices, in SQL.
 
 The tombstone of an erased subject (``erasures``) holds its id, when, the request and the
 report (counts and grounds, no personal values): ``replay_erasures`` re-applies erasures from it
@@ -12,19 +12,20 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from globalcrm.errors import NotFound, StorageError
+from globalcrm.errors import GlobalCRMError, NotFound, StorageError
+from globalcrm.identifiers import new_id
 from globalcrm.privacy.erasure import ErasureReport
-from globalcrm.privacy.retention import LegalHold, RetentionPolicy
+from globalcrm.privacy.retention import LegalHold, RetentionNotice, RetentionPolicy
 from globalcrm.storage import tables
 
 __all__ = ["ErasureRepository"]
 
 
 class ErasureRepository:
-    """The erasure log, the suppression list, legal holds and retention policies of a tenant."""
+    """A tenant's erasure log, suppression list, legal holds, retention policies and notices."""
 
     def __init__(self, session: Session, tenant: str) -> None:
         self._session = session
@@ -213,7 +214,74 @@ class ErasureRepository:
         for row in rows:
             try:
                 found.append(RetentionPolicy(name=row.name, **row.document))
+            except GlobalCRMError as error:  # stored before the combinations were checked
+                raise StorageError(
+                    f"retention policy {row.name!r} is not one the sweep can apply "
+                    f"({error.field}: {error.message}); set it again or remove it"
+                ) from None
             except (ValueError, TypeError):
                 message = "retention_policies row cannot be read: it was altered"
                 raise StorageError(message) from None
         return found
+
+    # ------------------------------------------------------------------ pre-erasure notices
+
+    def noticed(self, policy: str, subjects: Sequence[str]) -> dict[str, dt.datetime]:
+        """The newest notice under ``policy`` per subject of ``subjects`` that has one."""
+        n = tables.retention_notices.c
+        found: dict[str, dt.datetime] = {}
+        wanted = sorted(set(subjects))
+        for start in range(0, len(wanted), 500):
+            rows = self._session.execute(
+                select(n.subject_ref, func.max(n.noticed_at).label("latest"))
+                .where(
+                    n.tenant == self._tenant,
+                    n.policy == policy,
+                    n.subject_ref.in_(wanted[start : start + 500]),
+                )
+                .group_by(n.subject_ref)
+            )
+            for row in rows:
+                latest = row.latest
+                if isinstance(latest, str):  # SQLite returns an aggregate's instant as text
+                    latest = dt.datetime.fromisoformat(latest)
+                found[row.subject_ref] = (
+                    latest.replace(tzinfo=dt.UTC) if latest.tzinfo is None
+                    else latest.astimezone(dt.UTC)
+                )
+        return found
+
+    def save_notices(self, notices: Sequence[RetentionNotice]) -> None:
+        """Insert recorded notices."""
+        if notices:
+            self._session.execute(
+                insert(tables.retention_notices),
+                [
+                    {
+                        "id": new_id(),
+                        "tenant": self._tenant,
+                        "policy": notice.policy,
+                        "subject_ref": notice.subject_ref,
+                        "noticed_at": notice.noticed_at,
+                        "due_at": notice.due_at,
+                    }
+                    for notice in notices
+                ],
+            )
+
+    def notices(self, *, subject_ref: str | None = None) -> list[RetentionNotice]:
+        """Recorded notices (all, or one subject's), oldest first."""
+        n = tables.retention_notices.c
+        query = select(tables.retention_notices).where(n.tenant == self._tenant)
+        if subject_ref is not None:
+            query = query.where(n.subject_ref == subject_ref)
+        rows = self._session.execute(query.order_by(n.noticed_at, n.policy, n.subject_ref))
+        return [
+            RetentionNotice(
+                policy=row.policy,
+                subject_ref=row.subject_ref,
+                noticed_at=row.noticed_at,
+                due_at=row.due_at,
+            )
+            for row in rows
+        ]

@@ -38,6 +38,7 @@ def map_domain() -> None:
             Interaction,
             tables.interactions,
             properties={"metadata": tables.interactions.c.meta},
+            exclude_properties=["anonymised_at"],  # the retention sweep's, not the domain's
         )
         # service (issue 18): cases
         mapper_registry.map_imperatively(Case, tables.cases, version_id_col=tables.cases.c.version)

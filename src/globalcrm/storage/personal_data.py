@@ -45,6 +45,7 @@ from globalcrm.storage.column_types import CodeOf, JSONOf, json_type
 __all__ = [
     "ERASE_ACTIONS",
     "SUBJECT_NAMES",
+    "emptied",
     "erase_subject",
     "export_rows",
     "kept_rows",
@@ -173,6 +174,30 @@ def _stand_in(column: Column[Any]) -> Any:
     if isinstance(column.type, String | Text) and not column.nullable:
         return ""
     return None
+
+
+def emptied(table: Table) -> dict[str, Any]:
+    """What a retention policy's ``anonymise`` writes into a row of ``table``, per column.
+
+    Every column of a personal class (not ``none`` nor ``technical``) becomes its stand-in,
+    except what makes the row a row of its subject: the primary key, the foreign keys and the
+    subject column. The row still says that something of that kind happened to its subject,
+    and when; nothing it said about them is left.
+    """
+    kept = {column.name for column in table.primary_key.columns}
+    kept.update(
+        element.parent.name
+        for constraint in table.foreign_key_constraints
+        for element in constraint.elements
+    )
+    subject = subject_column(table)
+    if subject is not None:
+        kept.add(subject.name)
+    return {
+        column.name: _stand_in(column)
+        for column in table.columns
+        if column.info.get("pii") not in _IMPERSONAL and column.name not in kept
+    }
 
 
 def problems() -> list[str]:

@@ -47,6 +47,7 @@ from globalcrm.storage.tables.rights import (
     legal_holds,
     privacy_request_events,
     privacy_requests,
+    retention_notices,
     retention_policies,
     suppressions,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "purchase_refunds",
     "purchases",
     "purposes",
+    "retention_notices",
     "retention_policies",
     "segment_members",
     "segment_snapshots",

@@ -144,6 +144,9 @@ interactions = Table(
     Column("outcome", String(200), nullable=True, info=pii("content")),
     Column("sentiment", Float, nullable=True, info=pii("content")),
     Column("meta", json_type(), nullable=False, info=pii("content")),
+    # when a retention policy emptied the personal values (migration 0016); the domain never
+    # reads it: the sweep's record of what it did, so that it does not count the row again
+    Column("anonymised_at", UTCDateTime(), nullable=True, info=pii("technical")),
     PrimaryKeyConstraint("id", "tenant"),
     ForeignKeyConstraint(
         ["tenant", "customer_id"], ["customers.tenant", "customers.id"], ondelete="CASCADE"
@@ -151,6 +154,9 @@ interactions = Table(
     Index(None, "tenant", "customer_id", "occurred_at", "id"),
     Index(None, "tenant", "conversation", "occurred_at", "id"),
 )
-"""Every contact with a customer; ``meta`` holds the interaction's ``metadata``."""
+"""Every contact with a customer; ``meta`` holds the interaction's ``metadata``.
+
+``anonymised_at`` is set by a retention policy that emptied the row's personal values.
+"""
 
 

@@ -106,6 +106,29 @@ retention_policies = Table(
 )
 """Stored retention policies (``globalcrm.privacy.retention.RetentionPolicy`` as JSON)."""
 
+retention_notices = Table(
+    "retention_notices",
+    metadata,
+    Column("id", String(26), primary_key=True,
+           info=classified("identifier", export=True, erase="delete")),
+    Column("tenant", String(64), nullable=False,
+           info=classified("none", export=False, erase="delete")),
+    # the policy whose act was announced (a policy's name: a code)
+    Column("policy", String(64), nullable=False,
+           info=classified("none", export=True, erase="delete")),
+    Column("subject_ref", String(200), nullable=False,
+           info={**classified("identifier", export=True, erase="delete"), "subject": True}),
+    Column("noticed_at", UTCDateTime(), nullable=False,
+           info=classified("technical", export=True, erase="delete")),
+    # the earliest instant the act may happen: the period's end, or the pre-notice after
+    # ``noticed_at`` when the notice went out late
+    Column("due_at", UTCDateTime(), nullable=False,
+           info=classified("technical", export=True, erase="delete")),
+    Index(None, "tenant", "policy", "subject_ref", "noticed_at"),
+)
+"""Pre-erasure notices a retention sweep recorded (India's DPDP: 48 hours before erasing):
+the act waits until the pre-notice has run from ``noticed_at``. Erasure deletes a subject's."""
+
 # --------------------------------------------------------------------------- data-subject requests
 # Issue 16: requests, their append-only history, and the controller's legal calendars. A request
 # is the controller's record of how a right was answered (GDPR Arts. 5(2), 12; 11 CCR §7101),
@@ -163,6 +186,8 @@ privacy_requests = Table(
     Column("deadlines", json_type(), nullable=False, info=_request_record("technical")),
     Column("closed_at", UTCDateTime(), nullable=True, info=_request_record("technical")),
     Column("version", Integer, nullable=False, info=_request_record("technical", export=False)),
+    # when a retention policy emptied the request's personal values (migration 0016)
+    Column("anonymised_at", UTCDateTime(), nullable=True, info=_request_record("technical")),
     Index(None, "tenant", "due_at", "id"),
     Index(None, "tenant", "customer_id"),
 )
