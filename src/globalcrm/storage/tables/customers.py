@@ -153,6 +153,8 @@ interactions = Table(
     ),
     Index(None, "tenant", "customer_id", "occurred_at", "id"),
     Index(None, "tenant", "conversation", "occurred_at", "id"),
+    # a tenant's interactions over a period: service KPIs, retention by the interaction's time
+    Index(None, "tenant", "occurred_at"),
 )
 """Every contact with a customer; ``meta`` holds the interaction's ``metadata``.
 

@@ -6,7 +6,7 @@ retention policy emptied the row's personal values, so the sweep does not count 
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-04
+Create Date: 2026-12-03
 """
 
 from collections.abc import Sequence
