@@ -66,7 +66,8 @@ or guardian, and no new key), and a `contact_point_ref` given as an e-mail addre
 international phone number goes on the **suppression list** instead (its digest), so a later add
 or import of it is flagged. When only the address is known,
 `crm.privacy.suppress(email=..., phone=..., region=...)` puts it on the list (an address a stored
-customer still holds is refused: record their withdrawal instead).
+customer still holds is refused: record their withdrawal instead); from the command line,
+`globalcrm privacy suppress --email ADDRESS [--phone NUMBER --region LT]`.
 
 ```python
 >>> import datetime as dt

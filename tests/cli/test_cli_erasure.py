@@ -76,3 +76,37 @@ def test_export_erase_and_retention_from_the_command_line(tmp_path: Path) -> Non
     crm = gc.open(url)
     assert crm.customers.count() == 0
     crm.close()
+
+
+def test_an_unsubscribe_after_erasure_suppresses_the_address(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    crm = gc.open(url)
+    jonas = _add(crm, "Jonas", "jonas@example.lt", "+37061234567")
+    _add(crm, "Petras", "petras@example.lt", "+37061234568")
+    crm.privacy.erase(jonas.id)
+    crm.close()
+
+    usage = runner.invoke(app, ["privacy", "suppress", "--url", url])
+    assert usage.exit_code == 2 and "--email" in usage.output
+    held = runner.invoke(app, ["privacy", "suppress", "--email", "petras@example.lt",
+                               "--url", url])
+    assert held.exit_code == 1 and "petras" not in held.output  # a stored customer's: refused
+    done = runner.invoke(app, ["privacy", "suppress", "--email", "Jonas.New@Example.lt",
+                               "--phone", "8 612 00000", "--region", "LT", "--url", url,
+                               "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output) == {"suppressed": 2}
+    again = runner.invoke(app, ["privacy", "suppress", "--email", "jonas.new@example.lt",
+                                "--url", url])
+    assert again.exit_code == 0 and again.output.startswith("0 new")
+
+    crm = gc.open(url)
+    try:
+        flagged = crm.customers.import_rows([{
+            "given": "Jonas", "surname": "Naujas", "name_locale": "lt", "country": "LT",
+            "language": "lt", "time_zone": "Europe/Vilnius", "currency": "EUR",
+            "emails": "jonas.new@example.lt",
+        }])
+        assert flagged.imported == 0 and flagged.errors
+    finally:
+        crm.close()

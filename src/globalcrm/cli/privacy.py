@@ -304,3 +304,34 @@ def privacy_erase(
         for item in report.kept:
             table.add_row(item.table, ", ".join(item.categories), str(item.rows), item.ground)
         console.print(table)
+
+
+@privacy_app.command("suppress")
+def privacy_suppress(
+    email: Annotated[
+        str | None, typer.Option("--email", help="An e-mail address never to contact.")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="A phone number never to contact.")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+    tenant: TenantOption = "default",
+    region: RegionOption = None,
+    format: OutputFormat = "text",  # noqa: A002
+) -> None:
+    """Put an address no stored customer holds on the do-not-contact list (a keyed digest).
+
+    For an unsubscribe that arrives after the customer was erased: a later import or add of
+    the address is flagged. An address a stored customer holds is refused (exit 1): record
+    that customer's withdrawal instead.
+    """
+    with reported():
+        shape = output_format(format)
+        if email is None and phone is None:
+            raise typer.BadParameter("give --email, --phone or both")
+        with opened(url, tenant) as crm:
+            added = crm.privacy.suppress(email=email, phone=phone, region=region)
+    if shape == "json":
+        print_json({"suppressed": added})
+        return
+    console.print(f"{added} new entries on the do-not-contact list")
