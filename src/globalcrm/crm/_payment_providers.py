@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import attrs
 from moneyed import Money
@@ -188,16 +190,15 @@ def collector_paused() -> Iterator[None]:
 
 def chunks(steps: Iterable[object]) -> Iterator[tuple[int, list[PaymentStep]]]:
     """The steps in chunks, each with the position of its first step; non-steps refused."""
-    chunk: list[PaymentStep] = []
+    iterator = iter(steps)
     start = 0
-    for index, step in enumerate(steps):
-        if not isinstance(step, PaymentStep):
-            raise InvalidFormat(
-                f"expected a PaymentStep, got {type(step).__name__}", field=f"steps[{index}]"
-            )
-        chunk.append(step)
-        if len(chunk) == BULK_CHUNK:
-            yield start, chunk
-            start, chunk = index + 1, []
-    if chunk:
-        yield start, chunk
+    while chunk := list(itertools.islice(iterator, BULK_CHUNK)):
+        if not all(type(step) is PaymentStep for step in chunk):  # a subclass: checked below
+            for offset, step in enumerate(chunk):
+                if not isinstance(step, PaymentStep):
+                    raise InvalidFormat(
+                        f"expected a PaymentStep, got {type(step).__name__}",
+                        field=f"steps[{start + offset}]",
+                    )
+        yield start, cast("list[PaymentStep]", chunk)
+        start += len(chunk)
