@@ -13,8 +13,9 @@ its columns says nothing.
 Erasure works on a batch of subjects (issue 16): :func:`row_counts` counts every subject's rows
 in every table in one ``UNION ALL`` statement per 500 subjects (a table found through its parent
 is joined up to the subject column), and :func:`erase_subjects` runs one ``DELETE`` or
-``UPDATE ... WHERE subject IN (...)`` per table per 500 subjects, so a sweep costs a few
-statements per table, not per customer. One subject is a batch of one.
+``UPDATE ... WHERE subject IN (the batch)`` per table per 500 subjects, the batch bound as one
+parameter (a JSON array on SQLite, an array on PostgreSQL), so a sweep costs a few statements
+per table, not per customer. One subject is a batch of one.
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ SUBJECT_NAMES = ("customer_id", "subject_ref")
 """Column names that find a table's rows for a subject when no column is marked ``subject``."""
 _IMPERSONAL = ("none", "technical")
 CHUNK = 500
-"""Subjects per ``IN (...)`` list: far below SQLite's and psycopg's limits on parameters."""
+"""Subjects per batch statement (and per ``IN (...)`` list where the batch is not one parameter)."""
 _PARAMETERS = 30_000
-"""Most parameters one counting statement binds (SQLite's default limit is 32,766)."""
+"""Most parameters one counting statement binds where each subject is one (SQLite's default
+limit is 32,766)."""
 
 
 def subject_column(table: Table) -> Column[Any] | None:
