@@ -1,7 +1,10 @@
 """Erasure and export in the store (SQLite and PostgreSQL): generated from the registry.
 
 The scan reads every column of every table as stored and looks for each erased value and its
-case forms: nothing may be left but what the registry keeps with a ground.
+case forms: nothing may be left but what the registry keeps with a ground. ``erase_many`` (the
+batch path the retention sweep uses, and ``erase`` is a batch of one) is held to the same scan,
+atomicity, idempotence and hooks; ``tests/property/test_erasure.py`` proves it leaves every
+table as erasing the same customers one by one does.
 """
 
 from __future__ import annotations
@@ -14,17 +17,20 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 import globalcrm as gc
-from globalcrm.errors import GlobalCRMError, NotFound, RuleViolation
+from globalcrm.errors import GlobalCRMError, InvalidInput, NotFound, RuleViolation
 from globalcrm.import_export import read_csv
 from globalcrm.money import Money
+from globalcrm.plugins import hookimpl
 from globalcrm.privacy import Purpose, publish_notice
 from globalcrm.privacy.consent import replay
 from globalcrm.privacy.erasure import ErasureReport
-from globalcrm.storage import tables
+from globalcrm.storage import personal_data, tables
+from globalcrm.storage.erasure_repository import ErasureRepository
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 LATER = T0 + dt.timedelta(days=30)
@@ -328,3 +334,206 @@ def test_no_grant_is_recorded_for_an_erased_customer_only_an_ending(crm: gc.CRM)
                                state="withdrawn", now=LATER)
     assert ended.state == "withdrawn" and ended.subject_ref == jonas.id
     assert crm.privacy.verify().ok
+
+
+# ----------------------------------------------------------------------------- erase_many
+
+
+def _dump(crm: gc.CRM) -> dict[str, list[Any]]:
+    with crm._engine.connect() as connection:
+        return {t.name: sorted(map(repr, connection.execute(select(t)).all()))
+                for t in _every_table()}
+
+
+def _jonas_and_ona_with_history(crm: gc.CRM) -> tuple[gc.Customer, gc.Customer]:
+    jonas, ona = _jonas(crm), _ona(crm)
+    _history(crm, jonas, ona)
+    return jonas, ona
+
+
+def test_erase_many_leaves_no_personal_value_and_the_chains_verify(crm: gc.CRM) -> None:
+    jonas, ona = _jonas_and_ona_with_history(crm)
+    others = ["ona@example.lt", "Kazlauskien", "Ačiū"]  # the name as JSON escapes the ė
+    assert set(crm.privacy.scan(others)) >= {("customers", "name"), ("interactions", "body")}
+
+    reports = crm.privacy.erase_many([jonas, ona.id], now=LATER, request="dsr-2")
+
+    assert crm.privacy.scan(_values() + others) == []
+    assert [r.subject_ref for r in reports] == [jonas.id, ona.id]
+    assert all(r.status == "erased" and r.request_ref == "dsr-2" for r in reports)
+    first = reports[0]
+    assert first.changed["customers"] == 1 and first.changed["interactions"] == 1
+    assert first.changed["loyalty_accounts"] == 1 and first.changed["loyalty_entries"] >= 1
+    assert first.keys_destroyed == 1 and first.consents_ended == 2 and first.suppressed == 2
+    assert reports[1].consents_ended == 2 and reports[1].suppressed == 1
+    assert crm.privacy.verify_audit() is None and crm.privacy.verify_ledger() is None
+    assert crm.privacy.verify().ok
+    assert crm.privacy.audience(purpose="newsletter", channel="email", at=LATER) == []
+    assert [e.state for e in crm.privacy.history(jonas.id)][-2:] == ["invalidated"] * 2
+    assert crm.privacy.evidence(crm.privacy.history(ona.id)[0].event_id) == "erased"
+    audit = crm.privacy.audit_entries()
+    erased = sorted(str(e.subject_ref) for e in audit if e.action == "subject.erased")
+    assert erased == sorted([jonas.id, ona.id])
+    assert {t.subject_ref: t for t in crm.privacy.erasures()} == {r.subject_ref: r for r in reports}
+
+
+def test_erase_many_is_idempotent_and_names_a_customer_once(crm: gc.CRM) -> None:
+    jonas, ona = _jonas_and_ona_with_history(crm)
+    first = crm.privacy.erase_many([jonas, ona, jonas.id], now=LATER)
+    assert [r.repeated for r in first] == [False, False, True]
+    assert first[2] == attrs.evolve(first[0], repeated=True)
+    before = _dump(crm)
+    again = crm.privacy.erase_many([ona, jonas], now=LATER + dt.timedelta(days=1))
+    assert [r.repeated for r in again] == [True, True]
+    assert [r.erased_at for r in again] == [LATER, LATER]
+    assert _dump(crm) == before  # nothing written: no event, tombstone or audit entry
+    assert sum(e.action == "subject.erased" for e in crm.privacy.audit_entries()) == 2
+
+
+def test_an_unknown_customer_refuses_the_whole_batch(crm: gc.CRM) -> None:
+    jonas, ona = _jonas_and_ona_with_history(crm)
+    unknown = "01J0000000000000000000000Z"
+    before = _dump(crm)
+    with pytest.raises(NotFound) as caught:
+        crm.privacy.erase_many([jonas, ona, unknown], now=LATER)
+    assert caught.value.field == "customers[2]"
+    assert unknown not in str(caught.value) and jonas.id not in str(caught.value)
+    assert _dump(crm) == before
+    with pytest.raises(InvalidInput) as bad:
+        crm.privacy.erase_many([jonas, 5], now=LATER)  # type: ignore[list-item]
+    assert bad.value.field == "customers[1]"
+    for junk in ("jonas", None, jonas):
+        with pytest.raises(InvalidInput):
+            crm.privacy.erase_many(junk, now=LATER)  # type: ignore[arg-type]
+    assert crm.privacy.erase_many([], now=LATER) == []
+    assert _dump(crm) == before
+
+
+def test_a_hold_restricts_only_its_customer_in_a_batch(crm: gc.CRM) -> None:
+    jonas, ona = _jonas_and_ona_with_history(crm)
+    crm.privacy.retention.place_hold(ona, reason="byla 2026/3", cite="GDPR art. 17(3)(e)", now=T0)
+    reports = crm.privacy.erase_many([ona, jonas], now=LATER)
+    assert [r.status for r in reports] == ["restricted", "erased"]
+    assert reports[0].holds == ("GDPR art. 17(3)(e)",) and reports[0].consents_ended == 2
+    assert crm.customers.get(ona.id).emails[0].address == "ona@example.lt"  # kept
+    assert crm.privacy.scan(_values()) == []
+    assert crm.privacy.audience(purpose="newsletter", channel="email", at=LATER) == []
+    assert crm.privacy.verify().ok
+
+
+def test_an_injected_failure_mid_batch_rolls_everything_back(
+    crm: gc.CRM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jonas, ona = _jonas_and_ona_with_history(crm)
+    third = crm.customers.add(gc.Customer(
+        name=gc.PersonName(given="Rūta", locale="lt"), country="LT", language="lt",
+        time_zone="Europe/Vilnius", currency="EUR"), now=T0)
+    before = _dump(crm)
+
+    class Boom(Exception):
+        pass
+
+    saved: list[list[str]] = []
+    real = ErasureRepository.save_tombstones
+
+    def failing(self: ErasureRepository, reports: list[ErasureReport]) -> None:
+        saved.append([r.subject_ref for r in reports])
+        real(self, reports)
+        if len(saved) == 2:  # the second batch: the first is written, this one half-way
+            raise Boom
+
+    monkeypatch.setattr(personal_data, "CHUNK", 1)  # one customer per batch
+    monkeypatch.setattr(ErasureRepository, "save_tombstones", failing)
+    with pytest.raises(Boom):
+        crm.privacy.erase_many([jonas, ona, third], now=LATER)
+    assert saved == [[jonas.id], [ona.id]]
+    assert _dump(crm) == before  # rows, ledger, heads, tombstones, audit, keys
+    assert crm.privacy.history(jonas.id)[1].contact_point_ref == CONTACT_POINT  # key alive
+    assert crm.privacy.verify().ok
+    monkeypatch.setattr(ErasureRepository, "save_tombstones", real)
+    done = crm.privacy.erase_many([jonas, ona, third], now=LATER)  # chained over three batches
+    assert [r.status for r in done] == ["erased"] * 3
+    assert crm.privacy.verify().ok and crm.privacy.scan(_values()) == []
+
+
+def test_erase_many_runs_as_many_statements_for_3_customers_as_for_12(crm: gc.CRM) -> None:
+    """Set-based: the statements do not grow with the batch (a loop per customer would)."""
+    counted: list[int] = []
+
+    def erase(tenant: str, size: int) -> None:
+        store = crm.for_tenant(tenant)
+        store.privacy.add_purpose(newsletter())
+        notice = publish_notice("newsletter", 1, language="lt", title="Naujienlaiškis",
+                                body="Sutinku gauti naujienlaiškį.", effective_from=T0)
+        store.privacy.add_notice(notice)
+        people = []
+        for i in range(size):
+            person = store.customers.add(gc.Customer(
+                name=gc.PersonName(given=f"Jonas{i}", locale="lt"), country="LT",
+                language="lt", time_zone="Europe/Vilnius", currency="EUR",
+                emails=[gc.EmailAddress(address=f"jonas{i}@example.lt")]), now=T0)
+            store.interactions.record(person, channel="email", direction="inbound",
+                                      body="Labas", occurred_at=T0)
+            store.purchases.record(person, occurred_at=T0, channel="web_form",
+                                   amount=Money("1.00", "EUR"), now=T0,
+                                   items=[{"product": "sencha", "quantity": "1",
+                                           "unit_price": "1.00"}])
+            store.privacy.record(person, purpose="newsletter", channel="email", state="given",
+                                 now=T0, notice_id=notice.id,
+                                 contact_point_ref=f"jonas{i}@example.lt")
+            people.append(person)
+        statements = 0
+
+        def count(*_: object) -> None:
+            nonlocal statements
+            statements += 1
+
+        event.listen(crm._engine, "before_cursor_execute", count)
+        try:
+            reports = store.privacy.erase_many(people, now=LATER)
+        finally:
+            event.remove(crm._engine, "before_cursor_execute", count)
+        assert [r.consents_ended for r in reports] == [1] * size
+        counted.append(statements)
+
+    erase("small", 3)
+    erase("large", 12)
+    assert counted[0] == counted[1], counted
+    assert counted[0] < 60, counted
+
+
+def test_erased_customers_are_heard_after_the_commit_only(crm: gc.CRM) -> None:
+    jonas, ona = _jonas_and_ona_with_history(crm)
+    heard: list[tuple[str, str]] = []
+
+    class Observer:
+        @hookimpl
+        def globalcrm_customer_erased(self, subject_ref: str, tenant: str) -> None:
+            heard.append((subject_ref, tenant))
+
+    crm.plugins.register(Observer(), name="erasure-observer")
+    crm.privacy.retention.place_hold(ona, reason="byla", cite="GDPR art. 17(3)(e)", now=T0)
+    with pytest.raises(RuntimeError), crm.transaction() as tx:
+        tx.privacy.erase_many([jonas, ona], now=LATER)
+        assert heard == []
+        raise RuntimeError
+    assert heard == []  # rolled back: nothing heard
+    crm.privacy.erase_many([jonas, ona], now=LATER)
+    assert heard == [(jonas.id, "default")]  # the held customer was restricted, not erased
+
+
+def test_rows_changed_since_they_were_counted_refuse_the_batch(crm: gc.CRM) -> None:
+    """The statements must change exactly the rows counted (a concurrent write would not)."""
+    jonas, ona = _jonas_and_ona_with_history(crm)
+    before = _dump(crm)
+    with pytest.raises(gc.Conflict) as caught, crm.transaction() as tx, \
+            tx._context.work() as uow:
+        assert uow.session is not None
+        counts = personal_data.row_counts(uow.session, "default", [jonas.id, ona.id])
+        assert counts[jonas.id]["interactions"] == 1 and counts[ona.id]["interactions"] == 1
+        assert counts[jonas.id]["customer_keys"] >= 4  # names, e-mail, phone, handle
+        counts[ona.id]["interactions"] = 2  # as if one were added after the count
+        personal_data.erase_subjects(uow.session, "default", counts)
+    assert caught.value.field == "customers" and ona.id not in str(caught.value)
+    assert "interactions" in str(caught.value)
+    assert _dump(crm) == before

@@ -1,8 +1,9 @@
 """The audit writer every area uses, and verification of both chains with checkpoints.
 
 ``record_audit`` appends one entry through the unit of work (ids and facts only, never personal
-values). ``verify`` checks the consent ledger (and, in full, its projection) and the audit log,
-each against its head and optionally against a :class:`~globalcrm.privacy.chains.StoreCheckpoint`
+values); ``record_audits`` appends many made by ``audit_entry`` under one lock of the chain's
+head. ``verify`` checks the consent ledger (and, in full, its projection) and the audit log, each
+against its head and optionally against a :class:`~globalcrm.privacy.chains.StoreCheckpoint`
 saved earlier outside the database; ``checkpoint`` makes one.
 """
 
@@ -18,7 +19,31 @@ from globalcrm.privacy.chains import ChainHead, StoreCheckpoint, StoreVerificati
 from globalcrm.storage.chain_verification import verify_audit, verify_consent
 from globalcrm.storage.unit_of_work import UnitOfWork
 
-__all__ = ["checkpoint", "record_audit", "verify"]
+__all__ = ["audit_entry", "checkpoint", "record_audit", "record_audits", "verify"]
+
+
+def audit_entry(
+    context: Context,
+    action: str,
+    entity_type: str,
+    entity_ref: str,
+    subject_ref: str | None,
+    payload: dict[str, Any],
+) -> AuditEntry:
+    """A new audit entry by the context's actor, not yet chained (``record_audits`` does)."""
+    return AuditEntry(
+        seq=0,
+        id=new_id(),
+        occurred_at=context.now(),
+        actor_kind=context.actor_kind,
+        actor_ref=context.actor_ref,
+        action=action,
+        entity_type=entity_type,
+        entity_ref=entity_ref,
+        subject_ref=subject_ref,
+        tenant=context.tenant,
+        payload=payload,
+    )
 
 
 def record_audit(
@@ -31,21 +56,12 @@ def record_audit(
     payload: dict[str, Any],
 ) -> None:
     """Append one audit entry (ids and facts only, never personal values) in ``uow``."""
-    uow.audit.append(
-        AuditEntry(
-            seq=0,
-            id=new_id(),
-            occurred_at=context.now(),
-            actor_kind=context.actor_kind,
-            actor_ref=context.actor_ref,
-            action=action,
-            entity_type=entity_type,
-            entity_ref=entity_ref,
-            subject_ref=subject_ref,
-            tenant=context.tenant,
-            payload=payload,
-        )
-    )
+    uow.audit.append(audit_entry(context, action, entity_type, entity_ref, subject_ref, payload))
+
+
+def record_audits(uow: UnitOfWork, entries: list[AuditEntry]) -> None:
+    """Append entries from ``audit_entry`` in their order: one head lock and one insert."""
+    uow.audit.append_many(entries)
 
 
 def verify(context: Context, *, saved: StoreCheckpoint | None = None) -> StoreVerification:

@@ -312,13 +312,13 @@ class Retention:
         with self._context.work() as uow:
             due = {clock.record for clock in self._again(uow, plan, subjects, now).act}
             subjects = tuple(record for record in subjects if record in due)
-            if plan.action in ("erase", "shred"):
+            if plan.action == "erase":  # the batch at once, as crm.privacy.erase_many
+                _erasure.erase_many(uow, self._context, list(subjects), now=now,
+                                    request_ref=f"retention:{plan.policy}")
+                count = len(subjects)
+            elif plan.action == "shred":
                 for subject in subjects:
-                    if plan.action == "erase":
-                        _erasure.erase(uow, self._context, subject, now=now,
-                                       request_ref=f"retention:{plan.policy}")
-                    else:  # shred
-                        uow.subject_keys.destroy(subject, at=now)
+                    uow.subject_keys.destroy(subject, at=now)
                 count = len(subjects)
             else:  # delete or anonymise rows: interactions, closed requests
                 assert uow.session is not None  # noqa: S101

@@ -8,7 +8,8 @@ its head, so the newest entries deleted are caught.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import operator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -17,10 +18,15 @@ from sqlalchemy.orm import Session
 from globalcrm.errors import GlobalCRMError, StorageError
 from globalcrm.privacy.audit_log import AuditEntry, canonical_json, chain_hash
 from globalcrm.privacy.chains import ChainHead, Link
-from globalcrm.storage import tables
+from globalcrm.storage import bulk, tables
 from globalcrm.storage.chain_heads import ChainHeads
 
 __all__ = ["AuditRepository"]
+
+_COLUMNS = [column.name for column in tables.audit_entries.columns]
+assert _COLUMNS[0] == "tenant"  # noqa: S101 - the rows below put the tenant first
+_FIELDS = operator.attrgetter(*_COLUMNS[1:])
+"""An entry's values for every column after ``tenant``: its fields of the same names."""
 
 
 def _content(row: Any) -> dict[str, Any]:
@@ -61,27 +67,31 @@ class AuditRepository:
 
     def append(self, entry: AuditEntry) -> AuditEntry:
         """Chain and insert an audit entry; returns the stored entry (``seq`` and hashes set)."""
+        return self.append_many([entry])[0]
+
+    def append_many(self, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+        """Chain and insert entries in their order: one head lock, one insert, one head move.
+
+        Returns the stored entries (``seq`` and hashes set).
+        """
+        if not entries:
+            return []
         head = self._heads.lock("audit")
-        stored = entry.chained(head.size, head.last_hash)
-        self._session.execute(
-            insert(tables.audit_entries).values(
-                tenant=self._tenant,
-                seq=stored.seq,
-                id=stored.id,
-                occurred_at=stored.occurred_at,
-                actor_kind=stored.actor_kind,
-                actor_ref=stored.actor_ref,
-                action=stored.action,
-                entity_type=stored.entity_type,
-                entity_ref=stored.entity_ref,
-                subject_ref=stored.subject_ref,
-                payload=stored.payload,
-                sealed=stored.sealed,
-                prev_hash=stored.prev_hash,
-                entry_hash=stored.entry_hash,
+        size, last = head.size, head.last_hash
+        stored = []
+        for entry in entries:
+            chained = entry.chained(size, last)
+            stored.append(chained)
+            size, last = size + 1, chained.entry_hash
+        # the rows in the table's column order: the entries' own fields, the tenant this log's
+        rows = [(self._tenant, *_FIELDS(entry)) for entry in stored]
+        if len(rows) == 1:
+            self._session.execute(
+                insert(tables.audit_entries).values(dict(zip(_COLUMNS, rows[0], strict=True)))
             )
-        )
-        self._heads.advance("audit", ChainHead(head.size + 1, stored.entry_hash))
+        else:  # the driver's executemany (SQLite) or COPY (PostgreSQL), without the ORM
+            bulk.insert_rows(self._session.connection(), tables.audit_entries, rows)
+        self._heads.advance("audit", ChainHead(size, last))
         return stored
 
     def _rows(self) -> Iterator[Any]:

@@ -390,6 +390,6 @@ def _table_encoders(table: Any, dialect: str) -> tuple[tuple[int, Callable[[Any]
             encoders.append((index, _json_text))
         else:
             processor = kind.dialect_impl(instance).bind_processor(instance)
-            if processor is not None:
-                encoders.append((index, processor))
+            if processor is not None:  # rows of a batch often share a value (its instant)
+                encoders.append((index, _RepeatLast(processor)))
     return tuple(encoders)

@@ -18,7 +18,7 @@ projection row ever decides it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -31,12 +31,21 @@ from globalcrm.errors import GlobalCRMError, NotFound, StorageError
 from globalcrm.privacy.chains import ChainHead, Link
 from globalcrm.privacy.events import ConsentEvent
 from globalcrm.privacy.ledger import LedgerEntry, entry_document, entry_hash, parse_entry
-from globalcrm.privacy.projection import ConsentStatus, StatusKey, advance, replay, status_key
+from globalcrm.privacy.projection import (
+    ConsentStatus,
+    Projection,
+    StatusKey,
+    advance,
+    replay,
+    status_key,
+)
 from globalcrm.storage import tables
 from globalcrm.storage.chain_heads import ChainHeads
 
 __all__ = ["ConsentRepository", "read_entry"]
 
+_STATE_KEYS = ("tenant", "subject_ref", "purpose_key", "channel", "contact_point_ref")
+"""The primary key of a projection row."""
 NO_POINT = ""
 """``contact_point_ref`` of a channel-level event or state (the column is part of keys)."""
 _AFTER = (
@@ -181,27 +190,107 @@ class ConsentRepository:
         digest = entry_hash(head.last_hash, document, scheme=2, seq=head.size)
         stored = attrs.evolve(staged, entry_hash=digest)
         self._session.execute(
-            insert(tables.consent_events).values(
-                tenant=self._tenant,
-                seq=stored.seq,
-                event_id=stored.event_id,
-                subject_ref=stored.subject_ref,
-                purpose_key=stored.purpose_key,
-                channel=stored.channel,
-                contact_point_ref=stored.contact_point_ref or NO_POINT,
-                occurred_at=stored.occurred_at,
-                idempotency_key=stored.idempotency_key,
-                document=document.decode("utf-8"),
-                recorded_at=stored.recorded_at,
-                prev_hash=head.last_hash,
-                entry_hash=digest,
-                hash_scheme=2,
-                **_after_columns(after),
-            )
+            insert(tables.consent_events).values(**self._ledger_row(stored, document, after))
         )
         self._replace_state(stored, after)
         self._heads.advance("consent", ChainHead(head.size + 1, digest))
         return stored
+
+    def append_many(
+        self,
+        events: Sequence[ConsentEvent],
+        *,
+        now: dt.datetime,
+        head: ChainHead,
+        known: Mapping[str, Sequence[ConsentEvent]],
+    ) -> tuple[list[ConsentEvent], ChainHead]:
+        """Chain and insert ``events`` (stored form) after ``head``, as :meth:`append` does each.
+
+        One insert of the entries, one upsert of their keys' projection rows, one move of the
+        head. ``known`` holds every stored event of the events' subjects (from :meth:`events_of`,
+        read after :meth:`lock`): the state after each event is taken from them in memory, as a
+        replay of its key, so it is what :meth:`append` would store. Returns the stored entries
+        and the new head.
+        """
+        projections: dict[str, Projection] = {}
+        size, last = head.size, head.last_hash
+        stored_events: list[ConsentEvent] = []
+        rows: list[dict[str, Any]] = []
+        states: dict[tuple[str, StatusKey], dict[str, Any]] = {}
+        for event in events:
+            projection = projections.get(event.subject_ref)
+            if projection is None:
+                projection = projections[event.subject_ref] = Projection()
+                for earlier in sorted(known.get(event.subject_ref, ()), key=ConsentEvent.sort_key):
+                    projection.apply(earlier)
+            staged = attrs.evolve(
+                event, seq=size, recorded_at=now, prev_hash=last, hash_scheme=2
+            )
+            after = projection.apply(staged)
+            document = entry_document(staged, tenant=self._tenant, after=after)
+            digest = entry_hash(last, document, scheme=2, seq=size)
+            stored = attrs.evolve(staged, entry_hash=digest)
+            stored_events.append(stored)
+            rows.append(self._ledger_row(stored, document, after))
+            states[(stored.subject_ref, status_key(stored))] = self._state_row(stored, after)
+            size, last = size + 1, digest
+        if rows:
+            self._session.execute(insert(tables.consent_events), rows)
+            self._upsert_states(list(states.values()))
+            self._heads.advance("consent", ChainHead(size, last))
+        return stored_events, ChainHead(size, last)
+
+    def _ledger_row(
+        self, stored: ConsentEvent, document: bytes, after: ConsentStatus
+    ) -> dict[str, Any]:
+        return {
+            "tenant": self._tenant,
+            "seq": stored.seq,
+            "event_id": stored.event_id,
+            "subject_ref": stored.subject_ref,
+            "purpose_key": stored.purpose_key,
+            "channel": stored.channel,
+            "contact_point_ref": stored.contact_point_ref or NO_POINT,
+            "occurred_at": stored.occurred_at,
+            "idempotency_key": stored.idempotency_key,
+            "document": document.decode("utf-8"),
+            "recorded_at": stored.recorded_at,
+            "prev_hash": stored.prev_hash,
+            "entry_hash": stored.entry_hash,
+            "hash_scheme": 2,
+            **_after_columns(after),
+        }
+
+    def _state_row(self, stored: ConsentEvent, after: ConsentStatus) -> dict[str, Any]:
+        return {
+            "tenant": self._tenant,
+            "subject_ref": stored.subject_ref,
+            "event_seq": stored.seq,
+            **_state_columns(after),
+        }
+
+    def _upsert_states(self, rows: list[dict[str, Any]]) -> None:
+        """Insert or replace projection rows (one per key): one ``INSERT ... ON CONFLICT``."""
+        s = tables.consent_states
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement: Any = postgresql_insert(s)
+        elif dialect == "sqlite":
+            statement = sqlite_insert(s)
+        else:  # pragma: no cover - SQLite and PostgreSQL are the databases supported
+            for row in rows:
+                key = (row["purpose_key"], row["channel"], row["contact_point_ref"] or None)
+                self._session.execute(delete(s).where(self._key_filter(s, row["subject_ref"], key)))
+                self._session.execute(insert(s).values(**row))
+            return
+        changed = {
+            column.name: statement.excluded[column.name]
+            for column in s.columns
+            if column.name not in _STATE_KEYS
+        }
+        self._session.execute(
+            statement.on_conflict_do_update(index_elements=list(_STATE_KEYS), set_=changed), rows
+        )
 
     def _key_filter(self, table: Any, subject_ref: str, key: StatusKey) -> Any:
         c = table.c
@@ -241,13 +330,8 @@ class ConsentRepository:
     def _replace_state(self, stored: ConsentEvent, after: ConsentStatus) -> None:
         """Write the key's projection row: one upsert (it replaces a row of the key, if any)."""
         s = tables.consent_states
-        values = {
-            "tenant": self._tenant,
-            "subject_ref": stored.subject_ref,
-            "event_seq": stored.seq,
-            **_state_columns(after),
-        }
-        keys = ["tenant", "subject_ref", "purpose_key", "channel", "contact_point_ref"]
+        values = self._state_row(stored, after)
+        keys = list(_STATE_KEYS)
         changed = {name: value for name, value in values.items() if name not in keys}
         dialect = self._session.get_bind().dialect.name
         if dialect == "postgresql":
@@ -290,6 +374,27 @@ class ConsentRepository:
         # of the tenant's whole ledger in seq order; a subject's few events sort here
         rows = sorted(self._session.execute(query), key=lambda row: int(row.seq))
         return [read_entry(row, self._tenant).event for row in rows]
+
+    def events_of(self, subject_refs: Iterable[str]) -> dict[str, list[ConsentEvent]]:
+        """Every subject's ledger events (stored form, checked) in ``seq`` order.
+
+        One query per 500 subjects; a subject without events has an empty list.
+
+        Raises:
+            StorageError: a row was altered or cannot be read.
+        """
+        wanted = sorted(set(subject_refs))
+        e = tables.consent_events
+        found: dict[str, list[tuple[int, ConsentEvent]]] = {ref: [] for ref in wanted}
+        for start in range(0, len(wanted), 500):
+            query = select(e).where(
+                e.c.tenant == self._tenant, e.c.subject_ref.in_(wanted[start : start + 500])
+            )
+            for row in self._session.execute(query):
+                event = read_entry(row, self._tenant).event
+                found[event.subject_ref].append((int(row.seq), event))
+        return {ref: [event for _, event in sorted(items, key=lambda item: item[0])]
+                for ref, items in found.items()}
 
     def event(self, event_id: str) -> ConsentEvent:
         """One event by id (stored form)."""

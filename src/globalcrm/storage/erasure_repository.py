@@ -9,19 +9,35 @@ no link to the subject.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from globalcrm.errors import GlobalCRMError, NotFound, StorageError
 from globalcrm.identifiers import new_id
-from globalcrm.privacy.erasure import ErasureReport
+from globalcrm.privacy.erasure import SUPPRESSED_KINDS, ErasureReport
 from globalcrm.privacy.retention import LegalHold, RetentionNotice, RetentionPolicy
-from globalcrm.storage import tables
+from globalcrm.storage import bulk, tables
 
 __all__ = ["ErasureRepository"]
+
+
+def _insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows: one through SQLAlchemy, many by the driver (``executemany`` or ``COPY``)."""
+    if len(rows) == 1:
+        session.execute(insert(table).values(rows[0]))
+    elif rows:
+        in_order = operator.itemgetter(*(column.name for column in table.columns))
+        bulk.insert_rows(session.connection(), table, [in_order(row) for row in rows])
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    items = sorted(set(values))
+    for start in range(0, len(items), 500):
+        yield items[start : start + 500]
 
 
 class ErasureRepository:
@@ -69,6 +85,40 @@ class ErasureRepository:
                 )
             )
 
+    def tombstones_of(self, subject_refs: Iterable[str]) -> dict[str, ErasureReport]:
+        """The tombstones of many subjects (those that have one): one query per 500."""
+        e = tables.erasures.c
+        found: dict[str, ErasureReport] = {}
+        for chunk in _chunks(subject_refs):
+            rows = self._session.execute(
+                select(e.subject_ref, e.report).where(
+                    e.tenant == self._tenant, e.subject_ref.in_(chunk)
+                )
+            )
+            for row in rows:
+                found[row.subject_ref] = self._report(row.report, row.subject_ref)
+        return found
+
+    def save_tombstones(self, reports: Sequence[ErasureReport]) -> None:
+        """Insert or replace many tombstones: the old ones deleted, the new inserted at once."""
+        e = tables.erasures.c
+        for chunk in _chunks(report.subject_ref for report in reports):
+            self._session.execute(
+                delete(tables.erasures).where(e.tenant == self._tenant, e.subject_ref.in_(chunk))
+            )
+        rows = [
+            {
+                "tenant": self._tenant,
+                "subject_ref": report.subject_ref,
+                "status": report.status,
+                "erased_at": report.erased_at,
+                "request_ref": report.request_ref,
+                "report": report.to_json(),
+            }
+            for report in reports
+        ]
+        _insert(self._session, tables.erasures, rows)
+
     def tombstones(self) -> list[ErasureReport]:
         """Every tombstone of the tenant, oldest first."""
         e = tables.erasures.c
@@ -83,18 +133,53 @@ class ErasureRepository:
 
     def suppress(self, digests: Iterable[tuple[str, str]], *, at: dt.datetime) -> int:
         """Add (digest, kind) pairs not yet listed; returns how many were new."""
-        wanted = dict(digests)
-        if not wanted:
-            return 0
-        known = self.suppressed(list(wanted))
-        new = [
+        return self.suppress_many([digests], at=at)[0]
+
+    def suppress_many(
+        self, batches: Sequence[Iterable[tuple[str, str]]], *, at: dt.datetime
+    ) -> list[int]:
+        """Add each batch's (digest, kind) pairs not yet listed, in order; how many each added.
+
+        One lookup and one insert for all: a digest listed by an earlier batch (two customers
+        who shared an address) is not new for a later one, as if they were added one by one.
+        """
+        wanted = [dict(batch) for batch in batches]
+        known = self.suppressed(sorted({digest for batch in wanted for digest in batch}))
+        counts = []
+        new: dict[str, str] = {}
+        for batch in wanted:
+            added = {d: k for d, k in batch.items() if d not in known and d not in new}
+            new.update(added)
+            counts.append(len(added))
+        _insert(self._session, tables.suppressions, [
             {"tenant": self._tenant, "digest": d, "kind": k, "created_at": at}
-            for d, k in sorted(wanted.items())
-            if d not in known
-        ]
-        if new:
-            self._session.execute(insert(tables.suppressions), new)
-        return len(new)
+            for d, k in sorted(new.items())
+        ])
+        return counts
+
+    def contact_keys(self, customer_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """The stored customers among ``customer_ids``, with their e-mail and phone search keys.
+
+        The (kind, key) pairs of the suppressed kinds are what erasure puts on the list. One
+        query per 500 ids: the customer rows, joined to their search keys of those kinds.
+        """
+        c, k = tables.customers.c, tables.customer_keys.c
+        found: dict[str, list[tuple[str, str]]] = {}
+        joined = tables.customers.outerjoin(
+            tables.customer_keys,
+            and_(k.customer_id == c.id, k.tenant == c.tenant, k.kind.in_(SUPPRESSED_KINDS)),
+        )
+        for chunk in _chunks(customer_ids):
+            rows = self._session.execute(
+                select(c.id, k.kind, k.key)
+                .select_from(joined)
+                .where(c.tenant == self._tenant, c.id.in_(chunk))
+            )
+            for row in rows:
+                keys = found.setdefault(row.id, [])
+                if row.kind is not None:
+                    keys.append((str(row.kind), str(row.key)))
+        return found
 
     def suppressed(self, digests: Sequence[str]) -> set[str]:
         """Which of ``digests`` are on the suppression list."""

@@ -9,12 +9,20 @@ column named ``customer_id`` or ``subject_ref``), or through a foreign key to a 
 one (a purchase's lines through the purchase). Nothing here names a table: a table added by a
 later release is exported and erased by the same code, and the registry tests fail when one of
 its columns says nothing.
+
+Erasure works on a batch of subjects (issue 16): :func:`row_counts` counts every subject's rows
+in every table in one ``UNION ALL`` statement per 500 subjects (a table found through its parent
+is joined up to the subject column), and :func:`erase_subjects` runs one ``DELETE`` or
+``UPDATE ... WHERE subject IN (the batch)`` per table per 500 subjects, the batch bound as one
+parameter (a JSON array on SQLite, an array on PostgreSQL), so a sweep costs a few statements
+per table, not per customer. One subject is a batch of one.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -23,34 +31,43 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     ForeignKeyConstraint,
+    Select,
     String,
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     delete,
     func,
     literal,
     select,
+    text,
     tuple_,
     type_coerce,
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from globalcrm.errors import Conflict
 from globalcrm.storage import tables
 from globalcrm.storage.column_types import CodeOf, JSONOf, json_type
 
 __all__ = [
+    "CHUNK",
     "ERASE_ACTIONS",
     "SUBJECT_NAMES",
     "emptied",
-    "erase_subject",
+    "erase_subjects",
     "export_rows",
-    "kept_rows",
+    "found_anything",
+    "kept_counts",
+    "plan_each_batch",
     "problems",
     "row_action",
+    "row_counts",
     "scan",
     "subject_column",
     "subject_filter",
@@ -62,6 +79,11 @@ ERASE_ACTIONS = ("delete", "null", "anonymise", "shred", "keep")
 SUBJECT_NAMES = ("customer_id", "subject_ref")
 """Column names that find a table's rows for a subject when no column is marked ``subject``."""
 _IMPERSONAL = ("none", "technical")
+CHUNK = 500
+"""Subjects per batch statement (and per ``IN (...)`` list where the batch is not one parameter)."""
+_PARAMETERS = 30_000
+"""Most parameters one counting statement binds where each subject is one (SQLite's default
+limit is 32,766)."""
 
 
 def subject_column(table: Table) -> Column[Any] | None:
@@ -113,14 +135,21 @@ def subject_filter(table: Table, tenant: Any, subject_ref: Any) -> ColumnElement
 
     ``tenant`` and ``subject_ref`` are values, or bound parameters to fill in at execution.
     """
+    return _filter(table, tenant, lambda column: column == subject_ref)
+
+
+def _filter(
+    table: Table, tenant: Any, match: Callable[[Column[Any]], ColumnElement[bool]]
+) -> ColumnElement[bool] | None:
+    """``subject_filter`` with ``match`` saying which values of the subject column are wanted."""
     column = subject_column(table)
     if column is not None:
         scope = _tenant_filter(table, tenant)
-        return column == subject_ref if scope is None else and_(column == subject_ref, scope)
+        return match(column) if scope is None else and_(match(column), scope)
     constraint = _parent(table)
     if constraint is None:
         return None
-    where = subject_filter(constraint.referred_table, tenant, subject_ref)
+    where = _filter(constraint.referred_table, tenant, match)
     return None if where is None else _in_parent(constraint, where)
 
 
@@ -131,6 +160,9 @@ def subject_tables() -> list[Table]:
 
 _TENANT: Any = bindparam("registry_tenant")
 _SUBJECT: Any = bindparam("registry_subject")
+_SUBJECTS: Any = bindparam("registry_subjects", expanding=True)
+_SUBJECTS_JSON: Any = bindparam("registry_subjects", type_=String())
+_SUBJECTS_ARRAY: Any = bindparam("registry_subjects", type_=postgresql.ARRAY(String()))
 
 
 @functools.cache
@@ -252,45 +284,132 @@ def _cascade_problems(table: Table, constraint: ForeignKeyConstraint) -> Iterato
 # ----------------------------------------------------------------------------- statements
 
 
-def erase_subject(
-    session: Session | Connection, tenant: str, subject_ref: str
-) -> dict[str, int]:
-    """Delete, null and anonymise the subject's rows in every table, as the registry says.
+def _chunks(subject_refs: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(subject_refs), CHUNK):
+        yield list(subject_refs[start : start + CHUNK])
 
-    Children first (a purchase's lines are found through the purchase before its customer id is
-    nulled). Returns the rows deleted or changed per table. Sealed (``shred``) values are left
-    to the destruction of the subject's key, which the caller does in the same transaction.
+
+def _in_batch(dialect: str) -> Callable[[Column[Any]], ColumnElement[bool]]:
+    """``column IN (the batch)`` with the batch as one parameter where the database can.
+
+    SQLite reads a JSON array (``json_each``), PostgreSQL an array (``= ANY``): one parameter
+    however many subjects, so nothing is rendered per subject and no limit is neared when
+    every table's count is one statement. Elsewhere an expanding ``IN`` list.
     """
-    done: dict[str, int] = {}
+    if dialect == "postgresql":
+        return lambda column: column == any_(_SUBJECTS_ARRAY)
+    if dialect == "sqlite":
+        listed = func.json_each(_SUBJECTS_JSON).table_valued("value")
+        return lambda column: column.in_(select(listed.c.value))
+    return lambda column: column.in_(_SUBJECTS)
+
+
+def plan_each_batch(session: Session) -> None:
+    """Have PostgreSQL plan each statement of this transaction for its own batch of subjects.
+
+    psycopg prepares a statement run five times, and PostgreSQL may then keep one plan for every
+    later batch, made on the statistics of that moment: as a sweep fills the suppression list,
+    the tombstones and the audit log, such a plan checks each row against the whole batch
+    (quadratic). Planned per batch, the batch is hashed or probed through the index instead
+    (a sweep of 10,000 customers went from 15.3 s to 5.7 s). ``SET LOCAL``: it ends with the
+    transaction. Nothing to do on SQLite.
+    """
+    if _dialect(session) == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def _batch_params(dialect: str, tenant: str, chunk: list[str]) -> dict[str, Any]:
+    """The parameters of a statement on a batch (see ``_in_batch``)."""
+    batch: Any = chunk
+    if dialect == "sqlite":
+        batch = json.dumps(chunk)
+    return {"registry_tenant": tenant, "registry_subjects": batch}
+
+
+def _dialect(session: Session | Connection) -> str:
+    bind = session.get_bind() if isinstance(session, Session) else session
+    return str(bind.dialect.name)
+
+
+@functools.cache
+def _batch_plan(size: int, dialect: str) -> list[tuple[Table, str, ColumnElement[bool]]]:
+    """Each table erasure changes, children first, with its action and its WHERE on a batch."""
+    found = []
     for table in reversed(subject_tables()):
         action = row_action(table)
-        if action == "keep":
-            continue
-        where = _where(table)
-        params = _params(tenant, subject_ref)
-        if action == "delete":
-            result = session.execute(delete(table).where(where), params)
-        else:
-            values = {
-                column.name: None if column.info["erase"] == "null" else _stand_in(column)
-                for column in table.columns
-                if column.info.get("erase") in ("null", "anonymise")
-            }
-            result = session.execute(update(table).where(where).values(values), params)
-        count = int(getattr(result, "rowcount", 0) or 0)
-        if count:
-            done[table.name] = count
-    return done
+        if action != "keep":
+            where = _filter(table, _TENANT, _in_batch(dialect))
+            assert where is not None  # noqa: S101 - subject tables have one
+            found.append((table, action, where))
+    return found
 
 
-def kept_rows(
-    session: Session | Connection, tenant: str, subject_ref: str, *, everything: bool = False
-) -> list[tuple[Table, int]]:
-    """Tables whose rows of the subject erasure keeps with personal columns, and how many.
+def _counting(index: int, table: Table, dialect: str) -> Select[Any]:
+    """Rows of ``table`` per subject of a batch: joined up to the subject column if need be.
 
-    With ``everything`` (a restriction keeps all), every table with personal columns.
+    The join follows the same foreign keys as ``subject_filter`` (each points at a primary or
+    unique key, so a row joins at most one parent), and so counts the same rows.
     """
-    wanted = [
+    source: Any = table
+    current = table
+    column = subject_column(current)
+    while column is None:
+        constraint = _parent(current)
+        assert constraint is not None  # noqa: S101 - subject tables have one
+        parent = constraint.referred_table
+        source = source.join(
+            parent, and_(*(element.parent == element.column for element in constraint.elements))
+        )
+        current, column = parent, subject_column(parent)
+    where: ColumnElement[bool] = _in_batch(dialect)(column)
+    scope = _tenant_filter(current, _TENANT)
+    if scope is not None:
+        where = and_(where, scope)
+    return (
+        select(literal(index).label("n"), column.label("subject"), func.count().label("rows"))
+        .select_from(source)
+        .where(where)
+        .group_by(column)
+    )
+
+
+@functools.cache
+def _count_plan(size: int, dialect: str) -> list[tuple[Table, Select[Any]]]:
+    return [
+        (table, _counting(index, table, dialect)) for index, table in enumerate(subject_tables())
+    ]
+
+
+def row_counts(
+    session: Session | Connection, tenant: str, subject_refs: Iterable[str]
+) -> dict[str, dict[str, int]]:
+    """Each subject's rows per table (name: rows, tables with none left out), as the registry finds.
+
+    One ``UNION ALL`` statement per 500 subjects (on a database without one-parameter batches,
+    split further when the tables times the subjects would pass the parameter limit). Erasure
+    reads it once, before it changes anything, for the report's kept and changed rows.
+    """
+    refs = sorted(set(subject_refs))
+    found: dict[str, dict[str, int]] = {ref: {} for ref in refs}
+    dialect = _dialect(session)
+    plan = _count_plan(len(tables.metadata.tables), dialect)
+    for chunk in _chunks(refs):
+        step = len(plan)
+        if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the two supported
+            step = max(1, _PARAMETERS // (len(chunk) + 2))
+        for start in range(0, len(plan), step):
+            group = [query for _, query in plan[start : start + step]]
+            query: Any = group[0] if len(group) == 1 else union_all(*group)
+            rows = session.execute(query, _batch_params(dialect, tenant, chunk))
+            for row in rows:
+                found[str(row.subject)][plan[int(row.n)][0].name] = int(row.rows)
+    return found
+
+
+@functools.cache
+def _kept_tables(everything: bool, size: int) -> list[Table]:
+    """The tables ``kept_counts`` reports (per size of the schema)."""
+    return [
         table
         for table in subject_tables()
         if (everything or row_action(table) != "delete")
@@ -300,17 +419,86 @@ def kept_rows(
             for c in table.columns
         )
     ]
-    if not wanted:
-        return []
-    counts = [  # one statement for every table
-        select(literal(index).label("n"), func.count().label("rows"))
-        .select_from(table)
-        .where(_where(table))
-        for index, table in enumerate(wanted)
+
+
+def kept_counts(
+    counts: Mapping[str, int], *, everything: bool = False
+) -> list[tuple[Table, int]]:
+    """Tables whose rows erasure keeps with personal columns, and how many (from ``row_counts``).
+
+    With ``everything`` (a restriction keeps all), every table with personal columns.
+    """
+    wanted = _kept_tables(everything, len(tables.metadata.tables))
+    return [(table, counts[table.name]) for table in wanted if counts.get(table.name)]
+
+
+def found_anything(counts: Mapping[str, int]) -> bool:
+    """Whether ``row_counts`` found a row an export shows or that holds a personal value."""
+    return any(counts.get(table.name) for table in _shown_tables(len(tables.metadata.tables)))
+
+
+@functools.cache
+def _shown_tables(size: int) -> list[Table]:
+    """Subject tables with a column an export shows or a personal one (per size of the schema)."""
+    return [
+        table
+        for table in subject_tables()
+        if any(
+            c.info.get("export") is True or c.info.get("pii") not in _IMPERSONAL
+            for c in table.columns
+        )
     ]
-    rows = session.execute(union_all(*counts), _params(tenant, subject_ref))
-    found = {int(row.n): int(row.rows) for row in rows}
-    return [(table, found[index]) for index, table in enumerate(wanted) if found.get(index)]
+
+
+def erase_subjects(
+    session: Session | Connection, tenant: str, counts: Mapping[str, Mapping[str, int]]
+) -> dict[str, dict[str, int]]:
+    """Delete, null and anonymise the rows of every subject of ``counts``, as the registry says.
+
+    One statement per table per 500 subjects, children first (a purchase's lines are found
+    through the purchase before its customer id is nulled). ``counts`` are the subjects' rows
+    as :func:`row_counts` read them earlier in the same transaction; each subject's changed
+    rows per table are taken from them, and each statement must change exactly their sum.
+    Sealed (``shred``) values are left to the destruction of the subjects' keys, which the
+    caller does in the same transaction.
+
+    Raises:
+        Conflict: a table's rows of the batch changed since they were counted (a concurrent
+            write); the caller's transaction must roll back.
+    """
+    refs = sorted(counts)
+    done: dict[str, dict[str, int]] = {ref: {} for ref in refs}
+    dialect = _dialect(session)
+    for chunk in _chunks(refs):
+        params = _batch_params(dialect, tenant, chunk)
+        for table, action, where in _batch_plan(len(tables.metadata.tables), dialect):
+            expected = sum(counts[ref].get(table.name, 0) for ref in chunk)
+            if not expected:
+                continue
+            if action == "delete":
+                statement: Any = delete(table).where(where)
+            else:
+                statement = update(table).where(where).values(_erased_values(table))
+            result = session.execute(statement, params)
+            if int(getattr(result, "rowcount", 0) or 0) != expected:
+                raise Conflict(
+                    f"{table.name}: rows of the customers being erased changed meanwhile; "
+                    "nothing was erased, run the erasure again",
+                    field="customers",
+                )
+            for ref in chunk:
+                if counts[ref].get(table.name):
+                    done[ref][table.name] = counts[ref][table.name]
+    return done
+
+
+def _erased_values(table: Table) -> dict[str, Any]:
+    """What erasure's ``UPDATE`` sets: ``null`` columns to NULL, ``anonymise`` to a stand-in."""
+    return {
+        column.name: None if column.info["erase"] == "null" else _stand_in(column)
+        for column in table.columns
+        if column.info.get("erase") in ("null", "anonymise")
+    }
 
 
 def _raw(column: Column[Any]) -> Any:
@@ -347,8 +535,6 @@ def _needles(values: Iterable[str]) -> list[tuple[str, bytes]]:
 
 
 def _text_of(value: Any) -> tuple[str, bytes]:
-    import json
-
     if isinstance(value, bytes | bytearray | memoryview):
         return "", bytes(value)
     if isinstance(value, dict | list):
@@ -374,8 +560,8 @@ def scan(connection: Connection, values: Iterable[str]) -> list[tuple[str, str]]
             for name, value in zip(names, row, strict=True):
                 if value is None or (table.name, name) in found:
                     continue
-                text, binary = _text_of(value)
-                if any((t and t in text) or (b and b in binary) for t, b in needles):
+                written, binary = _text_of(value)
+                if any((t and t in written) or (b and b in binary) for t, b in needles):
                     found.add((table.name, name))
     return sorted(found)
 
