@@ -20,6 +20,7 @@ again after it; ``PRAGMA foreign_key_check`` must find nothing broken before it 
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -54,7 +55,9 @@ def _config(connection: Any) -> Config:
     return config
 
 
+@functools.cache
 def _script() -> ScriptDirectory:
+    """The packaged migrations, read once per process (each read loads every revision file)."""
     return ScriptDirectory.from_config(_config(None))
 
 
