@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 import globalcrm as gc
-from globalcrm.crm import consent_import
 from globalcrm.privacy import Purpose, publish_notice
 from globalcrm.privacy.consent import replay
 from globalcrm.storage import tables
@@ -202,10 +201,7 @@ def test_personal_values_and_evidence_are_sealed_under_each_customers_key(crm: g
     ).allowed
 
 
-def test_batches_trust_their_memory_only_while_nobody_else_writes(
-    crm: gc.CRM, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(consent_import, "_BATCH", 3)
+def test_batches_trust_their_memory_only_while_nobody_else_writes(crm: gc.CRM) -> None:
     people, notice = _setup(crm, 3)
     done: list[int] = []
 
@@ -217,7 +213,7 @@ def test_batches_trust_their_memory_only_while_nobody_else_writes(
                                notice_id=notice)
 
     rows = [_row(people[i % 3], notice, i, "given") for i in range(9)]
-    report = crm.privacy.import_events(rows, on_progress=meanwhile, now=NOW)
+    report = crm.privacy.import_events(rows, on_progress=meanwhile, now=NOW, batch_size=3)
     assert report.ok and done == [3, 6, 9, 9]
     assert crm.privacy.verify().ok
     at = T0 + dt.timedelta(days=60)
@@ -240,3 +236,13 @@ def test_an_import_refuses_what_is_not_rows(crm: gc.CRM) -> None:
     report = crm.privacy.import_events([["not", "a", "mapping"]])  # type: ignore[list-item]
     assert [(e.row, e.field) for e in report.errors] == [(1, "row")]
     assert crm.privacy.import_events([]).ok
+
+
+@pytest.mark.parametrize("size", [0, -5, True, 2.5, "100", None])
+def test_a_batch_size_is_a_whole_number_of_events(crm: gc.CRM, size: object) -> None:
+    people, notice = _setup(crm, 1)
+    with pytest.raises(gc.InvalidInput) as refused:
+        crm.privacy.import_events([_row(people[0], notice, 1, "given")], now=NOW,
+                                  batch_size=size)  # type: ignore[arg-type]
+    assert refused.value.field == "batch_size"
+    assert _count(crm, tables.consent_events) == 0

@@ -50,7 +50,9 @@ from globalcrm.storage.unit_of_work import UnitOfWork
 __all__ = ["import_events"]
 
 ProgressCallback = Callable[[int], None]
-_BATCH = 5000
+BATCH_SIZE = 20_000
+"""Events stored per transaction by default: fewer commits (each one a WAL write on SQLite)
+against how long the ledger's head is locked for other writers (about a second)."""
 """Events stored per transaction when valid rows are kept (``atomic=False``)."""
 _ENTRY_HASH = consent_bulk.LEDGER_COLUMNS.index("entry_hash")
 
@@ -72,6 +74,7 @@ def import_events(
     atomic: bool,
     now: object,
     on_progress: ProgressCallback | None,
+    batch_size: object = BATCH_SIZE,
 ) -> ImportReport:
     """``crm.privacy.import_events``: see there."""
     source: object = rows
@@ -81,9 +84,12 @@ def import_events(
         raise InvalidFormat("expected a function taking the number of rows done",
                             field="on_progress")
     _checks.flag(atomic, field="atomic")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidFormat("expected a whole number of events, at least 1", field="batch_size")
     stamp = context.now(now)
     with _collector_paused():
-        return _imported(context, rows, atomic=atomic, stamp=stamp, on_progress=on_progress)
+        return _imported(context, rows, atomic=atomic, stamp=stamp, on_progress=on_progress,
+                         batch_size=batch_size)
 
 
 @contextlib.contextmanager
@@ -108,6 +114,7 @@ def _imported(
     atomic: bool,
     stamp: dt.datetime,
     on_progress: ProgressCallback | None,
+    batch_size: int,
 ) -> ImportReport:
     """Type, check and store the rows (the collector paused by the caller)."""
     report = ImportReport()
@@ -124,7 +131,7 @@ def _imported(
         report.committed = False
     else:
         writer = _Writer(context, stamp, report)
-        size = len(staged) if atomic else _BATCH
+        size = len(staged) if atomic else batch_size
         done = 0
         for start in range(0, len(staged), max(size, 1)):
             writer.write(staged[start : start + size])

@@ -670,17 +670,19 @@ class Privacy:
         atomic: bool = False,
         on_progress: Callable[[int], None] | None = None,
         now: object = None,
+        batch_size: int = _consent_import.BATCH_SIZE,
     ) -> ImportReport:
         """Load a consent history: many events in time order, checked and chained as ``record``.
 
         Rows are described in :mod:`globalcrm.privacy.consent_rows`. Every bad row is reported
         with its 1-based number, column and reason; the good ones are stored in time order,
-        5,000 to a transaction, or with ``atomic=True`` all in one and only if every row is
-        good. ``report.ids`` are the events' ids in ledger order. ``on_progress`` is called
-        with the number of rows done.
+        ``batch_size`` (20,000) to a transaction, or with ``atomic=True`` all in one and only if
+        every row is good. ``report.ids`` are the events' ids in ledger order. ``on_progress``
+        is called with the number of rows done.
         """
         return _consent_import.import_events(
-            self._context, rows, atomic=atomic, now=now, on_progress=on_progress
+            self._context, rows, atomic=atomic, now=now, on_progress=on_progress,
+            batch_size=batch_size,
         )
 
     # ------------------------------------------------------------------ helpers

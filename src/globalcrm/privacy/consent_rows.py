@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
@@ -150,6 +151,12 @@ def _text(value: object, field: str, max_length: int = 200) -> str:
     return _checks.text(value, field=field, max_length=max_length)
 
 
+@functools.lru_cache(maxsize=65_536)
+def _known_customer(value: str) -> str:
+    """A customer id checked once (a history names each customer on several rows)."""
+    return check_id(value, field="customer_id")
+
+
 def consent_row(row: Mapping[str, Any]) -> ConsentRow:
     """The typed cells of one import row (blank cells are absent values).
 
@@ -183,7 +190,10 @@ def consent_row(row: Mapping[str, Any]) -> ConsentRow:
     evidence = cells.get("evidence")
     notice = cells.get("notice_id")
     return ConsentRow(
-        customer_id=check_id(cells["customer_id"], field="customer_id"),
+        customer_id=(
+            _known_customer(customer) if type(customer := cells["customer_id"]) is str
+            else check_id(customer, field="customer_id")
+        ),
         purpose=_text(cells["purpose"], "purpose", 64),
         purpose_version=None if version is None else _version(version),
         channel=_text(cells["channel"], "channel", 64),

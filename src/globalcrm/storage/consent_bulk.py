@@ -115,18 +115,24 @@ def write_batch(
         session.execute(
             delete(tables.consent_states).where(s.tenant == tenant, s.subject_ref.in_(chunk))
         )
-    _insert(connection, tables.consent_events, ledger_rows)
-    _insert(connection, tables.consent_states, state_rows)
+    texts: dict[dt.datetime, str] = {}  # a state's times are its event's: written once
+    _insert(connection, tables.consent_events, ledger_rows, texts)
+    _insert(connection, tables.consent_states, state_rows, texts)
     ChainHeads(session, tenant).advance("consent", head)
 
 
-def _insert(connection: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+def _insert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Sequence[Any]],
+    texts: dict[dt.datetime, str],
+) -> None:
     """Insert rows given in the table's column order: ``COPY`` (PostgreSQL), else multi-row.
 
     The values are what the columns hold: aware UTC times, which PostgreSQL takes as they are;
     for SQLite they are written here as SQLAlchemy writes them (``YYYY-MM-DD HH:MM:SS.ffffff``,
-    UTC without a zone) and flags as 0 or 1, once per distinct time (an import's entries share
-    their ``recorded_at``, and an event's time is its state's too).
+    UTC without a zone) and flags as 0 or 1, once per distinct time of the batch (``texts``:
+    an import's entries share their ``recorded_at``, and an event's time is its state's too).
     """
     if not rows:
         return
@@ -135,7 +141,6 @@ def _insert(connection: Connection, table: Table, rows: Sequence[Sequence[Any]])
         return
     times = [i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
     flags = [i for i, c in enumerate(table.columns) if isinstance(c.type, Boolean)]
-    texts: dict[dt.datetime, str] = {}
     encoded = []
     for row in rows:
         values = list(row)
@@ -144,8 +149,6 @@ def _insert(connection: Connection, table: Table, rows: Sequence[Sequence[Any]])
             if moment is not None:
                 text = texts.get(moment)
                 if text is None:
-                    if len(texts) > 64:
-                        texts.clear()
                     text = texts[moment] = _sqlite_time(moment)
                 values[index] = text
         for index in flags:
@@ -157,8 +160,8 @@ def _insert(connection: Connection, table: Table, rows: Sequence[Sequence[Any]])
 
 def _sqlite_time(moment: dt.datetime) -> str:
     """What ``UTCDateTime`` stores on SQLite: the UTC time without zone, microseconds always."""
-    utc = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return utc.isoformat(sep=" ", timespec="microseconds")
+    utc = moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)
+    return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def no_point(contact_point_ref: str | None) -> str:
