@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from globalcrm.errors import StorageError
 from globalcrm.privacy.events import ASKING
 from globalcrm.privacy.retention import WITHDRAWALS, Clock, RetentionPolicy
 from globalcrm.storage import personal_data, tables
@@ -44,7 +45,7 @@ def _utc(value: Any) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if not isinstance(value, dt.datetime):  # pragma: no cover - the queries select instants
-        raise TypeError(type(value).__name__)
+        raise StorageError(f"a retention clock read a {type(value).__name__}, not a time")
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
