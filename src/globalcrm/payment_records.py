@@ -615,7 +615,7 @@ def latest_event_time(now: dt.datetime) -> dt.datetime:
     return latest
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=4096)  # a file names a payment in steps close together
 def _known_id(value: str) -> str:
     return check_id(value, field="payment_id")
 
