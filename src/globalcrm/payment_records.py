@@ -54,7 +54,7 @@ from moneyed import Money
 
 from globalcrm import _checks
 from globalcrm.errors import InvalidComponent, InvalidFormat, InvalidInput, RuleViolation
-from globalcrm.identifiers import check_id, new_id
+from globalcrm.identifiers import check_id, new_id, remembered_id
 from globalcrm.money import checked_money, minor_units, moneyed_currency
 from globalcrm.payment_instruments import MAX_REFERENCE, check_metadata, instrument_reference
 from globalcrm.payment_notifications import our_number, pix_txid
@@ -615,14 +615,9 @@ def latest_event_time(now: dt.datetime) -> dt.datetime:
     return latest
 
 
-@functools.lru_cache(maxsize=4096)  # a file names a payment in steps close together
-def _known_id(value: str) -> str:
-    return check_id(value, field="payment_id")
-
-
 def _step_payment_id(value: object) -> str:
     if isinstance(value, str):  # a bulk file names each payment several times
-        return _known_id(value)
+        return remembered_id(value, "payment_id")
     return check_id(value, field="payment_id")
 
 

@@ -9,15 +9,14 @@ posting and nothing is stored.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from globalcrm import _checks
 from globalcrm import loyalty as rules
+from globalcrm.crm._context import collector_paused
 from globalcrm.crm._loyalty_ledger import Ledger, qualifying_value
 from globalcrm.crm.exchange_rates import DEFAULT_MAX_AGE
 from globalcrm.errors import Conflict, GlobalCRMError, InvalidFormat, NotFound
@@ -65,27 +64,11 @@ def _checked(postings: Iterable[object], now: dt.datetime) -> list[tuple[Posting
     return items
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Without the cyclic garbage collector, which would walk the held rows again and again.
-
-    A batch makes hundreds of thousands of objects and no cycles to speak of; the collector
-    runs as usual afterwards.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def post_many(
     uow: UnitOfWork, postings: Iterable[object], *, now: dt.datetime
 ) -> tuple[int, int, int, list[TierChange]]:
     """Post the earns; returns (posted, skipped repeats, points, tier changes)."""
-    with _collector_paused():
+    with collector_paused():
         return _post_many(uow, postings, now=now)
 
 

@@ -6,7 +6,6 @@ Private to the service layer: :mod:`globalcrm.crm.payments` is the public area.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -174,18 +173,6 @@ def update_events(
             )
         )
     return events
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector in the block (if it was on), and turn it on again after."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def chunks(steps: Iterable[object]) -> Iterator[tuple[int, list[PaymentStep]]]:

@@ -21,17 +21,15 @@ first event's id is reported); other facts under a key already used are a row er
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from globalcrm import _checks
-from globalcrm.crm._context import Context
+from globalcrm.crm._context import Context, collector_paused
 from globalcrm.crm.audit import record_audit
 from globalcrm.crm.consent_records import checked_event, opened
 from globalcrm.errors import GlobalCRMError, InvalidFormat, NotFound
@@ -87,24 +85,9 @@ def import_events(
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidFormat("expected a whole number of events, at least 1", field="batch_size")
     stamp = context.now(now)
-    with _collector_paused():
+    with collector_paused():
         return _imported(context, rows, atomic=atomic, stamp=stamp, on_progress=on_progress,
                          batch_size=batch_size)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Run without the cyclic garbage collector (it runs as usual once turned on again).
-
-    It would otherwise pass over the many short-lived events held by the import again and again.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _imported(

@@ -8,7 +8,6 @@ writes. Chunks come back in order; the report is the same whatever the number of
 from __future__ import annotations
 
 import collections
-import contextlib
 import datetime as dt
 import gc
 import itertools
@@ -24,7 +23,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.orm import Session
 
 from globalcrm import _checks
-from globalcrm.crm._context import Context
+from globalcrm.crm._context import Context, collector_paused
 from globalcrm.crm.erasure import suppressed_keys
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer
@@ -105,7 +104,7 @@ def check_chunk(
     ``keep_values`` keeps each row's checked fields too, for rows that may update a customer.
     """
     results: list[Checked | RowError] = []
-    with _collector_paused():
+    with collector_paused():
         prepared = contacts_checked_ahead(rows)
         for number, row, ready in zip(itertools.count(first), rows, prepared):
             try:
@@ -139,22 +138,6 @@ def _given_fields(row: Mapping[Any, Any]) -> frozenset[str]:
     return frozenset(fields - _NOT_UPDATED)
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Run without the cyclic garbage collector, which would run over the held rows again and again.
-
-    That was about a tenth of the check. The little cyclic garbage an import makes is collected
-    as usual once the collector runs again.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def import_rows(
     context: Context,
     rows: Iterable[Mapping[str, Any]],
@@ -177,7 +160,7 @@ def import_rows(
     policy = _policy(match, on_match)
     processes = worker_count(workers)
     stamp = context.now(now)
-    with _collector_paused():
+    with collector_paused():
         return _import(context, rows, atomic, stamp, processes, on_progress, policy)
 
 

@@ -18,7 +18,7 @@ from moneyed import Money
 
 from globalcrm import _checks
 from globalcrm.crm import _payment_providers as _providers
-from globalcrm.crm._context import Context, customer_id_of
+from globalcrm.crm._context import Context, collector_paused, customer_id_of
 from globalcrm.crm._payment_providers import AppliedUpdate
 from globalcrm.crm.privacy import record_audit
 from globalcrm.customers import Customer
@@ -654,7 +654,7 @@ class Payments:
         if isinstance(steps, str | bytes) or not isinstance(steps, Iterable):
             raise InvalidFormat("expected a sequence of PaymentStep", field="steps")
         count = 0
-        with _providers.collector_paused(), self._context.work() as uow:
+        with collector_paused(), self._context.work() as uow:
             loaded: dict[str, Payment] = {}
             read: dict[str, int] = {}
             latest = latest_event_time(stamp)

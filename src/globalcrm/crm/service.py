@@ -15,8 +15,7 @@ import attrs
 
 from globalcrm import _checks
 from globalcrm.cases import ACTIVE_STATUSES, STATUSES, Case
-from globalcrm.crm._context import Context, customer_id_of
-from globalcrm.crm.customer_import import _collector_paused
+from globalcrm.crm._context import Context, collector_paused, customer_id_of
 from globalcrm.crm.customers import Customers
 from globalcrm.crm.privacy import Privacy, record_audit
 from globalcrm.customers import Customer
@@ -515,7 +514,7 @@ class Service:
         query = service_sql.breaches_query(
             self._context.tenant, until=until, since=since, metrics=metrics, team=key
         )
-        with self._context.work(write=False) as uow, _collector_paused():
+        with self._context.work(write=False) as uow, collector_paused():
             assert uow.session is not None  # noqa: S101
             return service_sql.breaches(uow.session, query)  # a list can be 100,000s of rows
 

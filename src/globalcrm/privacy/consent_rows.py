@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import json
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
@@ -47,7 +46,7 @@ import attrs
 from globalcrm import _checks
 from globalcrm.customer_files import restore_cell
 from globalcrm.errors import GlobalCRMError, InvalidComponent, InvalidFormat
-from globalcrm.identifiers import check_id
+from globalcrm.identifiers import check_id, remembered_id
 
 __all__ = ["COLUMNS", "DETAIL_COLUMNS", "ConsentRow", "consent_row", "read_csv"]
 
@@ -151,12 +150,6 @@ def _text(value: object, field: str, max_length: int = 200) -> str:
     return _checks.text(value, field=field, max_length=max_length)
 
 
-@functools.lru_cache(maxsize=65_536)
-def _known_customer(value: str) -> str:
-    """A customer id checked once (a history names each customer on several rows)."""
-    return check_id(value, field="customer_id")
-
-
 def consent_row(row: Mapping[str, Any]) -> ConsentRow:
     """The typed cells of one import row (blank cells are absent values).
 
@@ -191,7 +184,7 @@ def consent_row(row: Mapping[str, Any]) -> ConsentRow:
     notice = cells.get("notice_id")
     return ConsentRow(
         customer_id=(
-            _known_customer(customer) if type(customer := cells["customer_id"]) is str
+            remembered_id(customer, "customer_id") if type(customer := cells["customer_id"]) is str
             else check_id(customer, field="customer_id")
         ),
         purpose=_text(cells["purpose"], "purpose", 64),
