@@ -48,6 +48,7 @@ __all__ = [
     "PhoneNumber",
     "PostalAddress",
     "check_customer_fields",
+    "field_defaults",
     "parse_phone",
     "search_keys",
 ]
@@ -116,6 +117,8 @@ ACCESSIBILITY_NEEDS = (
 
 
 def _name(value: object) -> PersonName:
+    if isinstance(value, PersonName):  # checked when it was made
+        return value
     with _checks.at("name"):
         return person_name(value)
 
@@ -522,12 +525,33 @@ _FIELDS = attrs.fields(Customer)
 _FACTORY: type = type(attrs.Factory(dict))
 _CONVERTERS: dict[str, Any] = {field.name: field.converter for field in _FIELDS}
 """Each field's converter: construction, assignment and the bulk path all call these."""
-_DEFAULTS: dict[str, Any] = {
-    field.name: field.default
+_REQUIRED = object()
+_NEW_ID = object()
+_NEW_DICT = object()
+_PLAN: tuple[tuple[str, Any, Any], ...] = tuple(
+    (
+        field.name,
+        field.converter,
+        _NEW_ID if field.name == "id"
+        else _NEW_DICT if isinstance(field.default, _FACTORY)
+        else _REQUIRED if field.default is attrs.NOTHING
+        else field.default,
+    )
     for field in _FIELDS
-    if field.default is not attrs.NOTHING and not isinstance(field.default, _FACTORY)
-}
-"""Fields whose default is a plain value (``id`` and ``attributes`` are made per customer)."""
+)
+"""Each field in order: its converter, and its default (a plain value, or made per customer)."""
+
+
+def field_defaults() -> dict[str, Any]:
+    """The fields whose default is one plain value (``()``, ``None``...), and that value.
+
+    :func:`check_customer_fields` puts that very object in a field the values leave out.
+    """
+    return {
+        name: default
+        for name, _, default in _PLAN
+        if default is not _REQUIRED and default is not _NEW_ID and default is not _NEW_DICT
+    }
 
 
 def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -540,21 +564,22 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidFormat(
             f"expected a mapping of customer fields, got {type(values).__name__}"
         )
-    for index, key in enumerate(values):
-        if key not in _CONVERTERS:
-            raise _checks.unknown_key(key, index, what="customer field")
+    if not _CONVERTERS.keys() >= values.keys():
+        for index, key in enumerate(values):
+            if key not in _CONVERTERS:
+                raise _checks.unknown_key(key, index, what="customer field")
     out: dict[str, Any] = {}
-    for name, convert in _CONVERTERS.items():
+    for name, convert, default in _PLAN:
         if name in values:
             out[name] = convert(values[name])
-        elif name in _DEFAULTS:
-            out[name] = _DEFAULTS[name]
-        elif name == "id":
+        elif default is _NEW_ID:
             out[name] = new_id()
-        elif name in ("attributes", "external_ids"):
+        elif default is _NEW_DICT:
             out[name] = {}
-        else:
+        elif default is _REQUIRED:
             raise InvalidFormat("is required", field=name)
+        else:
+            out[name] = default
     _read_with_country(out)
     return out
 

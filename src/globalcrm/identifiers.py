@@ -31,13 +31,16 @@ _RANDOM_SHIFTS = tuple(range(70, -1, -10))
 _lock = threading.Lock()
 _last: tuple[int, int, str] = (-1, 0, "")
 """The millisecond, random part and time digits of the last id this process made."""
+_prefix: tuple[int, str] = (-1, "")
+"""The last id's first 24 digits (time, and random bits but the lowest 10) and those bits."""
 _hooked: list[bool] = []
 
 
 def _forget_last() -> None:
     """A forked child starts afresh: two children counting on from one state would collide."""
-    global _last, _lock
+    global _last, _lock, _prefix
     _last = (-1, 0, "")
+    _prefix = (-1, "")
     _lock = threading.Lock()
 
 
@@ -62,7 +65,7 @@ def new_id(now: dt.datetime | None = None) -> str:
         _hooked.append(True)
         os.register_at_fork(after_in_child=_forget_last)
     with _lock:
-        global _last
+        global _last, _prefix
         last_millis, last_random, time_text = _last
         if millis == last_millis and last_random < _RANDOM:
             random = last_random + 1
@@ -71,8 +74,15 @@ def new_id(now: dt.datetime | None = None) -> str:
             if millis != last_millis:
                 time_text = "".join([_PAIRS[(millis >> shift) & 1023] for shift in _TIME_SHIFTS])
         _last = (millis, random, time_text)
-    pairs = _PAIRS
-    return time_text + "".join([pairs[(random >> shift) & 1023] for shift in _RANDOM_SHIFTS])
+        # ids made in a burst differ in their last digits only: the rest is made once
+        high = (millis << 70) | (random >> 10)
+        known_high, prefix = _prefix
+        if high != known_high:
+            prefix = time_text + "".join(
+                [_PAIRS[(random >> shift) & 1023] for shift in _RANDOM_SHIFTS[:-1]]
+            )
+            _prefix = (high, prefix)
+    return prefix + _PAIRS[random & 1023]
 
 
 def _millis(moment: dt.datetime) -> int:

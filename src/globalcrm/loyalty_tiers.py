@@ -61,8 +61,9 @@ BASES = ("points", "spend")
 """What qualifies a member for a tier: points earned, or spend in the program's currency."""
 PERIOD_MONTHS = (1, 2, 3, 4, 6, 12)
 """Period lengths that tile a calendar year, so every period starts on the same months."""
-TIER_CHANGE_REASONS = ("enrolled", "upgrade", "downgrade")
-"""Why a member's tier changed: joining the program, qualifying higher, or a period review."""
+TIER_CHANGE_REASONS = ("enrolled", "upgrade", "downgrade", "merged")
+"""Why a member's tier changed: joining the program, qualifying higher, a period review, or a
+merge of two customers (the kept member takes the higher tier)."""
 
 DEFAULT_TIER_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "silver": MappingProxyType({
@@ -356,7 +357,8 @@ class TierChange:
     from_tier: str | None
     to_tier: str | None
     reason: str
-    """``enrolled``, ``upgrade`` or ``downgrade`` (:data:`TIER_CHANGE_REASONS`)."""
+    """``enrolled``, ``upgrade``, ``downgrade`` or ``merged`` (:data:`TIER_CHANGE_REASONS`): a
+    merge of two customers gave the kept member the tier the other held."""
     effective_at: dt.datetime
     recorded_at: dt.datetime
     qualifying: Decimal

@@ -127,3 +127,55 @@ def test_merging_twice_keeps_every_old_id_one_hop_from_the_customer(crm: gc.CRM)
         rows = connection.execute(select(tables.customer_redirects.c.old_id,
                                          tables.customer_redirects.c.new_id)).all()
     assert sorted(rows) == sorted([(other.id, third.id), (keep.id, third.id)])
+
+
+def test_two_members_of_one_program_become_one_account_with_both_ledgers(crm: gc.CRM) -> None:
+    keep, other = _two(crm)
+    earlier = NOW - dt.timedelta(days=300)
+    crm.loyalty.enroll(keep, now=earlier)
+    crm.loyalty.enroll(other, now=earlier - dt.timedelta(days=30))
+    crm.loyalty.earn(keep, amount=Money("40.00", "EUR"), channel="web_form",
+                     occurred_at=NOW - dt.timedelta(days=10), now=NOW)
+    crm.loyalty.earn(other, amount=Money("25.00", "EUR"), channel="web_form",
+                     occurred_at=earlier, now=earlier, idempotency_key="order-1")
+    crm.loyalty.earn(other, amount=Money("5000.00", "EUR"), channel="web_form",
+                     occurred_at=NOW - dt.timedelta(days=5), now=NOW, reference="order-2")
+    crm.loyalty.redeem(other, points=10, now=NOW)  # from the lot of a year ago first
+    before = {who.id: crm.loyalty.account(who) for who in (keep, other)}
+    lots = sorted(crm.loyalty.lots(keep, now=NOW) + crm.loyalty.lots(other, now=NOW),
+                  key=lambda lot: lot.entry_id)
+    entries = {e.id for who in (keep, other) for e in crm.loyalty.statement(who, limit=100)}
+    assert before[other.id].tier != before[keep.id].tier  # the other record reached higher
+
+    later = NOW + dt.timedelta(hours=1)
+    crm.customers.merge(keep, other, now=later)
+    account = crm.loyalty.account(keep)
+    assert account.id == before[keep.id].id
+    assert account.balance == before[keep.id].balance + before[other.id].balance
+    assert account.enrolled_at == before[other.id].enrolled_at  # the earlier enrolment
+    assert account.tier == before[other.id].tier and account.tier_since == (
+        before[other.id].tier_since
+    )
+    assert {e.id for e in crm.loyalty.statement(keep, limit=100)} == entries
+    assert sorted(crm.loyalty.lots(keep, now=later), key=lambda lot: lot.entry_id) == lots
+    changes = list(crm.loyalty.tier_changes(keep))
+    assert changes[-1].reason == "merged" and changes[-1].to_tier == account.tier
+    assert crm.loyalty.verify().ok
+    # the other's lot of a year ago expires on its own date, now in the kept account
+    oldest = min(lots, key=lambda lot: lot.occurred_at)
+    assert oldest.remaining == 15 and oldest.expires_at is not None
+    after_it = oldest.expires_at + dt.timedelta(seconds=1)
+    assert [lot.entry_id for lot in crm.loyalty.lots(keep, now=after_it)] == [
+        lot.entry_id for lot in sorted(lots, key=lambda lot: lot.order()) if lot != oldest
+    ]
+    # points of both records can be spent together, and a refund still finds its earn
+    crm.loyalty.redeem(keep, points=account.balance, now=later)
+    assert crm.loyalty.account(keep).balance == 0
+    [audit] = [e for e in crm.privacy.audit_entries() if e.action == "customer.merged"]
+    assert audit.payload["loyalty_combined"] == {
+        "default": {"entries": 3, "points": before[other.id].balance}
+    }
+    with crm._engine.connect() as connection:
+        assert connection.execute(
+            select(func.count()).select_from(tables.loyalty_accounts)
+        ).scalar_one() == 1

@@ -35,6 +35,7 @@ from globalcrm.storage.unit_of_work import UnitOfWork
 __all__ = [
     "Ledger",
     "all_account_ids",
+    "combine_members",
     "program_of",
     "qualifying_value",
     "repeat",
@@ -192,6 +193,44 @@ class Ledger:
     def at_top(self, program: Program, account: Account) -> bool:
         """Whether the account already holds the program's highest tier."""
         return bool(program.tiers) and self.tier_of(account) == program.tiers[-1].code
+
+
+def combine_members(
+    uow: UnitOfWork, keep_id: str, other_id: str, now: dt.datetime
+) -> dict[str, dict[str, int]]:
+    """Two customers being merged: each program they are both members of keeps one account.
+
+    The kept customer's account takes the other's entries as they are (every lot with its
+    points left and expiry date, the allocations, the qualifying history tiers read), its
+    balance and its earlier enrolment; the other account's tier events join its history. The
+    kept account then holds the higher of the two tiers (reason ``merged``, from when the
+    other held it), or more if the combined history qualifies for more now (``upgrade``).
+    Accounts in programs only the other customer is a member of move with the customer's
+    other rows. Returns, per program combined, the entries moved and the points they carry.
+    """
+    mine = {account.program: account for account in uow.loyalty.accounts_of(keep_id)}
+    pairs = [(mine[theirs.program], theirs) for theirs in uow.loyalty.accounts_of(other_id)
+             if theirs.program in mine]
+    if not pairs:
+        return {}
+    locked = {a.id: a for a in uow.loyalty.accounts(
+        [a.id for pair in pairs for a in pair], lock=True
+    )}
+    combined: dict[str, dict[str, int]] = {}
+    ledger = Ledger(uow, now)
+    for kept_row, other_row in pairs:
+        kept, other = locked[kept_row.id], locked[other_row.id]
+        moved = uow.loyalty.move_ledger(other.id, kept.id)
+        uow.loyalty.absorb(kept, other)
+        combined[kept.program] = {"entries": moved, "points": other.balance}
+        plan = program_of(uow, kept)
+        if tier_rank(plan.tiers, other.tier) > tier_rank(plan.tiers, kept.tier):
+            ledger.change_tier(kept, other.tier, reason="merged", at=other.tier_since or now,
+                               qualifying=Decimal(0))
+        window = uow.loyalty.window([kept.id], now - plan.tier_rules.window, now)
+        ledger.upgrade(plan, kept, qualifying_value(plan, *window.get(kept.id, (0, 0))), at=now)
+    ledger.flush()
+    return combined
 
 
 def take_back(

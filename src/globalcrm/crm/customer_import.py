@@ -14,13 +14,15 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from globalcrm import _checks
 from globalcrm.crm._context import Context, collector_paused
@@ -200,9 +202,28 @@ def _import(
     on_progress: ProgressCallback | None,
     policy: _Policy,
 ) -> ImportReport:
+    report = ImportReport()
+    ahead = _write_ahead(context, atomic, processes)
+    with _Writer(context, report, policy, on_progress, ahead=ahead) as writer:
+        _read(context, rows, atomic, stamp, processes, on_progress, policy, writer)
+    report.errors.sort(key=lambda error: error.row)
+    return report
+
+
+def _read(
+    context: Context,
+    rows: Iterable[Mapping[str, Any]],
+    atomic: bool,
+    stamp: dt.datetime,
+    processes: int,
+    on_progress: ProgressCallback | None,
+    policy: _Policy,
+    writer: _Writer,
+) -> None:
+    """Check the rows in order and hand each full batch to ``writer``; the last one at the end."""
     tenant = context.tenant
     dialect = bulk.dialect_key(context.engine.dialect)
-    report = ImportReport()
+    report = writer.front
     seen: set[str] = set()
     in_file: dict[tuple[str, str], tuple[int, str]] = {}
     """Match keys of the rows read so far: the first row with each, and its customer id."""
@@ -220,8 +241,8 @@ def _import(
             )
             continue
         pending = _Pending(result)
-        keys = policy.keys(result)
-        earlier = next((in_file[key] for key in keys if key in in_file), None)
+        keys = policy.keys(result) if policy.match is not None else ()
+        earlier = next((in_file[key] for key in keys if key in in_file), None) if keys else None
         if earlier is not None:
             if policy.on_match == "error":
                 report.errors.append(RowError(
@@ -239,18 +260,104 @@ def _import(
                 in_file[key] = (result.number, result.id)
         batch.append(pending)
         if not atomic and len(batch) >= _BATCH:
-            _store(context, batch, report, atomic=False, policy=policy)
+            writer.store(batch)
+            report = writer.front
             batch = []
-            if on_progress is not None:
-                on_progress(report.rows)
         elif atomic and on_progress is not None and result.number % _BATCH == 0:
             on_progress(result.number)
     # an atomic import with errors still looks its rows up, to report every match; stores none
-    _store(context, batch, report, atomic=atomic, policy=policy)
-    if on_progress is not None:
-        on_progress(report.rows)
-    report.errors.sort(key=lambda error: error.row)
-    return report
+    writer.store(batch, atomic=atomic, last=True)
+
+
+def _write_ahead(context: Context, atomic: bool, processes: int) -> bool:
+    """Whether batches are written by a thread while the next is checked (see :class:`_Writer`).
+
+    Only for an import that commits batch by batch in its own transactions, in one process
+    (worker processes are started by ``fork`` only while no other thread runs), on a database
+    every thread reaches through its own connection (not SQLite in memory).
+    """
+    if atomic or context.in_transaction or processes > 1:
+        return False
+    return not isinstance(context.engine.pool, SingletonThreadPool | StaticPool)
+
+
+class _Writer:
+    """Stores an import's batches in order: in this thread, or in a second one of this process.
+
+    The database does much of a write without holding Python's lock (SQLite's B-trees and
+    commit, PostgreSQL's round trips), so a thread storing batch *k* while this one checks
+    batch *k + 1* overlaps the two. At most one batch is in the thread at a time and they are
+    stored in order. What the reader finds (row errors, skips, rows read) goes to
+    :attr:`front` and joins the report only once the batch before it is stored, so the report
+    of a failed batch is the same as without the thread: it counts what earlier batches stored
+    and the errors of the rows read until then. ``on_progress`` hears of a batch once it is
+    stored, with the number of rows read up to its end, as without the thread.
+    """
+
+    def __init__(
+        self,
+        context: Context,
+        report: ImportReport,
+        policy: _Policy,
+        on_progress: ProgressCallback | None,
+        *,
+        ahead: bool,
+    ) -> None:
+        self._context = context
+        self._report = report
+        self._policy = policy
+        self._on_progress = on_progress
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="globalcrm-import") if ahead else None
+        self._running: tuple[Future[None], int] | None = None
+        self.front = ImportReport() if ahead else report
+        """Where the reader notes its findings (the report itself without a thread)."""
+
+    def __enter__(self) -> _Writer:
+        if self._pool is not None:
+            _quick_switching(True)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            try:
+                self._pool.shutdown(wait=True)  # a failed reader still waits for its batch
+            finally:
+                _quick_switching(False)
+
+    def store(self, batch: list[_Pending], *, atomic: bool = False, last: bool = False) -> None:
+        """Store ``batch`` after the one before it; the ``last`` one is waited for."""
+        if self._pool is not None:
+            self._wait()
+            self._merge()
+        rows_read = self._report.rows
+        if self._pool is None or last:
+            _store(self._context, batch, self._report, atomic=atomic, policy=self._policy)
+            self._progress(rows_read)
+            return
+        future = self._pool.submit(
+            _store, self._context, batch, self._report, atomic=atomic, policy=self._policy
+        )
+        self._running = (future, rows_read)
+
+    def _wait(self) -> None:
+        """Wait for the batch in the thread; its failure is raised here, as ``_store`` made it."""
+        if self._running is None:
+            return
+        (future, rows_read), self._running = self._running, None
+        future.result()
+        self._progress(rows_read)
+
+    def _progress(self, rows_read: int) -> None:
+        if self._on_progress is not None:
+            self._on_progress(rows_read)
+
+    def _merge(self) -> None:
+        """The reader's findings since the last hand-over join the report."""
+        found, report = self.front, self._report
+        report.rows = max(report.rows, found.rows)
+        report.errors.extend(found.errors)
+        report.skipped += found.skipped
+        self.front = ImportReport()
 
 
 class _Pending:
@@ -565,3 +672,34 @@ def _start_method() -> Any:
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+_SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may wait for Python's lock while an import writes in a thread (5 ms is
+Python's default: the writing thread would wait that long each of the dozen times a batch the
+database hands it back, and fall behind the reader)."""
+_switching_lock = threading.Lock()
+_switching: list[tuple[float, float]] = []
+"""Per import running: the interval before the first one changed it, and the one it set."""
+
+
+def _quick_switching(on: bool) -> None:
+    """Shorten the interpreter's switch interval while any import writes in a thread.
+
+    The interval is the process's: it is set to :data:`_SWITCH_INTERVAL` (never lengthened)
+    when the first such import starts, and put back when the last one ends, unless somebody
+    else changed it in between.
+    """
+    with _switching_lock:
+        if on:
+            if _switching:
+                _switching.append(_switching[-1])
+                return
+            before = sys.getswitchinterval()
+            if before > _SWITCH_INTERVAL:
+                sys.setswitchinterval(_SWITCH_INTERVAL)
+            _switching.append((before, sys.getswitchinterval()))
+            return
+        before, applied = _switching.pop()
+        if not _switching and before != applied and sys.getswitchinterval() == applied:
+            sys.setswitchinterval(before)

@@ -2,7 +2,9 @@
 
 The kept customer takes what the other adds (``globalcrm.customers.merged_fields``); every row
 that names the other as its customer (interactions, purchases, cases, payments, loyalty
-accounts, and any table added later with ``tenant`` and ``customer_id``) moves to the kept one;
+accounts, and any table added later with ``tenant`` and ``customer_id``) moves to the kept one,
+and where both are members of one loyalty program the two accounts become one (the ledger's
+entries, lots and qualifying history together: ``_loyalty_ledger.combine_members``);
 consent decisions are carried through the ledger; the other id leads to the kept one from then
 on (``crm.customers.get(old_id)`` returns the kept customer); an audit entry says what moved.
 """
@@ -14,6 +16,7 @@ from typing import Any
 
 from globalcrm.crm import consent_records
 from globalcrm.crm._context import Context
+from globalcrm.crm._loyalty_ledger import combine_members
 from globalcrm.crm.audit import record_audit
 from globalcrm.customers import Customer, merged_fields
 from globalcrm.errors import Conflict, InvalidInput
@@ -31,6 +34,7 @@ def merge(context: Context, keep_id: str, other_id: str, stamp: dt.datetime) -> 
         if keep.id == other.id:
             raise InvalidInput("these are already the same customer", field="other")
         changes = merged_fields(keep, other)
+        loyalty = combine_members(uow, keep.id, other.id, stamp)
         moved = _move_rows(uow, other.id, keep.id)
         carried, left = _carry_consent(uow, context, keep, other, stamp)
         uow.customers.drop(other)  # its row and search keys; its ledger stays, ended
@@ -44,7 +48,8 @@ def merge(context: Context, keep_id: str, other_id: str, stamp: dt.datetime) -> 
         record_audit(
             uow, context, "customer.merged", "customer", keep.id, keep.id,
             {"merged": other.id, "fields": sorted(changes), "moved": moved,
-             "consents_carried": carried, "consents_not_carried": left},
+             "consents_carried": carried, "consents_not_carried": left,
+             **({"loyalty_combined": loyalty} if loyalty else {})},
         )
         uow.customers.detach(keep)
         context.after_commit(  # hook
@@ -60,8 +65,7 @@ def _move_rows(uow: UnitOfWork, old_id: str, new_id: str) -> dict[str, int]:
     except Conflict as clash:
         raise Conflict(
             "the two customers hold records that cannot be combined "
-            f"({clash.constraint or 'a unique key'}: e.g. an account each in the same loyalty "
-            "program); settle those first",
+            f"({clash.constraint or 'a unique key'}); settle those first",
             field="other",
         ) from None
 

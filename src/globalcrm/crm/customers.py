@@ -223,8 +223,9 @@ class Customers:
         consent decisions are carried to ``keep`` where ``keep`` has none (the ledger records
         them, with where they came from) and its grants end; ``other``'s id then leads to
         ``keep`` (``get`` returns the kept customer) and an audit entry lists what moved.
-        Records that cannot be combined (an account each in one loyalty program, two ids from
-        one source system) are a ``Conflict`` and nothing changes.
+        Where both are members of one loyalty program the two accounts become one: both
+        ledgers, the higher tier. Records that cannot be combined (two ids from one source
+        system) are a ``Conflict`` and nothing changes.
         """
         stamp = self._context.now(now)
         return customer_merge.merge(

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes
 
-from globalcrm.customers import search_keys
+from globalcrm.customers import field_defaults, search_keys
 from globalcrm.storage import tables
 from globalcrm.storage.column_types import JSONOf
 from globalcrm.storage.failures import is_row_refusal
@@ -114,8 +114,10 @@ def encode_customers(
     keys: list[KeyRow] = []
     for values in customers:
         row = list(_IN_COLUMN_ORDER(values))
-        for index, encode in encoders:
-            row[index] = encode(row[index])
+        for index, encode, default, encoded_default in encoders:
+            value = row[index]
+            # a field left at its default (most of a new customer's) is the default object
+            row[index] = encoded_default if value is default else encode(value)
         rows.append(tuple(row))
         customer_id, tenant = values["id"], values["tenant"]
         names = (values["name"], *values["other_names"])
@@ -215,9 +217,16 @@ def insert_customers(connection: Connection, customers: Sequence[Mapping[str, An
     write_customers(connection, rows, keys)
 
 
+_NO_DEFAULT = object()
+
+
 @functools.cache
-def _encoders(dialect: str) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
-    """The columns of ``customers`` whose values the driver needs changed, and how, by index."""
+def _encoders(dialect: str) -> tuple[tuple[int, Callable[[Any], Any], Any, Any], ...]:
+    """The columns of ``customers`` whose values the driver needs changed, and how, by index.
+
+    Each with the field's plain default (``()``, ``None``) and its encoded form, so that a
+    field left at its default is not encoded again for every row.
+    """
     instance: Dialect = make_url(f"{dialect}://").get_dialect()()
     encoders: list[tuple[int, Callable[[Any], Any]]] = []
     for index, column in enumerate(tables.customers.columns):
@@ -235,7 +244,14 @@ def _encoders(dialect: str) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
             processor = kind.dialect_impl(instance).bind_processor(instance)
             if processor is not None:
                 encoders.append((index, _RepeatLast(processor)))
-    return tuple(encoders)
+    defaults = field_defaults()
+    columns = tables.customers.columns
+    with_defaults = []
+    for index, encode in encoders:
+        default = defaults.get(columns[index].name, _NO_DEFAULT)
+        encoded = None if default is _NO_DEFAULT else encode(default)
+        with_defaults.append((index, encode, default, encoded))
+    return tuple(with_defaults)
 
 
 def _first_version(value: object) -> int:

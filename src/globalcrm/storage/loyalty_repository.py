@@ -24,6 +24,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    delete,
     func,
     insert,
     literal_column,
@@ -293,6 +294,51 @@ class LoyaltyRepository:
                 query = query.with_for_update()
             found.extend(_account(row) for row in self._session.execute(query))
         return sorted(found, key=lambda account: account.id)
+
+    def accounts_of(self, customer_id: str) -> list[Account]:
+        """The customer's accounts, one per program they are a member of, in id order."""
+        query = (
+            select(tables.loyalty_accounts)
+            .where(_A.tenant == self._tenant, _A.customer_id == customer_id)
+            .order_by(_A.id)
+        )
+        return [_account(row) for row in self._session.execute(query)]
+
+    def move_ledger(self, from_account: str, to_account: str) -> int:
+        """Give every entry and tier event of one account to another: how many entries.
+
+        For a merge of two members: the entries keep everything they say (points, lots and
+        their expiry, allocations, qualifying values, references); only their account changes.
+        """
+        moved = self._session.execute(
+            update(tables.loyalty_entries)
+            .where(_E.tenant == self._tenant, _E.account_id == from_account)
+            .values(account_id=to_account)
+        )
+        self._session.execute(
+            update(tables.loyalty_tier_events)
+            .where(_T.tenant == self._tenant, _T.account_id == from_account)
+            .values(account_id=to_account)
+        )
+        return int(moved.rowcount)  # type: ignore[attr-defined]
+
+    def absorb(self, keep: Account, other: Account) -> None:
+        """``keep`` takes ``other``'s balance and earlier enrolment; ``other``'s row goes.
+
+        Its entries and tier events must have been moved first (:meth:`move_ledger`).
+        """
+        self._session.execute(
+            update(tables.loyalty_accounts)
+            .where(_A.id == keep.id, _A.tenant == self._tenant)
+            .values(
+                balance=keep.balance + other.balance,
+                enrolled_at=min(keep.enrolled_at, other.enrolled_at),
+                version=_A.version + 1,
+            )
+        )
+        self._session.execute(
+            delete(tables.loyalty_accounts).where(_A.id == other.id, _A.tenant == self._tenant)
+        )
 
     def set_balance(self, account_id: str, balance: int) -> None:
         """Store the account's new balance."""
