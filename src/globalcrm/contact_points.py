@@ -131,7 +131,7 @@ def _plain_address(text: str) -> str | None:
     if forms is None:
         return None
     unicode_domain, longest = forms
-    if len(local) + 1 + max(longest, len(domain.encode())) > _MAX_ADDRESS_BYTES:
+    if len(local) + 1 + longest > _MAX_ADDRESS_BYTES:
         return None
     return f"{local}@{unicode_domain}"
 
@@ -140,7 +140,7 @@ def _plain_address(text: str) -> str | None:
 def _domain_forms(
     domain: str, test_environment: object, globally_deliverable: object
 ) -> tuple[str, int] | None:
-    """A domain's normal form and the longer of its Unicode and ASCII forms in bytes.
+    """A domain's normal form, and its longest form in bytes (as given, Unicode or ASCII).
 
     Asked of email-validator with a one-letter local part; ``None`` if it refuses the domain.
     Keyed by the library's settings that change how a domain is judged.
@@ -150,7 +150,8 @@ def _domain_forms(
     except email_validator.EmailNotValidError:
         return None
     normal = str(result.domain)
-    return normal, max(len(normal.encode()), len(str(result.ascii_domain).encode()))
+    forms = (domain, normal, str(result.ascii_domain))
+    return normal, max(len(form.encode()) for form in forms)
 
 
 def _email_reason(message: str) -> str:

@@ -679,8 +679,8 @@ _SWITCH_INTERVAL = 0.0005
 Python's default: the writing thread would wait that long each of the dozen times a batch the
 database hands it back, and fall behind the reader)."""
 _switching_lock = threading.Lock()
-_switching: list[tuple[float, float]] = []
-"""Per import running: the interval before the first one changed it, and the one it set."""
+_switching: list[Any] = [0, 0.0, 0.0]
+"""Imports writing in a thread now, the interval before the first of them, and the one it set."""
 
 
 def _quick_switching(on: bool) -> None:
@@ -691,15 +691,13 @@ def _quick_switching(on: bool) -> None:
     else changed it in between.
     """
     with _switching_lock:
-        if on:
-            if _switching:
-                _switching.append(_switching[-1])
-                return
+        running, before, applied = _switching
+        if on and not running:
             before = sys.getswitchinterval()
             if before > _SWITCH_INTERVAL:
                 sys.setswitchinterval(_SWITCH_INTERVAL)
-            _switching.append((before, sys.getswitchinterval()))
-            return
-        before, applied = _switching.pop()
-        if not _switching and before != applied and sys.getswitchinterval() == applied:
+            applied = sys.getswitchinterval()
+        running += 1 if on else -1
+        if not running and before != applied and sys.getswitchinterval() == applied:
             sys.setswitchinterval(before)
+        _switching[:] = [running, before, applied]
