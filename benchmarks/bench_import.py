@@ -7,7 +7,9 @@ constructors, search keys, bulk insert in batches). Prints both times and the ra
 
 The machine's speed drifts (a shared VM: ±20 % over minutes), so each of ``--repeat`` rounds
 (3 by default) times the baseline just before and just after globalcrm, takes the ratio to
-their mean, and the median round is reported.
+their mean, and the median round is reported. Beside each round's ratio it prints the
+processor time the host took from this machine meanwhile (Linux "steal"): globalcrm's import
+uses both cores, the baseline one, so neighbours on the host slow globalcrm more.
 
 globalcrm checks a chunk's emails, then its phone numbers, a column at a time, which is faster
 than the row-by-row baseline for the same calls (each library stays in the processor's
@@ -144,14 +146,34 @@ def baseline_postgresql(
 
 _CPU: list[float] = []
 """This process's processor time of each globalcrm import (all its threads), in order."""
+_STOLEN: list[float | None] = []
+"""Processor time the host took from this machine during each globalcrm import (``None``: not
+known here). A shared VM's neighbours take it; a round with much of it says more about them."""
+
+
+def _stolen() -> float | None:
+    """Seconds of "steal" time of every processor so far (Linux ``/proc/stat``), or ``None``."""
+    import os
+
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    if fields[0] != "cpu" or len(fields) < 9:
+        return None
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK")
 
 
 def library(rows: list[dict[str, str]], url: str, workers: int) -> float:
     crm = gc.open(url)
+    stolen = _stolen()
     start, cpu = time.perf_counter(), time.process_time()
     report = crm.customers.import_rows(rows, workers=workers)
     elapsed = time.perf_counter() - start
     _CPU.append(time.process_time() - cpu)
+    after = _stolen()
+    _STOLEN.append(None if stolen is None or after is None else after - stolen)
     if report.imported != len(rows):
         raise SystemExit(f"import failed: {report.errors[:3]}")
     crm.close()
@@ -169,17 +191,20 @@ def _fresh_postgresql(url: str) -> None:
 
 def _report(label: str, n: int, rounds: list[Round], workers: int) -> None:
     how = "1 process" if workers == 1 else f"{worker_count(workers)} worker processes"
-    base, ours, by_column, cpu = _median_round(rounds)
-    every = ", ".join(f"{o / b:.2f}" for b, o, _, _ in rounds)
+    base, ours, by_column, cpu, _ = _median_round(rounds)
+    every = ", ".join(f"{o / b:.2f}" for b, o, _, _, _ in rounds)
+    stolen = ", ".join("?" if s is None else f"{s:.1f}" for _, _, _, _, s in rounds)
     print(f"{label:10} n={n}: baseline {base:.2f}s, globalcrm ({how}) {ours:.2f}s, "
           f"ratio {ours / base:.2f} (median of rounds: {every}); against the baseline by column "
           f"({by_column:.2f}s): {ours / by_column:.2f}; this process's processor time "
-          f"{cpu:.2f}s (every thread; {cpu / base:.2f} times the baseline's time)")
+          f"{cpu:.2f}s (every thread; {cpu / base:.2f} times the baseline's time); "
+          f"processor time the host took from this machine during each round's import: "
+          f"{stolen} s")
 
 
-Round = tuple[float, float, float, float]
+Round = tuple[float, float, float, float, float | None]
 """One round: the baseline's time (mean of before and after), globalcrm's, the baseline made a
-column at a time, and globalcrm's processor time."""
+column at a time, globalcrm's processor time, and the time the host took meanwhile."""
 
 
 def _sqlite_round(rows: list[dict[str, str]], workers: int) -> Round:
@@ -188,7 +213,7 @@ def _sqlite_round(rows: list[dict[str, str]], workers: int) -> Round:
         ours = library(rows, f"sqlite:///{Path(tmp) / 'crm.db'}", workers)
         after = baseline_sqlite(rows, Path(tmp) / "after.db")
         by_column = baseline_sqlite(rows, Path(tmp) / "column.db", validate_bare_by_column)
-    return (before + after) / 2, ours, by_column, _CPU[-1]
+    return (before + after) / 2, ours, by_column, _CPU[-1], _STOLEN[-1]
 
 
 def _postgresql_round(
@@ -199,7 +224,7 @@ def _postgresql_round(
     ours = library(rows, url, workers)
     after = baseline_postgresql(rows, url)
     by_column = baseline_postgresql(rows, url, validate_bare_by_column)
-    return (before + after) / 2, ours, by_column, _CPU[-1]
+    return (before + after) / 2, ours, by_column, _CPU[-1], _STOLEN[-1]
 
 
 def _median_round(rounds: list[Round]) -> Round:

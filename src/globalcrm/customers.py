@@ -554,11 +554,19 @@ def field_defaults() -> dict[str, Any]:
     }
 
 
+_POSITION = {name: index for index, (name, _, _) in enumerate(_PLAN)}
+_TEMPLATE: dict[str, Any] = {name: default for name, _, default in _PLAN}
+"""Every field in order at its plain default; a copy is filled in by the given values."""
+_MUST = frozenset(name for name, _, default in _PLAN if default is _REQUIRED)
+_NEW_DICTS = tuple(name for name, _, default in _PLAN if default is _NEW_DICT)
+
+
 def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalise a customer's fields given as a mapping, exactly as ``Customer`` does.
 
     Bulk imports call this directly: the same converters and the same rule across fields, with
-    no entity built (and instrumented) per row. Unknown fields are refused.
+    no entity built (and instrumented) per row. Unknown fields are refused. Fields are checked
+    in the order ``Customer`` declares them, so the first problem reported is its first one.
     """
     if not isinstance(values, Mapping):
         raise InvalidFormat(
@@ -568,18 +576,20 @@ def check_customer_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         for index, key in enumerate(values):
             if key not in _CONVERTERS:
                 raise _checks.unknown_key(key, index, what="customer field")
-    out: dict[str, Any] = {}
-    for name, convert, default in _PLAN:
-        if name in values:
-            out[name] = convert(values[name])
-        elif default is _NEW_ID:
-            out[name] = new_id()
-        elif default is _NEW_DICT:
+    missing = _MUST - values.keys()
+    first_missing = min(map(_POSITION.__getitem__, missing)) if missing else len(_PLAN)
+    out = _TEMPLATE.copy()  # keeps the fields' order; only the given ones are replaced
+    for name in sorted(values, key=_POSITION.__getitem__):
+        if _POSITION[name] > first_missing:
+            break
+        out[name] = _CONVERTERS[name](values[name])
+    if missing:
+        raise InvalidFormat("is required", field=_PLAN[first_missing][0])
+    if "id" not in values:
+        out["id"] = new_id()
+    for name in _NEW_DICTS:
+        if name not in values:
             out[name] = {}
-        elif default is _REQUIRED:
-            raise InvalidFormat("is required", field=name)
-        else:
-            out[name] = default
     _read_with_country(out)
     return out
 

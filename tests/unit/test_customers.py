@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import globalcrm as gc
 from globalcrm import errors, import_export
@@ -517,3 +519,47 @@ def test_unknown_keys_are_named_by_position_unless_they_are_codes(
     with pytest.raises(errors.InvalidComponent) as code:
         gc.PersonName.from_json({"given": "A", "nickname": "x"})
     assert "'nickname'" in str(code.value)
+
+
+_BAD_BY_FIELD = {case[0]: case for case in reversed(CUSTOMER_CASES)}
+"""One bad-value case per field (the first listed)."""
+_REQUIRED_FIELDS = ("name", "country", "language", "time_zone", "currency")
+_READ_WITH_COUNTRY = ("phones", "addresses", "handles")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    bad=st.sets(st.sampled_from(sorted(_BAD_BY_FIELD)), max_size=4),
+    missing=st.sets(st.sampled_from(_REQUIRED_FIELDS), max_size=2),
+)
+def test_the_first_problem_in_field_order_is_the_one_reported(
+    bad: set[str], missing: set[str]
+) -> None:
+    """``check_customer_fields`` names the first bad or missing field in declaration order."""
+    from globalcrm.customers import check_customer_fields
+
+    values = dict(BASE)
+    for field in bad:
+        values.update(_BAD_BY_FIELD[field][1])
+    for field in missing:
+        values.pop(field, None)
+    order = [f.name for f in attrs.fields(gc.Customer)]
+    # phones, addresses and handles are read with the customer's country once every field is
+    # converted: their problems come after the others'
+    read_last = [f for f in order if f in _READ_WITH_COUNTRY]
+    checked_order = [f for f in order if f not in _READ_WITH_COUNTRY] + read_last
+    problems = sorted(bad | missing, key=checked_order.index)
+    if not problems:
+        checked = check_customer_fields(values)
+        assert list(checked) == order  # every field, in order
+        return
+    first = problems[0]
+    with pytest.raises(errors.GlobalCRMError) as caught:
+        check_customer_fields(values)
+    if first in missing:
+        assert caught.value.field == first
+        assert caught.value.message == "is required"
+    else:
+        _, _, error, field = _BAD_BY_FIELD[first]
+        assert type(caught.value) is error
+        assert caught.value.field == field

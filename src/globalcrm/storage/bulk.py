@@ -306,22 +306,57 @@ def _insert_values(
 
     SQLite runs one statement of a few hundred rows about a quarter faster than the driver's
     ``executemany`` of one row per statement (one step and reset instead of hundreds), with
-    the same atomicity: a refused row fails its whole statement.
+    the same atomicity: a refused row fails its whole statement. A value that every row of a
+    statement holds (the very same object: the tenant, an import's time, a field at its
+    default) is bound once and named by number in each row (``?1``): binding copies each text,
+    and it is done holding Python's lock.
     """
     if not rows:
         return
-    names = ", ".join(f'"{name}"' for name in columns)
-    one = "(" + ", ".join("?" for _ in columns) + ")"
-    head = f'INSERT INTO "{table}" ({names}) VALUES '  # noqa: S608 - fixed names
     per = _rows_per_statement(connection, len(columns))
-    statement = head + ", ".join([one] * per)
-    flat = itertools.chain.from_iterable
-    full = len(rows) - len(rows) % per
-    for start in range(0, full, per):
-        connection.exec_driver_sql(statement, tuple(flat(rows[start : start + per])))
-    if full < len(rows):
-        rest = rows[full:]
-        connection.exec_driver_sql(head + ", ".join([one] * len(rest)), tuple(flat(rest)))
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        if len(chunk) > 1 and set(map(len, chunk)) == {len(columns)}:
+            by_column = list(zip(*chunk, strict=True))
+            shared = tuple(
+                all(map(operator.is_, values, itertools.repeat(values[0]))) for values in by_column
+            )
+        else:  # one row, or rows of the wrong width: the driver refuses them as it would
+            by_column, shared = [], (False,) * len(columns)
+        statement = _statement(table, tuple(columns), len(chunk), shared)
+        own = [index for index, same in enumerate(shared) if not same]
+        constants = [values[0] for values, same in zip(by_column, shared, strict=False) if same]
+        if not own:
+            parameters: tuple[Any, ...] = tuple(constants)
+        elif len(own) == len(columns):
+            parameters = tuple(itertools.chain.from_iterable(chunk))
+        else:
+            per_row = map(operator.itemgetter(*own), chunk) if len(own) > 1 else (
+                (row[own[0]],) for row in chunk
+            )
+            parameters = tuple(itertools.chain(constants, itertools.chain.from_iterable(per_row)))
+        connection.exec_driver_sql(statement, parameters)
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(table: str, columns: tuple[str, ...], count: int, shared: tuple[bool, ...]) -> str:
+    """The ``INSERT`` of ``count`` rows; the ``shared`` columns' values come first, once each.
+
+    Parameters are numbered (``?1``, ``?2``...): the shared values, then each row's own values
+    in order, so the statement takes them as one flat sequence.
+    """
+    names = ", ".join(f'"{name}"' for name in columns)
+    head = f'INSERT INTO "{table}" ({names}) VALUES '  # noqa: S608 - fixed names
+    if not any(shared):
+        return head + ", ".join(["(" + ", ".join("?" for _ in columns) + ")"] * count)
+    constants = itertools.count(1)
+    refs = [f"?{next(constants)}" if same else None for same in shared]
+    number = itertools.count(sum(shared) + 1)
+    values = (
+        "(" + ", ".join(ref if ref is not None else f"?{next(number)}" for ref in refs) + ")"
+        for _ in range(count)
+    )
+    return head + ", ".join(values)
 
 
 def _rows_per_statement(connection: Connection, width: int) -> int:
