@@ -324,17 +324,13 @@ def _insert_values(
         else:  # one row, or rows of the wrong width: the driver refuses them as it would
             by_column, shared = [], (False,) * len(columns)
         statement = _statement(table, tuple(columns), len(chunk), shared)
-        own = [index for index, same in enumerate(shared) if not same]
-        constants = [values[0] for values, same in zip(by_column, shared, strict=False) if same]
-        if not own:
-            parameters: tuple[Any, ...] = tuple(constants)
-        elif len(own) == len(columns):
-            parameters = tuple(itertools.chain.from_iterable(chunk))
+        if any(shared):
+            pairs = list(zip(by_column, shared, strict=True))
+            constants = [values[0] for values, same in pairs if same]
+            own = zip(*(values for values, same in pairs if not same), strict=True)  # by row
+            parameters = tuple(itertools.chain(constants, itertools.chain.from_iterable(own)))
         else:
-            per_row = map(operator.itemgetter(*own), chunk) if len(own) > 1 else (
-                (row[own[0]],) for row in chunk
-            )
-            parameters = tuple(itertools.chain(constants, itertools.chain.from_iterable(per_row)))
+            parameters = tuple(itertools.chain.from_iterable(chunk))
         connection.exec_driver_sql(statement, parameters)
 
 
